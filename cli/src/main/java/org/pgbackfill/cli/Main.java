@@ -1,0 +1,53 @@
+package org.pgbackfill.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code pgbackfill}: the command line. Exit codes (README.md lists them): 0 done, 1 unexpected
+ * internal error, 2 bad usage, 3 cannot connect, 4 wrong Alembic revision, 5 not an Open WebUI
+ * database, 6 chat_message already exists, 7 insufficient privileges, 8 the run failed.
+ */
+@Command(name = "pgbackfill", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "Parallel, restartable backfill of Open WebUI's chat_message table (Alembic revision 8452d01d26d7) on PostgreSQL.",
+    subcommands = {RunCommand.class, CommandLine.HelpCommand.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:done",
+        "1:unexpected internal error (a bug: please report it with the log)",
+        "2:bad usage (unknown option, malformed URL, conflicting flags)",
+        "3:cannot connect (server down or unreachable, wrong credentials, no such database)",
+        "4:wrong Alembic revision (bring the database to 374d2f66af06 first)",
+        "5:not an Open WebUI database (no chat or alembic_version table, or an unexpected schema)",
+        "6:chat_message already exists and is not pgbackfill's unfinished work",
+        "7:insufficient privileges",
+        "8:the run failed (database error during a phase; run again to retry)"})
+public final class Main {
+    public static final int USAGE = 2;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof IllegalArgumentException) {
+                commandLine.getErr().println("pgbackfill: " + ex.getMessage());
+                return USAGE;
+            }
+            commandLine.getErr().println("pgbackfill: unexpected internal error: " + ex);
+            ex.printStackTrace(commandLine.getErr());
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"pgbackfill " + (v == null ? "development build" : v)};
+        }
+    }
+}

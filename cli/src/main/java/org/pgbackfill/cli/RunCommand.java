@@ -1,0 +1,90 @@
+package org.pgbackfill.cli;
+
+import org.pgbackfill.run.Backfill;
+import org.pgbackfill.run.BackfillConfig;
+import org.pgbackfill.run.BackfillException;
+import org.pgbackfill.run.RunReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+
+/** {@code pgbackfill run}: the whole backfill, check to stamp. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = {"Backfills chat_message from chat.chat and stamps Alembic revision 8452d01d26d7.",
+        "The database must be at revision 374d2f66af06. Back it up first."},
+    footer = {"%nExamples:",
+        "  DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui java -jar pgbackfill.jar run",
+        "  java -jar pgbackfill.jar run --database-url jdbc:postgresql://localhost/openwebui?user=postgres --workers 4"})
+final class RunCommand implements Callable<Integer> {
+    @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
+        description = "postgresql://user:pass@host:port/db (Open WebUI's DATABASE_URL) or a JDBC URL. Default: $DATABASE_URL.")
+    String databaseUrl;
+
+    @Option(names = "--workers", defaultValue = "${env:PGBACKFILL_WORKERS:-0}",
+        description = "Reader threads, one connection each (default: the number of CPU cores). Env: PGBACKFILL_WORKERS.")
+    int workers;
+
+    @Option(names = "--writers", defaultValue = "${env:PGBACKFILL_WRITERS:-0}",
+        description = "COPY writer threads, one connection each (default: half the workers, 1 to 4). Env: PGBACKFILL_WRITERS.")
+    int writers;
+
+    @Option(names = "--schema", defaultValue = "${env:PGBACKFILL_SCHEMA:-pgbackfill}",
+        description = "Schema for the run's own tables: staging, control, rejections (default: ${DEFAULT-VALUE}). Env: PGBACKFILL_SCHEMA.")
+    String schema;
+
+    @Option(names = "--now-epoch", description = "The fixed 'now' (epoch seconds) for timestamp fallbacks; default: the run's start. "
+        + "A resumed run keeps its first value.")
+    Long nowEpoch;
+
+    @Option(names = "--max-transaction-mb", defaultValue = "32",
+        description = "Cap on the data one COPY transaction stages (default: ${DEFAULT-VALUE} MB).")
+    int maxTransactionMb;
+
+    @Option(names = "--max-transaction-rows", defaultValue = "50000",
+        description = "Cap on the rows one COPY transaction stages (default: ${DEFAULT-VALUE}).")
+    int maxTransactionRows;
+
+    @Option(names = "--ranges-per-worker", defaultValue = "8",
+        description = "Ranges planned per worker, so fast workers take more (default: ${DEFAULT-VALUE}).")
+    int rangesPerWorker;
+
+    @Option(names = "--maintenance-work-mem", defaultValue = "256MB",
+        description = "maintenance_work_mem for each index build (default: ${DEFAULT-VALUE}).")
+    String maintenanceWorkMem;
+
+    @Option(names = "--quiet", description = "No progress display; the summary only.")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        PrintStream out = System.out;
+        BackfillConfig.Builder b = BackfillConfig.builder()
+            .databaseUrl(databaseUrl)
+            .schema(schema)
+            .nowEpoch(nowEpoch)
+            .writers(writers)
+            .maxTransactionBytes((long) maxTransactionMb << 20)
+            .maxTransactionRows(maxTransactionRows)
+            .rangesPerWorker(rangesPerWorker)
+            .maintenanceWorkMem(maintenanceWorkMem);
+        if (workers > 0) b.workers(workers);
+        ProgressPrinter progress = new ProgressPrinter(System.err, System.console() != null, quiet);
+        BackfillConfig config = b.progress(progress).build();
+        out.println("pgbackfill: backfilling chat_message on " + config.database() + " with " + config.workers()
+            + " workers, " + config.writers() + " writers");
+        try {
+            RunReport report = new Backfill(config).run();
+            progress.done();
+            out.print(report.summary());
+            out.println("done: Alembic revision is now 8452d01d26d7; rejected rows are in "
+                + config.schema() + ".rejected_message and " + config.schema() + ".rejected_chat");
+            return 0;
+        } catch (BackfillException e) {
+            progress.done();
+            System.err.println("pgbackfill: " + e.getMessage());
+            return e.kind().exitCode();
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package org.pgbackfill.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The run's connections: one HikariCP pool, sized for the workers, writers and parallel
+ * index builds, every connection set up the same way (UTF-8, standard strings, no statement
+ * timeout, an application name that shows in {@code pg_stat_activity}).
+ */
+public final class Database implements AutoCloseable {
+    private final HikariDataSource pool;
+    private final DatabaseUrl url;
+
+    public Database(DatabaseUrl url, int poolSize, String applicationName) {
+        this.url = url;
+        HikariConfig c = new HikariConfig();
+        c.setJdbcUrl(url.jdbcUrl());
+        c.setDataSourceProperties(url.properties());
+        c.addDataSourceProperty("ApplicationName", applicationName);
+        c.addDataSourceProperty("reWriteBatchedInserts", "true");
+        c.addDataSourceProperty("tcpKeepAlive", "true");
+        c.setMaximumPoolSize(poolSize);
+        c.setMinimumIdle(0);
+        c.setAutoCommit(true);
+        c.setPoolName("pgbackfill");
+        c.setConnectionTimeout(30_000);
+        c.setInitializationFailTimeout(-1);   // connect lazily: the first checkout reports the real error
+        c.setConnectionInitSql("SET standard_conforming_strings = on; SET statement_timeout = 0; "
+            + "SET idle_in_transaction_session_timeout = 0");
+        this.pool = new HikariDataSource(c);
+    }
+
+    public Connection connection() throws SQLException {
+        return pool.getConnection();
+    }
+
+    public DatabaseUrl url() { return url; }
+
+    /** Runs statements in autocommit mode on a pooled connection. */
+    public void execute(String... sql) throws SQLException {
+        try (Connection c = connection(); Statement s = c.createStatement()) {
+            for (String q : sql) s.execute(q);
+        }
+    }
+
+    @Override public void close() { pool.close(); }
+}

@@ -1,0 +1,281 @@
+package org.pgbackfill.extract;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Extracts the {@code chat_message} rows of one chat document, exactly as SPEC.md sections 2, 3
+ * and 6 say, with Jackson's streaming parser: no tree of the document is ever built.
+ *
+ * <p>Duplicate keys make streaming subtle: a later {@code history}, {@code messages} or message
+ * key replaces an earlier one, and an invalid (double-encoded) document yields nothing, so no row
+ * may leave before the document is known to be whole. Documents up to {@code bufferedLimit}
+ * bytes are therefore read once and their rows held until the end (memory about the document's
+ * size). Larger documents are read twice from their {@link DocumentSource}: a scan that validates
+ * the document and finds which occurrence of each key wins, then a pass that emits the winners as
+ * it meets them. Either way memory is bounded by the limit and the largest single message, never
+ * by the document.
+ *
+ * <p>Not thread-safe: each extracting thread has its own.
+ */
+public final class MessageExtractor {
+    public static final int DEFAULT_BUFFERED_LIMIT = 8 << 20;
+    private static final int RAW_PREFIX_BYTES = 4096;
+
+    private final JsonFactory factory;
+    private final MessageReader reader;
+    private final int bufferedLimit;
+
+    public MessageExtractor(long nowEpoch) {
+        this(nowEpoch, DEFAULT_BUFFERED_LIMIT);
+    }
+
+    public MessageExtractor(long nowEpoch, int bufferedLimit) {
+        this.factory = newJsonFactory();
+        this.reader = new MessageReader(factory, new TimestampRule(nowEpoch));
+        this.bufferedLimit = bufferedLimit;
+    }
+
+    /**
+     * A factory without Jackson's default safety limits (real documents hold 30 MB strings and deep
+     * nesting) that, like Python's json module, accepts NaN and Infinity in double-encoded documents.
+     */
+    static JsonFactory newJsonFactory() {
+        JsonFactory f = JsonFactory.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .streamReadConstraints(StreamReadConstraints.builder()
+                .maxStringLength(Integer.MAX_VALUE)
+                .maxNumberLength(Integer.MAX_VALUE)
+                .maxNameLength(Integer.MAX_VALUE)
+                .maxNestingDepth(Integer.MAX_VALUE)
+                .maxDocumentLength(-1)
+                .maxTokenCount(-1)
+                .build())
+            .build();
+        f.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
+        return f;
+    }
+
+    /** What kind of document this is, decided from its first token(s) as upstream's code does. */
+    private enum Shape { NOTHING, OBJECT, STRING, NOT_AN_OBJECT }
+
+    /** How to open the document to walk: plain, or through the string decoder when double-encoded. */
+    private interface Opener { InputStream open() throws IOException; }
+
+    /**
+     * Extracts one chat. Rows and rejections go to {@code sink}; a document that cannot be read is
+     * reported through {@link ExtractionSink#rejectedChat}. Throws only when the source itself
+     * fails (an I/O error reading the database), never because of the document's content.
+     */
+    public void extract(String chatId, String userId, DocumentSource doc, ExtractionSink sink) throws IOException {
+        Opener opener = doc::open;
+        try {
+            Shape shape = shape(opener);
+            if (shape == Shape.STRING) {
+                opener = () -> new JsonStringDecoder(new BufferedInputStream(doc.open(), 1 << 16));
+                shape = innerShape(opener);
+            }
+            switch (shape) {
+                case NOTHING -> { }
+                case NOT_AN_OBJECT -> sink.rejectedChat(chatId, RejectReason.NOT_AN_OBJECT,
+                    "the document is not a JSON object", prefix(doc));
+                case OBJECT -> {
+                    if (doc.length() <= bufferedLimit) {
+                        Buffered pass = new Buffered();
+                        walk(opener, chatId, userId, pass);
+                        pass.emit(sink, chatId);
+                    } else {
+                        Scan scan = new Scan();
+                        walk(opener, chatId, userId, scan);
+                        walk(opener, chatId, userId, new Stream(scan, sink, chatId));
+                    }
+                }
+                default -> throw new IllegalStateException();
+            }
+        } catch (JsonProcessingException | MalformedDocumentException e) {
+            sink.rejectedChat(chatId, RejectReason.INVALID_JSON, describe(e), prefix(doc));
+        }
+    }
+
+    private Shape shape(Opener opener) throws IOException {
+        try (InputStream in = opener.open(); JsonParser p = factory.createParser(in)) {
+            JsonToken t = p.nextToken();
+            if (t == null) throw new MalformedDocumentException("the document is empty");
+            return switch (t) {
+                case VALUE_NULL, VALUE_FALSE -> Shape.NOTHING;
+                case VALUE_TRUE -> Shape.NOT_AN_OBJECT;
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getDoubleValue() == 0.0 && !p.isNaN() ? Shape.NOTHING : Shape.NOT_AN_OBJECT;
+                case START_ARRAY -> p.nextToken() == JsonToken.END_ARRAY ? Shape.NOTHING : Shape.NOT_AN_OBJECT;
+                case START_OBJECT -> Shape.OBJECT;
+                case VALUE_STRING -> Shape.STRING;
+                default -> throw new MalformedDocumentException("unexpected first token " + t);
+            };
+        }
+    }
+
+    /**
+     * The decoded inner document of a double-encoded chat: empty string → nothing (it was falsy);
+     * an object → walk it; any other valid JSON → upstream would abort; anything else → invalid.
+     */
+    private Shape innerShape(Opener opener) throws IOException {
+        try (InputStream in = opener.open()) {
+            if (in.read() < 0) return Shape.NOTHING;
+        }
+        try (InputStream in = opener.open(); JsonParser p = factory.createParser(in)) {
+            JsonToken t = p.nextToken();
+            if (t == null) throw new MalformedDocumentException("the double-encoded document is blank");
+            if (t == JsonToken.START_OBJECT) return Shape.OBJECT;
+            p.skipChildren();
+            if (p.nextToken() != null) throw new MalformedDocumentException("extra data after the double-encoded value");
+            return Shape.NOT_AN_OBJECT;
+        }
+    }
+
+    /** What a pass over the document does at each step of the walk. */
+    private interface Pass {
+        void historyStarted();
+
+        void messagesStarted();
+
+        /** Whether the message at this key and position is to be read (else it is skipped). */
+        boolean wants(String key, int ordinal);
+
+        /** A message read: a {@link MessageRow}, a {@link MessageReader.Rejected}, or null (skipped). */
+        void message(String key, int ordinal, Object result);
+    }
+
+    private void walk(Opener opener, String chatId, String userId, Pass pass) throws IOException {
+        try (InputStream in = opener.open(); JsonParser p = factory.createParser(in)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) throw new MalformedDocumentException("not an object");
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if (name.equals("history")) {
+                    pass.historyStarted();
+                    if (v == JsonToken.START_OBJECT) walkHistory(p, chatId, userId, pass); else p.skipChildren();
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (p.nextToken() != null) throw new MalformedDocumentException("extra data after the document");
+        }
+    }
+
+    private void walkHistory(JsonParser p, String chatId, String userId, Pass pass) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (name.equals("messages")) {
+                pass.messagesStarted();
+                if (v == JsonToken.START_OBJECT) walkMessages(p, chatId, userId, pass); else p.skipChildren();
+            } else {
+                p.skipChildren();
+            }
+        }
+    }
+
+    private void walkMessages(JsonParser p, String chatId, String userId, Pass pass) throws IOException {
+        int ordinal = 0;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            p.nextToken();
+            if (pass.wants(key, ordinal)) {
+                pass.message(key, ordinal, reader.read(p, chatId, userId, key));
+            } else {
+                p.skipChildren();
+            }
+            ordinal++;
+        }
+    }
+
+    private static void emit(Object result, ExtractionSink sink, String chatId) {
+        if (result instanceof MessageRow row) {
+            sink.row(row);
+        } else if (result instanceof MessageReader.Rejected r) {
+            sink.rejectedMessage(chatId, r.key(), r.reason(), r.detail(), r.rawJson());
+        }
+    }
+
+    /** One pass, rows held until the document is known to be whole; a later occurrence replaces an earlier one. */
+    private static final class Buffered implements Pass {
+        private final Map<String, Object> results = new LinkedHashMap<>();
+
+        @Override public void historyStarted() { results.clear(); }
+        @Override public void messagesStarted() { results.clear(); }
+        @Override public boolean wants(String key, int ordinal) { return true; }
+
+        @Override public void message(String key, int ordinal, Object result) {
+            results.remove(key);
+            if (result != null) results.put(key, result);
+        }
+
+        void emit(ExtractionSink sink, String chatId) {
+            for (Object r : results.values()) MessageExtractor.emit(r, sink, chatId);
+        }
+    }
+
+    /** First of two passes: validates the document and notes which occurrence of everything wins. */
+    private static final class Scan implements Pass {
+        int history = -1, messages = -1;
+        final Map<String, Integer> lastOrdinal = new HashMap<>();
+
+        @Override public void historyStarted() { history++; messages = -1; lastOrdinal.clear(); }
+        @Override public void messagesStarted() { messages++; lastOrdinal.clear(); }
+
+        @Override public boolean wants(String key, int ordinal) {
+            lastOrdinal.put(key, ordinal);
+            return false;
+        }
+
+        @Override public void message(String key, int ordinal, Object result) { throw new IllegalStateException(); }
+    }
+
+    /** Second pass: emits each winning message as soon as it is read. */
+    private static final class Stream implements Pass {
+        private final Scan winners;
+        private final ExtractionSink sink;
+        private final String chatId;
+        private int history = -1, messages = -1;
+
+        Stream(Scan winners, ExtractionSink sink, String chatId) {
+            this.winners = winners;
+            this.sink = sink;
+            this.chatId = chatId;
+        }
+
+        @Override public void historyStarted() { history++; messages = -1; }
+        @Override public void messagesStarted() { messages++; }
+
+        @Override public boolean wants(String key, int ordinal) {
+            return history == winners.history && messages == winners.messages
+                && Integer.valueOf(ordinal).equals(winners.lastOrdinal.get(key));
+        }
+
+        @Override public void message(String key, int ordinal, Object result) { emit(result, sink, chatId); }
+    }
+
+    private static String describe(IOException e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof JsonProcessingException jpe && jpe.getLocation() != null) {
+            m = jpe.getOriginalMessage() + " at byte " + jpe.getLocation().getByteOffset();
+        }
+        return m.length() > 500 ? m.substring(0, 500) + "…" : m;
+    }
+
+    private static byte[] prefix(DocumentSource doc) throws IOException {
+        try (InputStream in = doc.open()) {
+            return in.readNBytes(RAW_PREFIX_BYTES);
+        }
+    }
+}

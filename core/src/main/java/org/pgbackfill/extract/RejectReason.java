@@ -1,0 +1,28 @@
+package org.pgbackfill.extract;
+
+/**
+ * Why a message or a chat did not land in {@code chat_message}. Stored by name in the rejection
+ * tables; the names are stable (operators query them).
+ */
+public enum RejectReason {
+    // message-level: upstream's INSERT would have failed and the message would have been lost
+    NUL_IN_TEXT("a NUL character (\\u0000) in a TEXT column value"),
+    LONE_SURROGATE_IN_TEXT("a lone UTF-16 surrogate in a TEXT column value"),
+    OBJECT_IN_TEXT("an object where a TEXT column value (role, parentId, model) was expected"),
+    ARRAY_IN_TEXT("an array where a TEXT column value (role, parentId, model) was expected"),
+    BAD_DONE("'done' is neither a boolean, 0, 1 nor null"),
+    NUMBER_OUT_OF_RANGE("a JSON number too large for a double (upstream re-encodes it as Infinity, which PostgreSQL refuses)"),
+    DUPLICATE_ID("another chat produced the same chat_message id; the chat with the lowest id (upstream's insert order) won"),
+    COPY_FAILED("PostgreSQL refused the row during COPY"),
+    // chat-level: the document could not be read at all
+    INVALID_JSON("the document (or its double-encoded inner document) is not valid JSON"),
+    NOT_AN_OBJECT("the document is an array, a number, true, or a double-encoded value that is not an object (upstream aborts the whole migration on it)");
+
+    private final String description;
+
+    RejectReason(String description) { this.description = description; }
+
+    public String description() { return description; }
+
+    public boolean isChatLevel() { return this == INVALID_JSON || this == NOT_AN_OBJECT; }
+}

@@ -1,0 +1,268 @@
+package org.pgbackfill.load;
+
+import com.lmax.disruptor.EventHandler;
+import org.pgbackfill.copy.BinaryCopyEncoder;
+import org.pgbackfill.extract.MessageRow;
+import org.pgbackfill.extract.RejectReason;
+import org.pgbackfill.db.Database;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+
+/**
+ * One COPY writer: takes its share of the ring's events ({@code sequence % writers == index}, the
+ * Disruptor 4 way to give each event to exactly one of N consumers), and loads them into the
+ * UNLOGGED staging table with binary COPY in bounded transactions (rows and bytes capped).
+ *
+ * <p>A COPY must not fail because of one bad row: values are validated before encoding, and if
+ * PostgreSQL still refuses a batch (an encoding the server cannot store, say), the batch is split
+ * in halves and retried until the offending rows are alone; those are recorded as rejections
+ * ({@link RejectReason#COPY_FAILED}) with PostgreSQL's message, and the rest loads.
+ */
+final class CopyWriter implements EventHandler<RowEvent> {
+    private static final Logger log = LoggerFactory.getLogger(CopyWriter.class);
+    private static final long IDLE_COMMIT_NANOS = 1_000_000_000L;
+
+    private final int index;
+    private final int writers;
+    private final Database db;
+    private final String copySql;
+    private final String rejectedMessageSql;
+    private final String rejectedChatSql;
+    private final long runId;
+    private final RangeTracker tracker;
+    private final Semaphore inFlight;
+    private final long maxBytes;
+    private final int maxRows;
+    private final String toastCompression;
+
+    private final BinaryCopyEncoder encoder = new BinaryCopyEncoder();
+    private final List<MessageRow> rows = new ArrayList<>();
+    private final List<Integer> rowRanges = new ArrayList<>();
+    private final List<RowEvent.Rejection> rejections = new ArrayList<>();
+    private final List<Integer> rejectionRanges = new ArrayList<>();
+    private final Map<Integer, long[]> perRange = new HashMap<>();   // range → {events, rows}
+    private long bytes;
+    private int permits;
+    private long firstPendingNanos;
+    private Connection conn;
+
+    CopyWriter(int index, int writers, Database db, String schema, long runId, RangeTracker tracker,
+               Semaphore inFlight, long maxBytes, int maxRows, String toastCompression) {
+        this.index = index;
+        this.writers = writers;
+        this.db = db;
+        this.copySql = "COPY " + schema + ".staging (range_id, " + org.pgbackfill.schema.TargetSchema.COLUMNS
+            + ") FROM STDIN (FORMAT binary)";
+        this.rejectedMessageSql = "INSERT INTO " + schema
+            + ".rejected_message (run_id, chat_id, message_key, reason, detail, raw_json) VALUES (?, ?, ?, ?, ?, ?)";
+        this.rejectedChatSql = "INSERT INTO " + schema
+            + ".rejected_chat (run_id, chat_id, reason, detail, raw_prefix) VALUES (?, ?, ?, ?, ?)";
+        this.runId = runId;
+        this.tracker = tracker;
+        this.inFlight = inFlight;
+        this.maxBytes = maxBytes;
+        this.maxRows = maxRows;
+        this.toastCompression = toastCompression;
+    }
+
+    @Override
+    public void onEvent(RowEvent e, long sequence, boolean endOfBatch) throws Exception {
+        if (sequence % writers != index) return;
+        if (firstPendingNanos == 0) firstPendingNanos = System.nanoTime();
+        switch (e.kind) {
+            case ROW -> {
+                rows.add(e.row);
+                rowRanges.add(e.rangeId);
+                bytes += e.weight;
+                count(e.rangeId, 1);
+            }
+            case REJECTED_MESSAGE, REJECTED_CHAT -> {
+                rejections.add(e.rejection);
+                rejectionRanges.add(e.rangeId);
+                bytes += e.weight;
+                count(e.rangeId, 0);
+            }
+            case FLUSH -> {
+                commit();
+                e.flushed.countDown();
+            }
+        }
+        permits += e.kind == RowEvent.Kind.FLUSH ? 0 : permitsFor(e.weight);
+        e.clear();
+        if (bytes >= maxBytes || rows.size() >= maxRows) commit();
+    }
+
+    @Override
+    public void onTimeout(long sequence) throws Exception {
+        if (firstPendingNanos != 0 && System.nanoTime() - firstPendingNanos > IDLE_COMMIT_NANOS) commit();
+    }
+
+    @Override
+    public void onShutdown() {
+        if (conn != null) {
+            try { conn.close(); } catch (SQLException ignored) { }
+        }
+    }
+
+    static int permitsFor(int weight) { return 1 + weight / 1024; }
+
+    private void count(int rangeId, int row) {
+        long[] c = perRange.computeIfAbsent(rangeId, k -> new long[2]);
+        c[0]++;
+        c[1] += row;
+    }
+
+    /** Loads everything pending in one transaction (isolating bad rows if it fails), then reports the ranges. */
+    private void commit() throws Exception {
+        if (rows.isEmpty() && rejections.isEmpty()) {
+            firstPendingNanos = 0;
+            return;
+        }
+        Connection c = connection();
+        encoder.clear();
+        for (int i = 0; i < rows.size(); i++) encoder.append(rowRanges.get(i), rows.get(i));
+        try {
+            copy(c, 0, rows.size());
+            insertRejections(c);
+            c.commit();
+        } catch (SQLException e) {
+            rollbackQuietly(c);
+            if (isConnectionFailure(e)) throw e;
+            log.warn("COPY of {} rows failed ({}); isolating the rows PostgreSQL refuses", rows.size(), e.getMessage());
+            isolate(c, 0, rows.size());
+            insertRejections(c);
+            c.commit();
+        }
+        for (Map.Entry<Integer, long[]> r : perRange.entrySet()) {
+            tracker.committed(r.getKey(), r.getValue()[0], r.getValue()[1]);
+        }
+        inFlight.release(permits);
+        permits = 0;
+        rows.clear();
+        rowRanges.clear();
+        rejections.clear();
+        rejectionRanges.clear();
+        perRange.clear();
+        bytes = 0;
+        firstPendingNanos = 0;
+    }
+
+    /** Loads rows [from, to) each half in its own transaction until the refused rows stand alone. */
+    private void isolate(Connection c, int from, int to) throws SQLException {
+        try {
+            copy(c, from, to);
+            c.commit();
+        } catch (SQLException e) {
+            rollbackQuietly(c);
+            if (isConnectionFailure(e)) throw e;
+            if (to - from == 1) {
+                MessageRow r = rows.get(from);
+                long[] counts = perRange.get(rowRanges.get(from));
+                counts[1]--;   // not staged after all
+                rejections.add(new RowEvent.Rejection(r.chatId, r.messageKey, RejectReason.COPY_FAILED,
+                    "PostgreSQL refused the row: " + e.getMessage(), r.messageJson));
+                rejectionRanges.add(rowRanges.get(from));
+                return;
+            }
+            int mid = (from + to) >>> 1;
+            isolate(c, from, mid);
+            isolate(c, mid, to);
+        }
+    }
+
+    private void copy(Connection c, int from, int to) throws SQLException {
+        if (from == to) return;
+        CopyManager cm = c.unwrap(PGConnection.class).getCopyAPI();
+        CopyIn in = cm.copyIn(copySql);
+        try {
+            in.writeToCopy(BinaryCopyEncoder.HEADER, 0, BinaryCopyEncoder.HEADER.length);
+            int start = encoder.rowStart(from);
+            in.writeToCopy(encoder.buffer(), start, encoder.rowStart(to) - start);
+            in.writeToCopy(BinaryCopyEncoder.TRAILER, 0, BinaryCopyEncoder.TRAILER.length);
+            in.endCopy();
+        } finally {
+            if (in.isActive()) in.cancelCopy();
+        }
+    }
+
+    private void insertRejections(Connection c) throws SQLException {
+        if (rejections.isEmpty()) return;
+        try (PreparedStatement m = c.prepareStatement(rejectedMessageSql); PreparedStatement ch = c.prepareStatement(rejectedChatSql)) {
+            for (RowEvent.Rejection r : rejections) {
+                String raw = r.raw() == null ? null : new String(r.raw(), StandardCharsets.UTF_8).replace("\u0000", "\\u0000");
+                if (r.messageKey() != null) {
+                    m.setLong(1, runId);
+                    m.setString(2, r.chatId());
+                    m.setString(3, textSafe(r.messageKey()));
+                    m.setString(4, r.reason().name());
+                    m.setString(5, textSafe(r.detail()));
+                    m.setString(6, raw);
+                    m.addBatch();
+                } else {
+                    ch.setLong(1, runId);
+                    ch.setString(2, r.chatId());
+                    ch.setString(3, r.reason().name());
+                    ch.setString(4, textSafe(r.detail()));
+                    ch.setString(5, raw);
+                    ch.addBatch();
+                }
+            }
+            m.executeBatch();
+            ch.executeBatch();
+        }
+    }
+
+    /** TEXT cannot hold NUL or lone surrogates: the rejection tables keep such keys escaped. */
+    static String textSafe(String s) {
+        if (s == null) return null;
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            boolean bad = ch == 0 || Character.isSurrogate(ch)
+                && !(Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1)))
+                && !(Character.isLowSurrogate(ch) && i > 0 && Character.isHighSurrogate(s.charAt(i - 1)));
+            if (bad && b == null) b = new StringBuilder(s.substring(0, i));
+            if (b != null) {
+                if (bad) b.append(String.format("\\u%04x", (int) ch)); else b.append(ch);
+            }
+        }
+        return b == null ? s : b.toString();
+    }
+
+    private Connection connection() throws SQLException {
+        if (conn == null) {
+            conn = db.connection();
+            conn.setAutoCommit(false);
+            try (Statement st = conn.createStatement()) {
+                st.execute("SET synchronous_commit = off");
+                if (toastCompression != null) st.execute("SET default_toast_compression = " + toastCompression);
+            }
+            conn.commit();
+        }
+        return conn;
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try { c.rollback(); } catch (SQLException ignored) { }
+    }
+
+    /** SQLSTATE class 08 (connection), 57P01..03 (terminated, shutting down): not the rows' fault. */
+    static boolean isConnectionFailure(SQLException e) {
+        String state = e.getSQLState();
+        return state == null || state.startsWith("08") || state.startsWith("57P");
+    }
+}

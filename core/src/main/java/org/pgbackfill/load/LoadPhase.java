@@ -1,0 +1,264 @@
+package org.pgbackfill.load;
+
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.InsufficientCapacityException;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.TimeoutBlockingWaitStrategy;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import org.pgbackfill.db.Database;
+import org.pgbackfill.extract.ExtractionSink;
+import org.pgbackfill.extract.MessageExtractor;
+import org.pgbackfill.extract.MessageRow;
+import org.pgbackfill.extract.RejectReason;
+import org.pgbackfill.plan.KeyRange;
+import org.pgbackfill.run.BackfillConfig;
+import org.pgbackfill.run.ControlTables;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The load phase: reader threads (one connection each) take ranges from a queue, stream and
+ * extract their documents, and publish rows into an LMAX Disruptor ring; {@link CopyWriter}s
+ * drain the ring into the UNLOGGED staging table. Memory is bounded twice: by the ring's size and
+ * by a budget of bytes in flight, which a reader must acquire before it publishes (a few huge
+ * messages cannot fill the heap even though the ring counts slots, not bytes).
+ */
+public final class LoadPhase {
+    private static final Logger log = LoggerFactory.getLogger(LoadPhase.class);
+    private static final int RING_SIZE = 1 << 13;
+
+    /** What the load did, for the report. */
+    public record Result(long chats, long documentBytes, long rowsStaged) { }
+
+    /** Told about progress: bytes of documents read so far, rows staged. */
+    public interface Progress { void update(long documentBytes, long rowsStaged); }
+
+    private final Database db;
+    private final BackfillConfig config;
+    private final ControlTables control;
+    private final long runId;
+    private final long nowEpoch;
+    private final String toastCompression;
+
+    public LoadPhase(Database db, BackfillConfig config, ControlTables control, long runId, long nowEpoch, String toastCompression) {
+        this.db = db;
+        this.config = config;
+        this.control = control;
+        this.runId = runId;
+        this.nowEpoch = nowEpoch;
+        this.toastCompression = toastCompression;
+    }
+
+    public Result run(List<KeyRange> ranges, Progress progress) throws Exception {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicLong chats = new AtomicLong(), docBytes = new AtomicLong();
+        RangeTracker tracker = new RangeTracker((rangeId, c, rows, bytes) -> {
+            try (Connection conn = db.connection()) {
+                control.rangeLoaded(conn, runId, rangeId, c, rows, bytes);
+            }
+        });
+        int writers = config.writers();
+        long budgetBytes = writers * config.maxTransactionBytes() + (64L << 20);
+        int budgetPermits = (int) Math.min(Integer.MAX_VALUE, budgetBytes / 1024);
+        Semaphore inFlight = new Semaphore(budgetPermits);
+
+        Disruptor<RowEvent> disruptor = new Disruptor<>(RowEvent::new, RING_SIZE, runnable -> {
+            Thread t = new Thread(runnable, "pgbackfill-writer");
+            t.setDaemon(true);
+            return t;
+        }, ProducerType.MULTI, new TimeoutBlockingWaitStrategy(200, TimeUnit.MILLISECONDS));
+        CopyWriter[] handlers = new CopyWriter[writers];
+        for (int i = 0; i < writers; i++) {
+            handlers[i] = new CopyWriter(i, writers, db, control.schema(), runId, tracker, inFlight,
+                config.maxTransactionBytes(), config.maxTransactionRows(), toastCompression);
+        }
+        disruptor.handleEventsWith(handlers);
+        disruptor.setDefaultExceptionHandler(new ExceptionHandler<>() {
+            @Override public void handleEventException(Throwable ex, long sequence, RowEvent event) { failure.compareAndSet(null, ex); }
+            @Override public void handleOnStartException(Throwable ex) { failure.compareAndSet(null, ex); }
+            @Override public void handleOnShutdownException(Throwable ex) { log.debug("writer shutdown", ex); }
+        });
+        RingBuffer<RowEvent> ring = disruptor.start();
+        Publisher publisher = new Publisher(ring, inFlight, budgetPermits, failure);
+
+        Queue<KeyRange> queue = new ConcurrentLinkedQueue<>(ranges);
+        List<Thread> readers = new ArrayList<>();
+        for (int w = 0; w < config.workers(); w++) {
+            Thread t = new Thread(() -> {
+                try (Connection conn = db.connection()) {
+                    ChatRangeReader reader = new ChatRangeReader(conn, config.inlineDocumentBytes());
+                    MessageExtractor extractor = new MessageExtractor(nowEpoch);
+                    KeyRange range;
+                    while (failure.get() == null && (range = queue.poll()) != null) {
+                        RangeSink sink = new RangeSink(range.id(), publisher);
+                        ChatRangeReader.Totals totals;
+                        try {
+                            totals = reader.read(range, extractor, sink);
+                        } catch (Exception e) {
+                            throw new LoadException(range, e);
+                        }
+                        chats.addAndGet(totals.chats());
+                        docBytes.addAndGet(totals.documentBytes());
+                        tracker.published(range.id(), sink.events, totals.chats(), totals.documentBytes());
+                        progress.update(docBytes.get(), tracker.rowsCommitted());
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, "pgbackfill-reader-" + w);
+            t.setDaemon(true);
+            readers.add(t);
+            t.start();
+        }
+        while (readers.stream().anyMatch(Thread::isAlive)) {
+            for (Thread t : readers) t.join(1000);
+            progress.update(docBytes.get(), tracker.rowsCommitted());
+        }
+        if (failure.get() == null) {
+            CountDownLatch flushed = new CountDownLatch(writers);
+            publisher.flush(writers, flushed);
+            while (!flushed.await(200, TimeUnit.MILLISECONDS)) {
+                if (failure.get() != null) break;
+            }
+        }
+        disruptor.halt();
+        for (CopyWriter h : handlers) h.onShutdown();
+        Throwable f = failure.get();
+        if (f != null) {
+            if (f instanceof Exception e) throw e;
+            throw new RuntimeException(f);
+        }
+        if (!tracker.allDone(ranges.size())) {
+            throw new IllegalStateException("load finished but not every range was recorded as loaded");
+        }
+        progress.update(docBytes.get(), tracker.rowsCommitted());
+        return new Result(chats.get(), docBytes.get(), tracker.rowsCommitted());
+    }
+
+    /** A range's reading failed: the message names the range. */
+    public static final class LoadException extends Exception {
+        LoadException(KeyRange range, Exception cause) {
+            super("loading " + range + " failed: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()), cause);
+        }
+    }
+
+    /** Publishes into the ring within the in-flight byte budget; gives up if a writer has failed. */
+    private static final class Publisher {
+        private final RingBuffer<RowEvent> ring;
+        private final Semaphore inFlight;
+        private final int maxPermits;
+        private final AtomicReference<Throwable> failure;
+
+        Publisher(RingBuffer<RowEvent> ring, Semaphore inFlight, int maxPermits, AtomicReference<Throwable> failure) {
+            this.ring = ring;
+            this.inFlight = inFlight;
+            this.maxPermits = maxPermits;
+            this.failure = failure;
+        }
+
+        void publish(RowEvent.Kind kind, int rangeId, MessageRow row, RowEvent.Rejection rejection, int weight) throws InterruptedException {
+            int permits = Math.min(CopyWriter.permitsFor(weight), maxPermits);
+            while (!inFlight.tryAcquire(permits, 200, TimeUnit.MILLISECONDS)) checkFailure();
+            long seq = claim(1);
+            RowEvent e = ring.get(seq);
+            e.kind = kind;
+            e.rangeId = rangeId;
+            e.row = row;
+            e.rejection = rejection;
+            // the writer releases permitsFor(weight) capped the same way
+            e.weight = Math.min(weight, (maxPermits - 1) * 1024);
+            ring.publish(seq);
+        }
+
+        void flush(int writers, CountDownLatch latch) throws InterruptedException {
+            long hi = claim(writers);
+            for (long s = hi - writers + 1; s <= hi; s++) {
+                RowEvent e = ring.get(s);
+                e.kind = RowEvent.Kind.FLUSH;
+                e.flushed = latch;
+                e.weight = 0;
+            }
+            ring.publish(hi - writers + 1, hi);
+        }
+
+        private long claim(int n) throws InterruptedException {
+            while (true) {
+                try {
+                    return ring.tryNext(n);
+                } catch (InsufficientCapacityException full) {
+                    checkFailure();
+                    LockSupport.parkNanos(50_000);
+                }
+            }
+        }
+
+        private void checkFailure() throws InterruptedException {
+            if (failure.get() != null) throw new InterruptedException("a writer failed");
+            if (Thread.interrupted()) throw new InterruptedException();
+        }
+    }
+
+    /** Turns extractor output into ring events for one range, counting them. */
+    private static final class RangeSink implements ExtractionSink {
+        private final int rangeId;
+        private final Publisher publisher;
+        long events;
+
+        RangeSink(int rangeId, Publisher publisher) {
+            this.rangeId = rangeId;
+            this.publisher = publisher;
+        }
+
+        @Override public void row(MessageRow row) {
+            put(RowEvent.Kind.ROW, row, null, row.weight());
+        }
+
+        @Override public void rejectedMessage(String chatId, String key, RejectReason reason, String detail, byte[] raw) {
+            put(RowEvent.Kind.REJECTED_MESSAGE, null, new RowEvent.Rejection(chatId, key, reason, detail, raw), raw.length + 256);
+        }
+
+        @Override public void rejectedChat(String chatId, RejectReason reason, String detail, byte[] prefix) {
+            put(RowEvent.Kind.REJECTED_CHAT, null, new RowEvent.Rejection(chatId, null, reason, detail, prefix), prefix.length + 256);
+        }
+
+        private void put(RowEvent.Kind kind, MessageRow row, RowEvent.Rejection rejection, int weight) {
+            try {
+                publisher.publish(kind, rangeId, row, rejection, weight);
+                events++;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("load stopped: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Creates the staging table (partitioned by range, UNLOGGED) and one partition per range. */
+    public static void createStaging(Connection c, ControlTables control, List<KeyRange> ranges, String idCollation) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("DROP TABLE IF EXISTS " + control.staging());
+            st.execute("CREATE UNLOGGED TABLE " + control.staging() + " (range_id int NOT NULL, id text NOT NULL, "
+                + "chat_id text NOT NULL COLLATE " + idCollation + ", user_id text, role text NOT NULL, parent_id text, "
+                + "content json, output json, model_id text, files json, sources json, embeds json, done boolean, "
+                + "status_history json, error json, usage json, created_at bigint, updated_at bigint) PARTITION BY LIST (range_id)");
+            for (KeyRange r : ranges) {
+                st.execute("CREATE UNLOGGED TABLE " + control.stagingPartition(r.id()) + " PARTITION OF "
+                    + control.staging() + " FOR VALUES IN (" + r.id() + ")");
+            }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package org.pgbackfill.load;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Knows when a range is loaded: its reader has published everything it found (and said how many
+ * events that was) and the writers have committed that many. Only then is the range recorded as
+ * loaded, so a recorded range never has rows still in flight.
+ */
+final class RangeTracker {
+    interface Listener { void loaded(int rangeId, long chats, long rows, long documentBytes) throws Exception; }
+
+    private static final class State {
+        long expectedEvents = -1, committedEvents, committedRows, chats, documentBytes;
+        boolean done;
+    }
+
+    private final Map<Integer, State> states = new HashMap<>();
+    private final Listener listener;
+
+    RangeTracker(Listener listener) { this.listener = listener; }
+
+    void published(int rangeId, long events, long chats, long documentBytes) throws Exception {
+        State s;
+        synchronized (this) {
+            s = state(rangeId);
+            s.expectedEvents = events;
+            s.chats = chats;
+            s.documentBytes = documentBytes;
+            if (!complete(s)) return;
+        }
+        listener.loaded(rangeId, s.chats, s.committedRows, s.documentBytes);
+    }
+
+    void committed(int rangeId, long events, long rows) throws Exception {
+        State s;
+        synchronized (this) {
+            s = state(rangeId);
+            s.committedEvents += events;
+            s.committedRows += rows;
+            if (!complete(s)) return;
+        }
+        listener.loaded(rangeId, s.chats, s.committedRows, s.documentBytes);
+    }
+
+    synchronized boolean allDone(int ranges) {
+        return states.values().stream().filter(s -> s.done).count() == ranges;
+    }
+
+    synchronized long rowsCommitted() {
+        return states.values().stream().mapToLong(s -> s.committedRows).sum();
+    }
+
+    private boolean complete(State s) {
+        if (s.done || s.expectedEvents < 0 || s.committedEvents < s.expectedEvents) return false;
+        s.done = true;
+        return true;
+    }
+
+    private State state(int rangeId) { return states.computeIfAbsent(rangeId, k -> new State()); }
+}

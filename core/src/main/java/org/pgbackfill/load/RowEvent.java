@@ -1,0 +1,27 @@
+package org.pgbackfill.load;
+
+import org.pgbackfill.extract.MessageRow;
+import org.pgbackfill.extract.RejectReason;
+
+import java.util.concurrent.CountDownLatch;
+
+/** A slot of the ring between readers and COPY writers: a row, a rejection, or a flush request. */
+final class RowEvent {
+    enum Kind { ROW, REJECTED_MESSAGE, REJECTED_CHAT, FLUSH }
+
+    Kind kind;
+    int rangeId;
+    int weight;
+    MessageRow row;
+    Rejection rejection;
+    CountDownLatch flushed;
+
+    void clear() {
+        row = null;
+        rejection = null;
+        flushed = null;
+    }
+
+    /** A rejected message (messageKey set) or chat (messageKey null), as stored in the rejection tables. */
+    record Rejection(String chatId, String messageKey, RejectReason reason, String detail, byte[] raw) { }
+}

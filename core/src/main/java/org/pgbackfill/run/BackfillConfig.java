@@ -1,0 +1,109 @@
+package org.pgbackfill.run;
+
+import org.pgbackfill.db.DatabaseUrl;
+
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Everything a run is told. Validated once, in {@link Builder#build()}, then immutable: a bad value
+ * fails there with the value and the reason, never half-way through a run.
+ */
+public final class BackfillConfig {
+    private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+
+    private final DatabaseUrl database;
+    private final int workers;
+    private final int writers;
+    private final String schema;
+    private final Long nowEpoch;
+    private final int rangesPerWorker;
+    private final long maxTransactionBytes;
+    private final int maxTransactionRows;
+    private final int inlineDocumentBytes;
+    private final String maintenanceWorkMem;
+    private final String lockTimeout;
+    private final ProgressListener progress;
+
+    private BackfillConfig(Builder b) {
+        this.database = b.database;
+        this.workers = b.workers;
+        this.writers = b.writers > 0 ? b.writers : Math.max(1, Math.min(4, (b.workers + 1) / 2));
+        this.schema = b.schema;
+        this.nowEpoch = b.nowEpoch;
+        this.rangesPerWorker = b.rangesPerWorker;
+        this.maxTransactionBytes = b.maxTransactionBytes;
+        this.maxTransactionRows = b.maxTransactionRows;
+        this.inlineDocumentBytes = b.inlineDocumentBytes;
+        this.maintenanceWorkMem = b.maintenanceWorkMem;
+        this.lockTimeout = b.lockTimeout;
+        this.progress = b.progress;
+    }
+
+    public static Builder builder() { return new Builder(); }
+
+    public DatabaseUrl database() { return database; }
+    /** Reader threads, each with its own connection, each streaming one range at a time. */
+    public int workers() { return workers; }
+    /** COPY writer threads, each with its own connection. */
+    public int writers() { return writers; }
+    /** The schema holding everything the run creates for itself (staging, control, rejections). */
+    public String schema() { return schema; }
+    /** The fixed "now" of SPEC.md section 3, or null for "the run's start". */
+    public Long nowEpoch() { return nowEpoch; }
+    public int rangesPerWorker() { return rangesPerWorker; }
+    public long maxTransactionBytes() { return maxTransactionBytes; }
+    public int maxTransactionRows() { return maxTransactionRows; }
+    /** Documents up to this size are fetched whole; larger ones are streamed in chunks. */
+    public int inlineDocumentBytes() { return inlineDocumentBytes; }
+    public String maintenanceWorkMem() { return maintenanceWorkMem; }
+    public String lockTimeout() { return lockTimeout; }
+    public ProgressListener progress() { return progress; }
+
+    public static final class Builder {
+        private DatabaseUrl database;
+        private int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private int writers = 0;
+        private String schema = "pgbackfill";
+        private Long nowEpoch;
+        private int rangesPerWorker = 8;
+        private long maxTransactionBytes = 64L << 20;
+        private int maxTransactionRows = 50_000;
+        private int inlineDocumentBytes = 8 << 20;
+        private String maintenanceWorkMem = "256MB";
+        private String lockTimeout = "10s";
+        private ProgressListener progress = ProgressListener.NONE;
+
+        public Builder database(DatabaseUrl url) { this.database = url; return this; }
+        public Builder databaseUrl(String url) { this.database = DatabaseUrl.parse(url); return this; }
+        public Builder workers(int n) { this.workers = n; return this; }
+        public Builder writers(int n) { this.writers = n; return this; }
+        public Builder schema(String s) { this.schema = s; return this; }
+        public Builder nowEpoch(Long epochSeconds) { this.nowEpoch = epochSeconds; return this; }
+        public Builder rangesPerWorker(int n) { this.rangesPerWorker = n; return this; }
+        public Builder maxTransactionBytes(long n) { this.maxTransactionBytes = n; return this; }
+        public Builder maxTransactionRows(int n) { this.maxTransactionRows = n; return this; }
+        public Builder inlineDocumentBytes(int n) { this.inlineDocumentBytes = n; return this; }
+        public Builder maintenanceWorkMem(String s) { this.maintenanceWorkMem = s; return this; }
+        public Builder lockTimeout(String s) { this.lockTimeout = s; return this; }
+        public Builder progress(ProgressListener p) { this.progress = Objects.requireNonNull(p); return this; }
+
+        public BackfillConfig build() {
+            if (database == null) throw new IllegalArgumentException("no database given");
+            require(workers >= 1 && workers <= 256, "workers must be between 1 and 256, got " + workers);
+            require(writers >= 0 && writers <= 64, "writers must be between 1 and 64, got " + writers);
+            require(schema != null && IDENTIFIER.matcher(schema).matches() && !schema.equals("public"),
+                "schema must be a lower-case SQL identifier other than public, got '" + schema + "'");
+            require(nowEpoch == null || nowEpoch > 0, "now-epoch must be positive epoch seconds, got " + nowEpoch);
+            require(rangesPerWorker >= 1 && rangesPerWorker <= 1000, "ranges per worker must be 1..1000, got " + rangesPerWorker);
+            require(maxTransactionBytes >= 1 << 16, "max transaction bytes must be at least 64 KiB, got " + maxTransactionBytes);
+            require(maxTransactionRows >= 1, "max transaction rows must be positive, got " + maxTransactionRows);
+            require(inlineDocumentBytes >= 1024, "inline document bytes must be at least 1024, got " + inlineDocumentBytes);
+            return new BackfillConfig(this);
+        }
+
+        private static void require(boolean ok, String message) {
+            if (!ok) throw new IllegalArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package org.pgbackfill.run;
+
+/**
+ * A run that cannot go on, with what failed, where, and what to do next. {@link #kind()} tells
+ * callers (the CLI's exit code) which sort of failure it is.
+ */
+public final class BackfillException extends Exception {
+    /** Sorts of failure, each with its stable process exit code (documented in README.md). */
+    public enum Kind {
+        CANNOT_CONNECT(3),
+        WRONG_REVISION(4),
+        NOT_OPEN_WEBUI(5),
+        TARGET_EXISTS(6),
+        INSUFFICIENT_PRIVILEGE(7),
+        RUN_FAILED(8);
+
+        private final int exitCode;
+
+        Kind(int exitCode) { this.exitCode = exitCode; }
+
+        public int exitCode() { return exitCode; }
+    }
+
+    private final Kind kind;
+
+    public BackfillException(Kind kind, String message) {
+        super(message);
+        this.kind = kind;
+    }
+
+    public BackfillException(Kind kind, String message, Throwable cause) {
+        super(message, cause);
+        this.kind = kind;
+    }
+
+    public Kind kind() { return kind; }
+}

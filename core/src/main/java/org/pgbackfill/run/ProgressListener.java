@@ -1,0 +1,19 @@
+package org.pgbackfill.run;
+
+/**
+ * Told about a run's progress; the CLI turns this into a progress line. Called from engine
+ * threads: implementations must be thread-safe and quick.
+ */
+public interface ProgressListener {
+    ProgressListener NONE = new ProgressListener() { };
+
+    default void phaseStarted(Phase phase) { }
+
+    default void phaseFinished(PhaseReport report) { }
+
+    /** During load: bytes of documents read so far out of the planned total. */
+    default void loadProgress(long bytesRead, long bytesPlanned, long rowsStaged) { }
+
+    /** Something the operator should know (a retry, a skipped step). */
+    default void info(String message) { }
+}

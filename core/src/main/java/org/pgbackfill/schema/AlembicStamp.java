@@ -1,0 +1,24 @@
+package org.pgbackfill.schema;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+
+/**
+ * Moves {@code alembic_version} from 374d2f66af06 to 8452d01d26d7, in the caller's transaction,
+ * only when it still reads 374d2f66af06 (so a concurrent stamp or migration is never overwritten).
+ */
+public final class AlembicStamp {
+    private AlembicStamp() { }
+
+    public static void stamp(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE alembic_version SET version_num = ? WHERE version_num = ?")) {
+            ps.setString(1, TargetSchema.REVISION_AFTER);
+            ps.setString(2, TargetSchema.REVISION_BEFORE);
+            if (ps.executeUpdate() != 1) {
+                throw new SQLException("alembic_version no longer reads " + TargetSchema.REVISION_BEFORE
+                    + "; someone else migrated the database during the run. Not stamping");
+            }
+        }
+    }
+}

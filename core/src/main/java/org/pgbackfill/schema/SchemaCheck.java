@@ -1,0 +1,170 @@
+package org.pgbackfill.schema;
+
+import org.pgbackfill.run.BackfillException;
+import org.pgbackfill.run.BackfillException.Kind;
+import org.pgbackfill.run.ControlTables;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The check phase: is this an Open WebUI database at revision 374d2f66af06 that this run may
+ * migrate? Each refusal says what is wrong and what to do, with its own exit code.
+ */
+public final class SchemaCheck {
+    /** What the check learned that later phases need. */
+    public record Facts(String serverVersion, String idCollation, String toastCompression) { }
+
+    private SchemaCheck() { }
+
+    /**
+     * @param ownUnfinishedTarget whether an unfinished run of this tool created chat_message
+     *                            (then its existence is expected, not a refusal)
+     */
+    public static Facts check(Connection c, ControlTables control, boolean ownUnfinishedTarget) throws SQLException, BackfillException {
+        String revision = revision(c);
+        if (!TargetSchema.REVISION_BEFORE.equals(revision)) {
+            if (TargetSchema.REVISION_AFTER.equals(revision)) {
+                throw new BackfillException(Kind.WRONG_REVISION, "the database is already at revision "
+                    + TargetSchema.REVISION_AFTER + ": chat_message has been backfilled, nothing to do");
+            }
+            throw new BackfillException(Kind.WRONG_REVISION, "the database is at Alembic revision '" + revision
+                + "', but this backfill starts from " + TargetSchema.REVISION_BEFORE + ". Bring it there first with "
+                + "Open WebUI's Alembic (in the Open WebUI container: cd /app/backend/open_webui && alembic upgrade "
+                + TargetSchema.REVISION_BEFORE + "), then run pgbackfill again");
+        }
+        Map<String, String> columns = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+                + "WHERE a.attrelid = to_regclass('chat') AND a.attnum > 0 AND NOT a.attisdropped")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) columns.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        if (columns.isEmpty()) {
+            throw new BackfillException(Kind.NOT_OPEN_WEBUI, "no table 'chat' in schema search path (" + searchPath(c)
+                + "): this does not look like an Open WebUI database; check the database name in the URL");
+        }
+        requireType(columns, "id", "character varying", "text");
+        requireType(columns, "user_id", "character varying", "text");
+        requireType(columns, "chat", "json");
+        if (!idIsUnique(c)) {
+            throw new BackfillException(Kind.NOT_OPEN_WEBUI, "chat.id has neither a primary key nor a unique constraint; "
+                + "Open WebUI's schema has one (chat_pkey). Refusing: the foreign key chat_message_chat_id_fkey needs it");
+        }
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT to_regclass('chat_message') IS NOT NULL")) {
+            rs.next();
+            if (rs.getBoolean(1) && !ownUnfinishedTarget) {
+                throw new BackfillException(Kind.TARGET_EXISTS, "table chat_message already exists and was not created by an "
+                    + "unfinished pgbackfill run (schema " + control.schema() + "). If Open WebUI's own migration started it and "
+                    + "failed, restore your backup or drop chat_message (DROP TABLE chat_message) and run pgbackfill again");
+            }
+        }
+        checkPrivileges(c, control);
+        return new Facts(serverVersion(c), idCollation(c), toastCompression(c));
+    }
+
+    private static String revision(Connection c) throws SQLException, BackfillException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT to_regclass('alembic_version') IS NOT NULL")) {
+            rs.next();
+            if (!rs.getBoolean(1)) {
+                throw new BackfillException(Kind.NOT_OPEN_WEBUI, "no table 'alembic_version' in schema search path (" + searchPath(c)
+                    + "): this does not look like an Open WebUI database; check the database name in the URL");
+            }
+        }
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT version_num FROM alembic_version")) {
+            if (!rs.next()) return "(none)";
+            String v = rs.getString(1);
+            if (rs.next()) throw new BackfillException(Kind.WRONG_REVISION, "alembic_version holds more than one row; "
+                + "Open WebUI keeps exactly one. Repair it with Alembic before running pgbackfill");
+            return v;
+        }
+    }
+
+    private static void requireType(Map<String, String> columns, String name, String... accepted) throws BackfillException {
+        String type = columns.get(name);
+        if (type != null) {
+            for (String a : accepted) if (type.equals(a) || type.startsWith(a + "(")) return;
+        }
+        throw new BackfillException(Kind.NOT_OPEN_WEBUI, "chat." + name + " is " + (type == null ? "missing" : type)
+            + ", expected " + String.join(" or ", accepted) + " as Open WebUI's revision " + TargetSchema.REVISION_BEFORE + " has it");
+    }
+
+    private static boolean idIsUnique(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                 + "AND a.attnum = i.indkey[0] WHERE i.indrelid = 'chat'::regclass AND i.indisunique AND i.indnkeyatts = 1 "
+                 + "AND i.indpred IS NULL AND a.attname = 'id')")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    private static void checkPrivileges(Connection c, ControlTables control) throws SQLException, BackfillException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT has_table_privilege('chat', 'SELECT, REFERENCES'), "
+                + "has_schema_privilege(current_schema(), 'CREATE'), "
+                + "coalesce(has_schema_privilege(to_regnamespace(?)::oid, 'CREATE, USAGE'), "
+                + "has_database_privilege(current_database(), 'CREATE')), "
+                + "has_table_privilege('alembic_version', 'UPDATE'), current_user")) {
+            ps.setString(1, control.schema());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                String user = rs.getString(5);
+                if (!rs.getBoolean(1)) deny(user, "SELECT and REFERENCES on table chat");
+                if (!rs.getBoolean(2)) deny(user, "CREATE on schema " + "current_schema() (to create chat_message)");
+                if (!rs.getBoolean(3)) deny(user, "CREATE on the database (to create schema " + control.schema() + ")");
+                if (!rs.getBoolean(4)) deny(user, "UPDATE on table alembic_version");
+            }
+        }
+    }
+
+    private static void deny(String user, String what) throws BackfillException {
+        throw new BackfillException(Kind.INSUFFICIENT_PRIVILEGE, "database user '" + user + "' lacks " + what
+            + ". Run pgbackfill as the user Open WebUI connects with (the owner of its tables), or grant it");
+    }
+
+    private static String searchPath(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW search_path")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static String serverVersion(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW server_version")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** chat.id's collation, as a quoted qualified name usable in a COLLATE clause. */
+    private static String idCollation(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT quote_ident(n.nspname) || '.' || quote_ident(co.collname) FROM pg_attribute a "
+                 + "JOIN pg_collation co ON co.oid = a.attcollation JOIN pg_namespace n ON n.oid = co.collnamespace "
+                 + "WHERE a.attrelid = 'chat'::regclass AND a.attname = 'id'")) {
+            return rs.next() ? rs.getString(1) : "pg_catalog.\"default\"";
+        }
+    }
+
+    /** lz4 when the server was built with it (TOAST compression dominated the write, DESIGN.md), else null. */
+    private static String toastCompression(Connection c) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("SET LOCAL default_toast_compression = lz4");
+            return "lz4";
+        } catch (SQLException e) {
+            return null;
+        } finally {
+            c.rollback();
+            c.setAutoCommit(auto);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package org.pgbackfill.schema;
+
+import java.util.List;
+
+/**
+ * What revision 8452d01d26d7 leaves in the database (SPEC.md section 4), written once here: the
+ * table as upstream's PostgreSQL path creates it (primary key only), the seven secondary indexes,
+ * the foreign key, and the revisions before and after.
+ */
+public final class TargetSchema {
+    private TargetSchema() { }
+
+    public static final String REVISION_BEFORE = "374d2f66af06";
+    public static final String REVISION_AFTER = "8452d01d26d7";
+
+    /** chat_message's columns in table order; the staging table has these after its range_id. */
+    public static final String COLUMNS = "id, chat_id, user_id, role, parent_id, content, output, model_id, files, "
+        + "sources, embeds, done, status_history, error, usage, created_at, updated_at";
+
+    public static final String CREATE_TABLE = """
+        CREATE TABLE chat_message (
+            id TEXT PRIMARY KEY,
+            chat_id TEXT NOT NULL,
+            user_id TEXT,
+            role TEXT NOT NULL,
+            parent_id TEXT,
+            content JSON,
+            output JSON,
+            model_id TEXT,
+            files JSON,
+            sources JSON,
+            embeds JSON,
+            done BOOLEAN DEFAULT TRUE,
+            status_history JSON,
+            error JSON,
+            usage JSON,
+            created_at BIGINT,
+            updated_at BIGINT
+        )""";
+
+    /** The seven secondary indexes, name → definition, exactly upstream's. */
+    public static final List<String[]> INDEXES = List.of(
+        new String[] {"ix_chat_message_chat_id", "CREATE INDEX ix_chat_message_chat_id ON chat_message (chat_id)"},
+        new String[] {"ix_chat_message_user_id", "CREATE INDEX ix_chat_message_user_id ON chat_message (user_id)"},
+        new String[] {"ix_chat_message_model_id", "CREATE INDEX ix_chat_message_model_id ON chat_message (model_id)"},
+        new String[] {"ix_chat_message_created_at", "CREATE INDEX ix_chat_message_created_at ON chat_message (created_at)"},
+        new String[] {"chat_message_chat_parent_idx", "CREATE INDEX chat_message_chat_parent_idx ON chat_message (chat_id, parent_id)"},
+        new String[] {"chat_message_model_created_idx", "CREATE INDEX chat_message_model_created_idx ON chat_message (model_id, created_at)"},
+        new String[] {"chat_message_user_created_idx", "CREATE INDEX chat_message_user_created_idx ON chat_message (user_id, created_at)"});
+
+    public static final String FOREIGN_KEY_NAME = "chat_message_chat_id_fkey";
+
+    public static final String ADD_FOREIGN_KEY = "ALTER TABLE chat_message ADD CONSTRAINT chat_message_chat_id_fkey "
+        + "FOREIGN KEY (chat_id) REFERENCES chat(id) ON DELETE CASCADE NOT VALID";
+
+    public static final String VALIDATE_FOREIGN_KEY = "ALTER TABLE chat_message VALIDATE CONSTRAINT chat_message_chat_id_fkey";
+}
