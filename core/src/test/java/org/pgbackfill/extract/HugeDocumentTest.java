@@ -1,0 +1,117 @@
+package org.pgbackfill.extract;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A single 100+ MB chat is extracted in a JVM limited to 256 MB of heap (surefire runs this class
+ * alone with -Xmx256m, see core/pom.xml). The document is generated on the fly, never held whole,
+ * so the test proves the extractor's memory is bounded by its largest message, not the document.
+ */
+class HugeDocumentTest {
+    static final int MESSAGES = 1500;
+    static final int CONTENT_CHARS = 30_000;
+    static final int IMAGE_CHARS = 20 << 20;     // one 20 MB base64 image, as real chats have
+
+    @Test
+    void extractsAHundredMegabyteDocumentInBoundedMemory() throws IOException {
+        long maxHeap = Runtime.getRuntime().maxMemory();
+        assertTrue(maxHeap <= 300L << 20, "this test must run with -Xmx256m (it runs with " + (maxHeap >> 20) + " MB)");
+        GeneratedDocument doc = new GeneratedDocument();
+        assertTrue(doc.length() > 100_000_000L, "document is " + doc.length() + " bytes");
+
+        long[] rows = {0};
+        long[] contentBytes = {0};
+        boolean[] imageSeen = {false};
+        ExtractionSink sink = new ExtractionSink() {
+            @Override public void row(MessageRow row) {
+                rows[0]++;
+                int len = row.jsonEnd(0) - row.jsonStart(0);
+                contentBytes[0] += len;
+                if (row.messageKey.equals("m7")) {
+                    imageSeen[0] = row.jsonEnd(2) - row.jsonStart(2) > IMAGE_CHARS;
+                }
+                assertEquals(1_717_000_000L + Integer.parseInt(row.messageKey.substring(1)), row.createdAt);
+            }
+            @Override public void rejectedMessage(String c, String k, RejectReason r, String d, byte[] raw) { throw new AssertionError(r + " " + d); }
+            @Override public void rejectedChat(String c, RejectReason r, String d, byte[] p) { throw new AssertionError(r + " " + d); }
+        };
+        new MessageExtractor(1_750_000_000L).extract("big", "user", doc, sink);
+        assertEquals(MESSAGES, rows[0]);
+        assertEquals((long) MESSAGES * (CONTENT_CHARS + 2), contentBytes[0]);
+        assertTrue(imageSeen[0], "the message with the 20 MB image was extracted whole");
+    }
+
+    /** {"history":{"messages":{m0..mN}},"messages":[copies]} produced lazily, byte by byte, re-openable. */
+    static final class GeneratedDocument implements DocumentSource {
+        private final long length;
+
+        GeneratedDocument() {
+            long n = 0;
+            try (InputStream in = open()) {
+                byte[] b = new byte[1 << 16];
+                for (int r; (r = in.read(b)) > 0; ) n += r;
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+            this.length = n;
+        }
+
+        @Override public long length() { return length; }
+
+        @Override public InputStream open() {
+            return new InputStream() {
+                private int part;        // 0 head, 1..N history messages, N+1 mid, N+2.. copies, then tail
+                private byte[] chunk = "{\"title\":\"big\",\"history\":{\"currentId\":\"m0\",\"messages\":{".getBytes(StandardCharsets.UTF_8);
+                private int pos;
+                private boolean done;
+
+                @Override public int read() {
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                }
+
+                @Override public int read(byte[] b, int off, int len) {
+                    if (pos >= chunk.length && !next()) return -1;
+                    int n = Math.min(len, chunk.length - pos);
+                    System.arraycopy(chunk, pos, b, off, n);
+                    pos += n;
+                    return n;
+                }
+
+                private boolean next() {
+                    if (done) return false;
+                    part++;
+                    pos = 0;
+                    if (part <= MESSAGES) {
+                        chunk = message(part - 1, part > 1).getBytes(StandardCharsets.UTF_8);
+                    } else if (part == MESSAGES + 1) {
+                        chunk = "}},\"messages\":[".getBytes(StandardCharsets.UTF_8);
+                    } else if (part <= 2 * MESSAGES + 1) {
+                        String m = message(part - MESSAGES - 2, part > MESSAGES + 2);
+                        chunk = m.substring(m.indexOf(':') + 1).replaceFirst("^", part > MESSAGES + 2 ? "," : "").getBytes(StandardCharsets.UTF_8);
+                    } else {
+                        chunk = "],\"tags\":[]}".getBytes(StandardCharsets.UTF_8);
+                        done = true;
+                    }
+                    return true;
+                }
+            };
+        }
+
+        private static String message(int i, boolean comma) {
+            char fill = (char) ('a' + i % 26);
+            String content = String.valueOf(fill).repeat(CONTENT_CHARS);
+            String files = i == 7 ? "[{\"type\":\"image\",\"url\":\"data:image/png;base64," + "QUJD".repeat(IMAGE_CHARS / 4) + "\"}]" : "[]";
+            return (comma ? "," : "") + "\"m" + i + "\":{\"id\":\"m" + i + "\",\"parentId\":" + (i == 0 ? "null" : "\"m" + (i - 1) + "\"")
+                + ",\"role\":\"" + (i % 2 == 0 ? "user" : "assistant") + "\",\"content\":\"" + content + "\",\"files\":" + files
+                + ",\"timestamp\":" + (1_717_000_000L + i) + "}";
+        }
+    }
+}
