@@ -41,6 +41,11 @@ public final class Database implements AutoCloseable {
 
     public DatabaseUrl url() { return url; }
 
+    /** Closes a connection whose protocol state is unknown (a failure mid-COPY) instead of returning it to the pool. */
+    public void evict(Connection c) {
+        pool.evictConnection(c);
+    }
+
     /** Runs statements in autocommit mode on a pooled connection. */
     public void execute(String... sql) throws SQLException {
         try (Connection c = connection(); Statement s = c.createStatement()) {

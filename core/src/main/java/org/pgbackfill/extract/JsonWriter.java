@@ -24,10 +24,14 @@ final class JsonWriter {
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
+    /** Escape every non-ASCII char, as Python's json.dumps does: needed when the server's encoding is not UTF-8. */
+    private final boolean asciiOnly;
     byte[] buf = new byte[8192];
     int len;
     private boolean[] needComma = new boolean[64];
     private final List<HashSet<String>> names = new ArrayList<>();
+
+    JsonWriter(boolean asciiOnly) { this.asciiOnly = asciiOnly; }
 
     void reset() { len = 0; }
 
@@ -115,6 +119,10 @@ final class JsonWriter {
             case VALUE_NUMBER_INT -> putAscii(p.getText());
             case VALUE_NUMBER_FLOAT -> {
                 String text = p.getText();
+                if (p.isNaN() && !(text.equals("NaN") || text.equals("Infinity") || text.equals("-Infinity"))) {
+                    // Jackson also takes INF, -INF and +Infinity; Python's json module does not
+                    throw new MalformedDocumentException("'" + text + "' is not a number Python's json module accepts");
+                }
                 putAscii(text);
                 if (p.isNaN() || (text.length() > 15 || text.indexOf('e') >= 0 || text.indexOf('E') >= 0)
                         && Double.isInfinite(Double.parseDouble(text))) {
@@ -155,7 +163,9 @@ final class JsonWriter {
     /** Writes one char (two for a surrogate pair); returns the index of the last char consumed. */
     private int writeChar(char ch, String s, char[] c, int i, int end) {
         ensure(12);
-        if (ch < 0x80) {
+        if (asciiOnly && ch >= 0x80) {
+            escape(ch);
+        } else if (ch < 0x80) {
             switch (ch) {
                 case '"' -> { buf[len++] = '\\'; buf[len++] = '"'; }
                 case '\\' -> { buf[len++] = '\\'; buf[len++] = '\\'; }

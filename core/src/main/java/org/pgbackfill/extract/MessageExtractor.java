@@ -42,8 +42,16 @@ public final class MessageExtractor {
     }
 
     public MessageExtractor(long nowEpoch, int bufferedLimit) {
+        this(nowEpoch, bufferedLimit, false);
+    }
+
+    /**
+     * @param asciiJson escape all non-ASCII characters in JSON columns (for servers whose encoding
+     *                  is not UTF-8, where raw characters might not be representable)
+     */
+    public MessageExtractor(long nowEpoch, int bufferedLimit, boolean asciiJson) {
         this.factory = newJsonFactory();
-        this.reader = new MessageReader(factory, new TimestampRule(nowEpoch));
+        this.reader = new MessageReader(factory, new TimestampRule(nowEpoch), asciiJson);
         this.bufferedLimit = bufferedLimit;
     }
 
@@ -105,6 +113,11 @@ public final class MessageExtractor {
             }
         } catch (JsonProcessingException | MalformedDocumentException e) {
             sink.rejectedChat(chatId, RejectReason.INVALID_JSON, describe(e), prefix(doc));
+        } catch (ExtractionSink.Abort e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // A bug must not abort the run nor lose the chat silently: it is recorded, with the cause.
+            sink.rejectedChat(chatId, RejectReason.EXTRACTION_FAILED, e.toString(), prefix(doc));
         }
     }
 
@@ -130,7 +143,12 @@ public final class MessageExtractor {
      */
     private Shape innerShape(Opener opener) throws IOException {
         try (InputStream in = opener.open()) {
-            if (in.read() < 0) return Shape.NOTHING;
+            byte[] head = in.readNBytes(3);
+            if (head.length == 0) return Shape.NOTHING;
+            if (head.length == 3 && (head[0] & 0xff) == 0xef && (head[1] & 0xff) == 0xbb && (head[2] & 0xff) == 0xbf) {
+                // Jackson would skip a byte-order mark; Python's json.loads refuses it
+                throw new MalformedDocumentException("the double-encoded document starts with a byte-order mark");
+            }
         }
         try (InputStream in = opener.open(); JsonParser p = factory.createParser(in)) {
             JsonToken t = p.nextToken();

@@ -28,14 +28,15 @@ final class MessageReader {
 
     private final JsonFactory factory;
     private final TimestampRule timestamps;
-    private final JsonWriter out = new JsonWriter();
+    private final JsonWriter out;
     private final Field role = new Field(), parentId = new Field(), model = new Field(), done = new Field(), timestamp = new Field();
     private final int[] start = new int[MessageRow.JSON_FIELDS.length];
     private final int[] end = new int[MessageRow.JSON_FIELDS.length];
     private final int[] flags = new int[MessageRow.JSON_FIELDS.length];
 
-    MessageReader(JsonFactory factory, TimestampRule timestamps) {
+    MessageReader(JsonFactory factory, TimestampRule timestamps, boolean asciiJson) {
         this.factory = factory;
+        this.out = new JsonWriter(asciiJson);
         this.timestamps = timestamps;
     }
 

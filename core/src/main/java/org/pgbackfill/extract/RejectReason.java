@@ -16,6 +16,7 @@ public enum RejectReason {
     COPY_FAILED("PostgreSQL refused the row during COPY"),
     // chat-level: the document could not be read at all
     INVALID_JSON("the document (or its double-encoded inner document) is not valid JSON"),
+    EXTRACTION_FAILED("pgbackfill could not extract this document (a bug: please report it with the chat id); the document is untouched in chat"),
     NOT_AN_OBJECT("the document is an array, a number, true, or a double-encoded value that is not an object (upstream aborts the whole migration on it)");
 
     private final String description;
@@ -24,5 +25,5 @@ public enum RejectReason {
 
     public String description() { return description; }
 
-    public boolean isChatLevel() { return this == INVALID_JSON || this == NOT_AN_OBJECT; }
+    public boolean isChatLevel() { return this == INVALID_JSON || this == NOT_AN_OBJECT || this == EXTRACTION_FAILED; }
 }

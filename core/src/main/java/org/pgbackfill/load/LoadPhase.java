@@ -14,6 +14,7 @@ import org.pgbackfill.extract.RejectReason;
 import org.pgbackfill.plan.KeyRange;
 import org.pgbackfill.run.BackfillConfig;
 import org.pgbackfill.run.ControlTables;
+import org.pgbackfill.schema.SchemaCheck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,15 +54,15 @@ public final class LoadPhase {
     private final ControlTables control;
     private final long runId;
     private final long nowEpoch;
-    private final String toastCompression;
+    private final SchemaCheck.Facts facts;
 
-    public LoadPhase(Database db, BackfillConfig config, ControlTables control, long runId, long nowEpoch, String toastCompression) {
+    public LoadPhase(Database db, BackfillConfig config, ControlTables control, long runId, long nowEpoch, SchemaCheck.Facts facts) {
         this.db = db;
         this.config = config;
         this.control = control;
         this.runId = runId;
         this.nowEpoch = nowEpoch;
-        this.toastCompression = toastCompression;
+        this.facts = facts;
     }
 
     public Result run(List<KeyRange> ranges, Progress progress) throws Exception {
@@ -85,7 +86,7 @@ public final class LoadPhase {
         CopyWriter[] handlers = new CopyWriter[writers];
         for (int i = 0; i < writers; i++) {
             handlers[i] = new CopyWriter(i, writers, db, control.schema(), runId, tracker, inFlight,
-                config.maxTransactionBytes(), config.maxTransactionRows(), toastCompression);
+                config.maxTransactionBytes(), config.maxTransactionRows(), facts.toastCompression());
         }
         disruptor.handleEventsWith(handlers);
         disruptor.setDefaultExceptionHandler(new ExceptionHandler<>() {
@@ -102,7 +103,7 @@ public final class LoadPhase {
             Thread t = new Thread(() -> {
                 try (Connection conn = db.connection()) {
                     ChatRangeReader reader = new ChatRangeReader(conn, config.inlineDocumentBytes());
-                    MessageExtractor extractor = new MessageExtractor(nowEpoch);
+                    MessageExtractor extractor = new MessageExtractor(nowEpoch, config.inlineDocumentBytes(), facts.asciiJson());
                     KeyRange range;
                     while (failure.get() == null && (range = queue.poll()) != null) {
                         RangeSink sink = new RangeSink(range.id(), publisher);
@@ -110,6 +111,7 @@ public final class LoadPhase {
                         try {
                             totals = reader.read(range, extractor, sink);
                         } catch (Exception e) {
+                            db.evict(conn);
                             throw new LoadException(range, e);
                         }
                         chats.addAndGet(totals.chats());
@@ -242,7 +244,7 @@ public final class LoadPhase {
                 events++;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("load stopped: " + e.getMessage(), e);
+                throw new ExtractionSink.Abort("load stopped: " + e.getMessage(), e);
             }
         }
     }

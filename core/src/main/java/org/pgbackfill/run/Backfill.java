@@ -107,7 +107,7 @@ public final class Backfill {
         t0 = System.nanoTime();
         progress.phaseStarted(Phase.LOAD);
         long planned = plan.estimatedBytes();
-        LoadPhase.Result load = new LoadPhase(db, config, control, runId, now, facts.toastCompression())
+        LoadPhase.Result load = new LoadPhase(db, config, control, runId, now, facts)
             .run(plan.ranges(), (bytes, rows) -> progress.loadProgress(bytes, planned, rows));
         report.chatsRead(load.chats());
         report.documentBytes(load.documentBytes());

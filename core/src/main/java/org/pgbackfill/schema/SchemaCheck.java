@@ -18,7 +18,10 @@ import java.util.Map;
  */
 public final class SchemaCheck {
     /** What the check learned that later phases need. */
-    public record Facts(String serverVersion, String idCollation, String toastCompression) { }
+    public record Facts(String serverVersion, String serverEncoding, String idCollation, String toastCompression) {
+        /** Whether JSON must be sent ASCII-only (escaped), as upstream's json.dumps does, because the server is not UTF-8. */
+        public boolean asciiJson() { return !"UTF8".equals(serverEncoding) && !"SQL_ASCII".equals(serverEncoding); }
+    }
 
     private SchemaCheck() { }
 
@@ -66,7 +69,7 @@ public final class SchemaCheck {
             }
         }
         checkPrivileges(c, control);
-        return new Facts(serverVersion(c), idCollation(c), toastCompression(c));
+        return new Facts(serverVersion(c), setting(c, "server_encoding"), idCollation(c), toastCompression(c));
     }
 
     private static String revision(Connection c) throws SQLException, BackfillException {
@@ -137,7 +140,11 @@ public final class SchemaCheck {
     }
 
     private static String serverVersion(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW server_version")) {
+        return setting(c, "server_version");
+    }
+
+    private static String setting(Connection c, String name) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW " + name)) {
             rs.next();
             return rs.getString(1);
         }

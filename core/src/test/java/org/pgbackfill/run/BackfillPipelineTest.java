@@ -1,0 +1,134 @@
+package org.pgbackfill.run;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.pgbackfill.db.DatabaseUrl;
+import org.pgbackfill.testing.EdgeCaseCorpus;
+import org.pgbackfill.testing.OpenWebUiDatabase;
+import org.pgbackfill.testing.PostgresFixture;
+import org.pgbackfill.testing.ReferenceBackfill;
+
+import java.sql.Connection;
+import java.sql.Statement;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The whole run against a real PostgreSQL, compared row by row with the independent reference
+ * extractor: the edge-case corpus plus bulk chats, with 1, 2 and 4 workers, many ranges, small
+ * transactions and a tiny inline limit (so the chunked reading of large documents and the
+ * two-pass extraction are exercised against the database too).
+ */
+class BackfillPipelineTest {
+    static final long NOW = EdgeCaseCorpus.DEFAULT_NOW;
+
+    @RegisterExtension
+    static PostgresFixture pg = new PostgresFixture();
+
+    static BackfillConfig.Builder config(DatabaseUrl url, int workers) {
+        return BackfillConfig.builder().database(url).workers(workers).nowEpoch(NOW)
+            .rangesPerWorker(6).maxTransactionRows(37).maxTransactionBytes(1 << 16);
+    }
+
+    /** A database with the corpus and some ordinary chats, at revision 374d2f66af06. */
+    static DatabaseUrl corpusDatabase(String name, String createOptions, boolean legacy) throws Exception {
+        DatabaseUrl url = pg.createDatabase(name, createOptions);
+        try (Connection c = PostgresFixture.connect(url)) {
+            if (legacy) OpenWebUiDatabase.createLegacySchema(c); else OpenWebUiDatabase.createSchema(c);
+            EdgeCaseCorpus.load(c, NOW);
+            for (int i = 0; i < 300; i++) {
+                StringBuilder doc = new StringBuilder("{\"title\":\"t\",\"history\":{\"currentId\":\"m2\",\"messages\":{");
+                for (int m = 0; m < 3; m++) {
+                    if (m > 0) doc.append(',');
+                    doc.append("\"m").append(m).append("\":{\"id\":\"m").append(m).append("\",\"role\":\"")
+                        .append(m % 2 == 0 ? "user" : "assistant").append("\",\"content\":\"message ").append(i).append(' ')
+                        .append("x".repeat(i * 7 % 3000)).append("\",\"timestamp\":").append(1_717_000_000 + i).append('}');
+                }
+                doc.append("}},\"messages\":[]}");
+                OpenWebUiDatabase.insertChat(c, String.format("bulk-%04d-%s", i, i % 3 == 0 ? "Ä" : "z"), "user-" + (i % 5), doc.toString());
+            }
+        }
+        return url;
+    }
+
+    @ParameterizedTest(name = "{0} worker(s)")
+    @ValueSource(ints = {1, 2, 4})
+    void resultEqualsTheReference(int workers) throws Exception {
+        DatabaseUrl url = corpusDatabase("w" + workers, "", false);
+        ReferenceBackfill.Expectation expected;
+        try (Connection c = PostgresFixture.connect(url)) {
+            expected = ReferenceBackfill.run(c, NOW);
+        }
+        RunReport report = new Backfill(config(url, workers).writers(Math.min(workers, 3)).inlineDocumentBytes(4096).build()).run();
+        try (Connection c = PostgresFixture.connect(url)) {
+            PipelineAssertions.assertFinishedRun(c, expected, "pgbackfill");
+        }
+        assertEquals(expected.rows().size(), report.rowsWritten());
+        assertEquals(expected.chatIdsRead().size(), report.chatsRead());
+        assertEquals(expected.messageRejections().size() + expected.chatRejections().size(), report.rejectionCount());
+        assertEquals(6, report.phases().size());
+    }
+
+    @Test
+    void icuCollationAndLegacySchema() throws Exception {
+        DatabaseUrl url = corpusDatabase("icu", PostgresFixture.ICU_EN_US, true);
+        ReferenceBackfill.Expectation expected;
+        try (Connection c = PostgresFixture.connect(url)) {
+            expected = ReferenceBackfill.run(c, NOW);
+        }
+        new Backfill(config(url, 3).rangesPerWorker(20).schema("bf_tool").build()).run();
+        try (Connection c = PostgresFixture.connect(url)) {
+            PipelineAssertions.assertFinishedRun(c, expected, "bf_tool");
+        }
+    }
+
+    @Test
+    void rowsPostgresRefusesAreIsolatedAndRejectedWhileTheRestLoads() throws Exception {
+        // A LATIN1 database cannot store U+1F600 in a TEXT column; COPY fails on that row only.
+        DatabaseUrl url = pg.createDatabase("latin1", "TEMPLATE template0 ENCODING 'LATIN1' LOCALE 'C'");
+        try (Connection c = PostgresFixture.connect(url)) {
+            OpenWebUiDatabase.createSchema(c);
+            for (int i = 0; i < 40; i++) {
+                String role = i == 17 ? "\\ud83d\\ude00" : "user";
+                OpenWebUiDatabase.insertChat(c, "c" + i, "u", "{\"history\":{\"messages\":{\"a\":{\"role\":\"" + role
+                    + "\",\"content\":\"caf\\u00e9 \\ud83d\\ude00\"}}}}");
+            }
+        }
+        RunReport report = new Backfill(config(url, 2).maxTransactionRows(1000).build()).run();
+        assertEquals(39, report.rowsWritten());
+        assertEquals(1L, report.rejectionsByReason().get("COPY_FAILED"));
+        try (Connection c = PostgresFixture.connect(url); Statement st = c.createStatement()) {
+            assertEquals("c17", PipelineAssertions.single(c, "SELECT chat_id FROM pgbackfill.rejected_message"));
+            // JSON columns are sent ASCII-escaped, as json.dumps does, so non-ASCII content survives.
+            assertEquals("\"caf\\u00e9 \\ud83d\\ude00\"", PipelineAssertions.single(c, "SELECT content::text FROM chat_message WHERE id = 'c3-a'"));
+        }
+    }
+
+    @Test
+    void aRunInterruptedAfterCreatingChatMessageIsRedoneWithItsOwnNow() throws Exception {
+        DatabaseUrl url = corpusDatabase("resume", "", false);
+        ReferenceBackfill.Expectation expected;
+        try (Connection c = PostgresFixture.connect(url)) {
+            expected = ReferenceBackfill.run(c, NOW);
+        }
+        // Simulate a run that died during merge: it created chat_message and recorded that.
+        try (Connection c = PostgresFixture.connect(url); Statement st = c.createStatement()) {
+            org.pgbackfill.run.ControlTables control = new org.pgbackfill.run.ControlTables("pgbackfill");
+            control.create(c);
+            long runId = control.startRun(c, NOW, 2);
+            st.execute(org.pgbackfill.schema.TargetSchema.CREATE_TABLE);
+            st.execute("INSERT INTO chat_message (id, chat_id, role) VALUES ('stale', 'x', 'user')");
+            control.createdTarget(c, runId);
+        }
+        RunReport report = new Backfill(config(url, 2).nowEpoch(NOW + 999).build()).run();
+        assertEquals(NOW, report.nowEpoch(), "a resumed run keeps the first run's now");
+        try (Connection c = PostgresFixture.connect(url)) {
+            PipelineAssertions.assertFinishedRun(c, expected, "pgbackfill");
+            assertEquals("1", PipelineAssertions.single(c, "SELECT count(*) FROM pgbackfill.run"));
+            assertTrue(PipelineAssertions.single(c, "SELECT finished_at IS NOT NULL FROM pgbackfill.run").equals("t"));
+        }
+    }
+}

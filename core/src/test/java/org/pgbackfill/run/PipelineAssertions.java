@@ -1,0 +1,107 @@
+package org.pgbackfill.run;
+
+import org.pgbackfill.schema.TargetSchema;
+import org.pgbackfill.testing.ChatMessageComparison;
+import org.pgbackfill.testing.ExpectedChatRejection;
+import org.pgbackfill.testing.ExpectedMessageRejection;
+import org.pgbackfill.testing.ExpectedReason;
+import org.pgbackfill.testing.ReferenceBackfill;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What every finished run must leave: the reference's rows and rejections, upstream's schema, the stamp, no staging. */
+final class PipelineAssertions {
+    private PipelineAssertions() { }
+
+    static void assertFinishedRun(Connection c, ReferenceBackfill.Expectation expected, String schema) throws SQLException {
+        ChatMessageComparison.assertMatches(c, expected);
+        ChatMessageComparison.assertNoDifferences("message rejections",
+            ChatMessageComparison.rejectionDifferences(expected.messageRejections(), readMessageRejections(c, schema)));
+        ChatMessageComparison.assertNoDifferences("chat rejections",
+            ChatMessageComparison.chatRejectionDifferences(expected.chatRejections(), readChatRejections(c, schema)));
+        assertTargetSchema(c);
+        assertEquals(TargetSchema.REVISION_AFTER, single(c, "SELECT version_num FROM alembic_version"));
+        assertEquals("0", single(c, "SELECT count(*) FROM pg_tables WHERE schemaname = '" + schema + "' AND tablename LIKE 'staging%'"),
+            "staging tables are dropped after the stamp");
+        assertEquals("0", single(c, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN "
+            + "('chat', 'chat_message', 'alembic_version')"), "nothing of the tool's lands in Open WebUI's schema");
+    }
+
+    static List<ExpectedMessageRejection> readMessageRejections(Connection c, String schema) throws SQLException {
+        List<ExpectedMessageRejection> out = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT chat_id, message_key, reason, raw_json FROM " + schema + ".rejected_message")) {
+            while (rs.next()) {
+                assertFalse(rs.getString(4) == null || rs.getString(4).isEmpty(), "a rejection keeps the raw message JSON");
+                out.add(new ExpectedMessageRejection(rs.getString(1), unescape(rs.getString(2)), ExpectedReason.valueOf(rs.getString(3)), null));
+            }
+        }
+        return out;
+    }
+
+    static List<ExpectedChatRejection> readChatRejections(Connection c, String schema) throws SQLException {
+        List<ExpectedChatRejection> out = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT chat_id, reason FROM " + schema + ".rejected_chat")) {
+            while (rs.next()) out.add(new ExpectedChatRejection(rs.getString(1), ExpectedReason.valueOf(rs.getString(2))));
+        }
+        return out;
+    }
+
+    /** Message keys with NUL or lone surrogates are stored escaped (TEXT cannot hold them). */
+    private static String unescape(String key) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < key.length(); i++) {
+            if (key.startsWith("\\u", i) && i + 6 <= key.length()) {
+                b.append((char) Integer.parseInt(key.substring(i + 2, i + 6), 16));
+                i += 5;
+            } else {
+                b.append(key.charAt(i));
+            }
+        }
+        return b.toString();
+    }
+
+    /** Table, primary key, seven indexes and the validated foreign key exactly as upstream defines them. */
+    static void assertTargetSchema(Connection c) throws SQLException {
+        Map<String, String> indexes = new HashMap<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'chat_message'")) {
+            while (rs.next()) indexes.put(rs.getString(1), rs.getString(2));
+        }
+        assertEquals("CREATE UNIQUE INDEX chat_message_pkey ON public.chat_message USING btree (id)", indexes.remove("chat_message_pkey"));
+        for (String[] ix : TargetSchema.INDEXES) {
+            String def = ix[1].replace("ON chat_message (", "ON public.chat_message USING btree (");
+            assertEquals(def, indexes.remove(ix[0]), ix[0]);
+        }
+        assertTrue(indexes.isEmpty(), "unexpected indexes " + indexes);
+        assertEquals("FOREIGN KEY (chat_id) REFERENCES chat(id) ON DELETE CASCADE|true",
+            single(c, "SELECT pg_get_constraintdef(oid) || '|' || convalidated FROM pg_constraint WHERE conname = 'chat_message_chat_id_fkey' "
+                + "AND conrelid = 'public.chat_message'::regclass"));
+        assertEquals("id:text:t|chat_id:text:t|user_id:text:f|role:text:t|parent_id:text:f|content:json:f|output:json:f|"
+                + "model_id:text:f|files:json:f|sources:json:f|embeds:json:f|done:boolean:f:true|status_history:json:f|"
+                + "error:json:f|usage:json:f|created_at:bigint:f|updated_at:bigint:f",
+            single(c, "SELECT string_agg(a.attname || ':' || format_type(a.atttypid, a.atttypmod) || ':' || "
+                + "CASE WHEN a.attnotnull THEN 't' ELSE 'f' END || coalesce(':' || pg_get_expr(d.adbin, d.adrelid), ''), '|' ORDER BY a.attnum) "
+                + "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+                + "WHERE a.attrelid = 'public.chat_message'::regclass AND a.attnum > 0 AND NOT a.attisdropped"));
+    }
+
+    static String single(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            assertTrue(rs.next(), "no row from " + sql);
+            return rs.getString(1);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package org.pgbackfill.testing;
+
+/**
+ * Why a message or chat is expected in a rejection table rather than in {@code chat_message}.
+ * The names are those of the production enum {@code org.pgbackfill.extract.RejectReason}; this
+ * copy exists so the reference does not depend on production code (compare with {@link #name()}).
+ */
+public enum ExpectedReason {
+    // message level
+    NUL_IN_TEXT,
+    LONE_SURROGATE_IN_TEXT,
+    OBJECT_IN_TEXT,
+    ARRAY_IN_TEXT,
+    BAD_DONE,
+    NUMBER_OUT_OF_RANGE,
+    DUPLICATE_ID,
+    // chat level
+    INVALID_JSON,
+    NOT_AN_OBJECT;
+
+    public boolean isChatLevel() {
+        return this == INVALID_JSON || this == NOT_AN_OBJECT;
+    }
+}
