@@ -1,0 +1,117 @@
+package org.pgbackfill.run;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.pgbackfill.db.DatabaseUrl;
+import org.pgbackfill.testing.OpenWebUiDatabase;
+import org.pgbackfill.testing.PostgresFixture;
+
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The check phase refuses what it must, with a message that says what to do and its own exit code, and writes nothing. */
+class RefusalTest {
+    @RegisterExtension
+    static PostgresFixture pg = new PostgresFixture();
+
+    interface Setup { void apply(Statement st) throws Exception; }
+
+    private static BackfillException refusal(String name, Setup setup) throws Exception {
+        DatabaseUrl url = pg.createDatabase(name, "");
+        try (Connection c = PostgresFixture.connect(url); Statement st = c.createStatement()) {
+            OpenWebUiDatabase.createSchema(c);
+            OpenWebUiDatabase.insertChat(c, "c1", "u1", "{\"history\":{\"messages\":{\"m\":{\"role\":\"user\"}}}}");
+            setup.apply(st);
+        }
+        BackfillException e = assertThrows(BackfillException.class,
+            () -> new Backfill(BackfillConfig.builder().database(url).workers(1).build()).run());
+        try (Connection c = PostgresFixture.connect(url)) {
+            assertEquals("f", PipelineAssertions.single(c, "SELECT to_regnamespace('pgbackfill') IS NOT NULL"),
+                "a refused run creates nothing");
+        }
+        return e;
+    }
+
+    @Test
+    void wrongRevision() throws Exception {
+        BackfillException e = refusal("rev", st -> st.execute("UPDATE alembic_version SET version_num = '3781e22d8b01'"));
+        assertEquals(BackfillException.Kind.WRONG_REVISION, e.kind());
+        assertEquals(4, e.kind().exitCode());
+        assertTrue(e.getMessage().contains("'3781e22d8b01'") && e.getMessage().contains("alembic upgrade 374d2f66af06"), e.getMessage());
+    }
+
+    @Test
+    void alreadyMigrated() throws Exception {
+        BackfillException e = refusal("done", st -> st.execute("UPDATE alembic_version SET version_num = '8452d01d26d7'"));
+        assertEquals(BackfillException.Kind.WRONG_REVISION, e.kind());
+        assertTrue(e.getMessage().contains("already at revision 8452d01d26d7"), e.getMessage());
+    }
+
+    @Test
+    void notOpenWebUi() throws Exception {
+        assertEquals(BackfillException.Kind.NOT_OPEN_WEBUI, refusal("noalembic", st -> st.execute("DROP TABLE alembic_version")).kind());
+        BackfillException noChat = refusal("nochat", st -> st.execute("DROP TABLE chat"));
+        assertEquals(BackfillException.Kind.NOT_OPEN_WEBUI, noChat.kind());
+        assertEquals(5, noChat.kind().exitCode());
+        assertTrue(noChat.getMessage().contains("no table 'chat'"), noChat.getMessage());
+        BackfillException jsonb = refusal("jsonb", st -> st.execute("ALTER TABLE chat ALTER COLUMN chat TYPE jsonb"));
+        assertTrue(jsonb.getMessage().contains("chat.chat is jsonb, expected json"), jsonb.getMessage());
+        BackfillException noKey = refusal("nokey", st -> st.execute("ALTER TABLE chat DROP CONSTRAINT chat_pkey"));
+        assertTrue(noKey.getMessage().contains("neither a primary key nor a unique constraint"), noKey.getMessage());
+    }
+
+    @Test
+    void chatMessageAlreadyThere() throws Exception {
+        BackfillException e = refusal("target", st -> st.execute("CREATE TABLE chat_message (id text PRIMARY KEY)"));
+        assertEquals(BackfillException.Kind.TARGET_EXISTS, e.kind());
+        assertEquals(6, e.kind().exitCode());
+        assertTrue(e.getMessage().contains("DROP TABLE chat_message"), e.getMessage());
+    }
+
+    @Test
+    void insufficientPrivileges() throws Exception {
+        String role = "pgbt_reader_" + UUID.randomUUID().toString().substring(0, 8);
+        DatabaseUrl url = pg.createDatabase("priv", "");
+        try (Connection c = PostgresFixture.connect(url); Statement st = c.createStatement()) {
+            OpenWebUiDatabase.createSchema(c);
+            st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'pw'");
+            st.execute("GRANT SELECT ON chat, alembic_version TO " + role);
+            st.execute("REVOKE CREATE ON DATABASE \"" + url.jdbcUrl().replaceAll(".*/([^/?]+).*", "$1") + "\" FROM PUBLIC");
+        }
+        try {
+            DatabaseUrl asReader = DatabaseUrl.parse(url.jdbcUrl() + (url.jdbcUrl().contains("?") ? "&" : "?") + "user=" + role + "&password=pw");
+            BackfillException e = assertThrows(BackfillException.class,
+                () -> new Backfill(BackfillConfig.builder().database(asReader).workers(1).build()).run());
+            assertEquals(BackfillException.Kind.INSUFFICIENT_PRIVILEGE, e.kind());
+            assertEquals(7, e.kind().exitCode());
+            assertTrue(e.getMessage().contains(role) && e.getMessage().contains("lacks"), e.getMessage());
+        } finally {
+            try (Connection c = PostgresFixture.connect(url); Statement st = c.createStatement()) {
+                st.execute("REVOKE ALL ON chat, alembic_version FROM " + role);
+            }
+            try (Connection c = PostgresFixture.connect(PostgresFixture.serverUrl()); Statement st = c.createStatement()) {
+                st.execute("DROP ROLE IF EXISTS " + role);
+            }
+        }
+    }
+
+    @Test
+    void unreachableServerAndMissingDatabase() {
+        BackfillException down = assertThrows(BackfillException.class, () -> new Backfill(BackfillConfig.builder()
+            .databaseUrl("postgresql://nobody:secret@127.0.0.1:1/none").workers(1).build()).run());
+        assertEquals(BackfillException.Kind.CANNOT_CONNECT, down.kind());
+        assertEquals(3, down.kind().exitCode());
+        assertTrue(!down.getMessage().contains("secret") && down.getMessage().contains("127.0.0.1:1"), down.getMessage());
+
+        DatabaseUrl missing = pg.url().withDatabase("pgbt_missing_" + UUID.randomUUID().toString().substring(0, 8));
+        BackfillException e = assertThrows(BackfillException.class,
+            () -> new Backfill(BackfillConfig.builder().database(missing).workers(1).build()).run());
+        assertEquals(BackfillException.Kind.CANNOT_CONNECT, e.kind());
+        assertTrue(e.getMessage().contains("database not found"), e.getMessage());
+    }
+}
