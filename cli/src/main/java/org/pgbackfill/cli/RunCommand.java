@@ -50,6 +50,10 @@ final class RunCommand implements Callable<Integer> {
         description = "Ranges planned per worker, so fast workers take more (default: ${DEFAULT-VALUE}).")
     int rangesPerWorker;
 
+    @Option(names = "--inline-document-mb", defaultValue = "8",
+        description = "Larger documents are read in chunks and extracted in two passes (default: ${DEFAULT-VALUE} MB).")
+    int inlineDocumentMb;
+
     @Option(names = "--maintenance-work-mem", defaultValue = "256MB",
         description = "maintenance_work_mem for each index build (default: ${DEFAULT-VALUE}).")
     String maintenanceWorkMem;
@@ -68,7 +72,9 @@ final class RunCommand implements Callable<Integer> {
             .maxTransactionBytes((long) maxTransactionMb << 20)
             .maxTransactionRows(maxTransactionRows)
             .rangesPerWorker(rangesPerWorker)
+            .inlineDocumentBytes(inlineDocumentMb << 20)
             .maintenanceWorkMem(maintenanceWorkMem);
+        if (workers < 0) throw new IllegalArgumentException("--workers must be positive, got " + workers);
         if (workers > 0) b.workers(workers);
         ProgressPrinter progress = new ProgressPrinter(System.err, System.console() != null, quiet);
         BackfillConfig config = b.progress(progress).build();

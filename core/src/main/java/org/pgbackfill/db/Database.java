@@ -35,6 +35,18 @@ public final class Database implements AutoCloseable {
         this.pool = new HikariDataSource(c);
     }
 
+    /**
+     * One connection straight from the driver, bypassing the pool, so that a server that is down or
+     * refuses the credentials is reported at once with the driver's own reason (the pool would
+     * retry until its timeout and then report only that it timed out).
+     */
+    public Connection probe() throws SQLException {
+        java.util.Properties p = url.properties();
+        p.setProperty("connectTimeout", "10");
+        p.setProperty("loginTimeout", "15");
+        return java.sql.DriverManager.getConnection(url.jdbcUrl(), p);
+    }
+
     public Connection connection() throws SQLException {
         return pool.getConnection();
     }

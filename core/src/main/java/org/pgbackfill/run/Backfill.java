@@ -177,6 +177,7 @@ public final class Backfill {
 
     private Connection connect(Database db) throws BackfillException {
         try {
+            db.probe().close();
             return db.connection();
         } catch (SQLException e) {
             throw classify(e);

@@ -1,0 +1,100 @@
+package org.pgbackfill.cli;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.pgbackfill.db.DatabaseUrl;
+import org.pgbackfill.testing.EdgeCaseCorpus;
+import org.pgbackfill.testing.OpenWebUiDatabase;
+import org.pgbackfill.testing.PostgresFixture;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line: help, usage errors, exit codes, the summary, and no password in any output. */
+class MainTest {
+    @RegisterExtension
+    static PostgresFixture pg = new PostgresFixture();
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream savedOut, savedErr;
+
+    @BeforeEach
+    void capture() {
+        savedOut = System.out;
+        savedErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(savedOut);
+        System.setErr(savedErr);
+    }
+
+    private String output() {
+        return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void helpListsCommandsAndExitCodes() {
+        assertEquals(0, Main.execute("--help"));
+        assertTrue(output().contains("run") && output().contains("Exit codes"), output());
+        assertEquals(0, Main.execute("run", "--help"));
+        assertTrue(output().contains("--database-url") && output().contains("--workers") && output().contains("--now-epoch"), output());
+        assertEquals(0, Main.execute("--version"));
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        assertEquals(2, Main.execute("run", "--database-url", "mysql://u:hunter2@h/db"));
+        assertTrue(output().contains("unsupported database URL scheme"), output());
+        assertEquals(2, Main.execute("run", "--database-url", "postgresql://u:hunter2@h/db", "--workers", "-3"));
+        assertEquals(2, Main.execute("run", "--no-such-flag"));
+        assertFalse(output().contains("hunter2"), output());
+    }
+
+    @Test
+    void wrongRevisionExitsFour() throws Exception {
+        DatabaseUrl url = pg.createDatabase("rev", "");
+        try (Connection c = PostgresFixture.connect(url); var st = c.createStatement()) {
+            OpenWebUiDatabase.createSchema(c);
+            st.execute("UPDATE alembic_version SET version_num = 'abc'");
+        }
+        assertEquals(4, Main.execute("run", "--database-url", url.jdbcUrl(), "--quiet"));
+        assertTrue(output().contains("alembic upgrade 374d2f66af06"), output());
+    }
+
+    @Test
+    void unreachableServerExitsThreeWithoutThePassword() {
+        assertEquals(3, Main.execute("run", "--database-url", "postgresql://owui:hunter2@127.0.0.1:1/openwebui", "--quiet"));
+        assertTrue(output().contains("cannot connect"), output());
+        assertFalse(output().contains("hunter2"), output());
+    }
+
+    @Test
+    void fullRunPrintsTheSummaryAndNeverThePassword() throws Exception {
+        DatabaseUrl url = pg.createDatabase("run", "");
+        try (Connection c = PostgresFixture.connect(url)) {
+            OpenWebUiDatabase.createSchema(c);
+            EdgeCaseCorpus.load(c, EdgeCaseCorpus.DEFAULT_NOW);
+        }
+        // trust authentication ignores the password; it must still never be printed
+        String withPassword = url.jdbcUrl() + (url.jdbcUrl().contains("?") ? "&" : "?") + "password=hunter2";
+        int code = Main.execute("run", "--database-url", withPassword, "--workers", "2", "--now-epoch", "1750000000");
+        assertEquals(0, code, output());
+        String o = output();
+        assertTrue(o.contains("load") && o.contains("MB/s") && o.contains("rows in chat_message") && o.contains("rejections:"), o);
+        assertTrue(o.contains("Alembic revision is now 8452d01d26d7"), o);
+        assertFalse(o.contains("hunter2"), o);
+    }
+}
