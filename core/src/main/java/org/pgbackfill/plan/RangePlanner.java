@@ -30,15 +30,21 @@ public final class RangePlanner {
 
     private final int targetRanges;
     private final long maxRangeBytes;
+    private final int sampleRows;
 
     public RangePlanner(int targetRanges, long maxRangeBytes) {
+        this(targetRanges, maxRangeBytes, SAMPLE_ROWS);
+    }
+
+    RangePlanner(int targetRanges, long maxRangeBytes, int sampleRows) {
         this.targetRanges = Math.max(1, targetRanges);
         this.maxRangeBytes = maxRangeBytes;
+        this.sampleRows = sampleRows;
     }
 
     public Plan plan(Connection c) throws SQLException {
         long rows = estimatedRows(c);
-        double percent = rows <= SAMPLE_ROWS ? 100.0 : Math.max(0.0001, 100.0 * SAMPLE_ROWS / rows);
+        double percent = rows <= sampleRows ? 100.0 : Math.max(0.0001, 100.0 * sampleRows / rows);
         String from = percent >= 100.0 ? "chat"
             : String.format(Locale.ROOT, "chat TABLESAMPLE SYSTEM (%.6f) REPEATABLE (42)", percent);
         List<String> ids = new ArrayList<>();
