@@ -118,7 +118,10 @@ public final class Backfill {
         t0 = System.nanoTime();
         progress.phaseStarted(Phase.MERGE);
         StagingMerge merge = new StagingMerge(control, facts.idCollation(), facts.toastCompression());
+        long stagedBytes;
         try (Connection c = db.connection()) {
+            stagedBytes = count(c, "SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits WHERE inhparent = '"
+                + control.staging() + "'::regclass");
             c.setAutoCommit(false);
             merge.createTarget(c);
             control.createdTarget(c, runId);
@@ -132,7 +135,7 @@ public final class Backfill {
             duplicates = merge.resolveCollisions(c, runId);
         }
         if (duplicates > 0) progress.info(duplicates + " rows shared an id with a row of another chat; kept upstream's winner, recorded the rest");
-        finishPhase(report, Phase.MERGE, t0, merged, 0, db, runId);
+        finishPhase(report, Phase.MERGE, t0, merged, stagedBytes, db, runId);
 
         // build
         t0 = System.nanoTime();
@@ -140,11 +143,13 @@ public final class Backfill {
         IndexBuilder builder = new IndexBuilder(config.maintenanceWorkMem(), config.lockTimeout());
         builder.buildIndexes(db::connection, Math.min(Math.max(2, config.workers()), org.pgbackfill.schema.TargetSchema.INDEXES.size()));
         long orphans;
+        long indexBytes;
         try (Connection c = db.connection()) {
             orphans = builder.addForeignKey(c);
+            indexBytes = count(c, "SELECT pg_indexes_size('chat_message')");
         }
         if (orphans > 0) progress.info(orphans + " rows belonged to chats deleted during the run and were removed");
-        finishPhase(report, Phase.BUILD, t0, 0, 0, db, runId);
+        finishPhase(report, Phase.BUILD, t0, 0, indexBytes, db, runId);
 
         // stamp
         t0 = System.nanoTime();
