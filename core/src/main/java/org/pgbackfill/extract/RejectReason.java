@@ -13,6 +13,7 @@ public enum RejectReason {
     BAD_DONE("'done' is neither a boolean, 0, 1 nor null"),
     NUMBER_OUT_OF_RANGE("a JSON number too large for a double (upstream re-encodes it as Infinity, which PostgreSQL refuses)"),
     DUPLICATE_ID("another chat produced the same chat_message id; the chat with the lowest id (upstream's insert order) won"),
+    INDEX_ROW_TOO_LARGE("a value too long for one of chat_message's btree indexes (upstream's INSERT or CREATE INDEX fails on it)"),
     COPY_FAILED("PostgreSQL refused the row during COPY"),
     // chat-level: the document could not be read at all
     INVALID_JSON("the document (or its double-encoded inner document) is not valid JSON"),

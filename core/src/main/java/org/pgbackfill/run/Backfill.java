@@ -129,7 +129,7 @@ public final class Backfill {
             c.setAutoCommit(true);
         }
         List<Integer> rangeIds = plan.ranges().stream().map(KeyRange::id).toList();
-        long merged = merge.mergeAll(db::connection, rangeIds, Math.min(config.workers(), 4));
+        long merged = merge.mergeAll(db::connection, rangeIds, Math.min(config.workers(), 4), runId);
         long duplicates;
         try (Connection c = db.connection()) {
             duplicates = merge.resolveCollisions(c, runId);

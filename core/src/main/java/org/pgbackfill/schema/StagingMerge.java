@@ -21,6 +21,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * lowest id wins and the other row is silently lost. Here a merge that inserts fewer rows than it
  * staged sets the losers aside; {@link #resolveCollisions} then keeps upstream's winner and
  * records every other row as a {@code DUPLICATE_ID} rejection.
+ *
+ * <p>A value longer than a btree entry can hold (about 2.7 kB after compression) makes upstream's
+ * INSERT fail (the primary key) or its CREATE INDEX abort the migration. Rows with a long indexed
+ * value are rare, so they are merged one by one after a trial insert into a temporary table that
+ * has all eight indexes; PostgreSQL itself judges whether they fit, and those that do not are
+ * recorded as {@code INDEX_ROW_TOO_LARGE} rejections.
  */
 public final class StagingMerge {
     private final ControlTables control;
@@ -45,7 +51,7 @@ public final class StagingMerge {
     }
 
     /** Merges every range, {@code parallel} at a time; returns the rows inserted. */
-    public long mergeAll(ConnectionSource db, List<Integer> rangeIds, int parallel) throws Exception {
+    public long mergeAll(ConnectionSource db, List<Integer> rangeIds, int parallel, long runId) throws Exception {
         AtomicLong inserted = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), r -> {
             Thread t = new Thread(r, "pgbackfill-merge");
@@ -55,7 +61,7 @@ public final class StagingMerge {
         try {
             List<Future<?>> futures = rangeIds.stream().<Future<?>>map(id -> pool.submit(() -> {
                 try (Connection c = db.connection()) {
-                    inserted.addAndGet(mergeRange(c, id));
+                    inserted.addAndGet(mergeRange(c, id, runId));
                 }
                 return null;
             })).toList();
@@ -69,7 +75,7 @@ public final class StagingMerge {
     /** Supplies connections (the run's pool). */
     public interface ConnectionSource { Connection connection() throws SQLException; }
 
-    long mergeRange(Connection c, int rangeId) throws SQLException {
+    long mergeRange(Connection c, int rangeId, long runId) throws SQLException {
         String partition = control.stagingPartition(rangeId);
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
@@ -80,9 +86,11 @@ public final class StagingMerge {
                 rs.next();
                 staged = rs.getLong(1);
             }
-            int inserted = st.executeUpdate("INSERT INTO chat_message (" + TargetSchema.COLUMNS + ") SELECT "
-                + TargetSchema.COLUMNS + " FROM " + partition + " ON CONFLICT (id) DO NOTHING");
-            if (inserted < staged) {
+            long inserted = st.executeUpdate("INSERT INTO chat_message (" + TargetSchema.COLUMNS + ") SELECT "
+                + TargetSchema.COLUMNS + " FROM " + partition + " s WHERE " + TargetSchema.FITS_INDEXES + " ON CONFLICT (id) DO NOTHING");
+            long[] longRows = mergeLongRows(c, partition, runId);
+            inserted += longRows[0];
+            if (inserted < staged - longRows[1]) {
                 st.executeUpdate("INSERT INTO " + collisions() + " SELECT * FROM " + partition + " s WHERE NOT EXISTS "
                     + "(SELECT 1 FROM chat_message m WHERE m.id = s.id AND m.chat_id = s.chat_id)");
             }
@@ -95,6 +103,54 @@ public final class StagingMerge {
         } finally {
             c.setAutoCommit(true);
         }
+    }
+
+    /** Merges the rows with long indexed values one by one; returns {inserted, rejected}. */
+    private long[] mergeLongRows(Connection c, String partition, long runId) throws SQLException {
+        List<String> ctids = new java.util.ArrayList<>();
+        try (Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT ctid::text FROM " + partition + " s WHERE NOT " + TargetSchema.FITS_INDEXES)) {
+            while (rs.next()) ctids.add(rs.getString(1));
+        }
+        if (ctids.isEmpty()) return new long[2];
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS pgbackfill_probe (LIKE chat_message) ON COMMIT DELETE ROWS");
+            st.execute("CREATE INDEX IF NOT EXISTS pgbackfill_probe_id ON pg_temp.pgbackfill_probe (id)");
+            for (String[] ix : TargetSchema.INDEXES) {
+                st.execute(ix[1].replace("CREATE INDEX " + ix[0] + " ON chat_message",
+                    "CREATE INDEX IF NOT EXISTS probe_" + ix[0] + " ON pg_temp.pgbackfill_probe"));
+            }
+        }
+        long inserted = 0, rejected = 0;
+        String row = " FROM " + partition + " s WHERE s.ctid = ?::tid";
+        try (var probe = c.prepareStatement("INSERT INTO pg_temp.pgbackfill_probe (" + TargetSchema.COLUMNS + ") SELECT " + TargetSchema.COLUMNS + row);
+             var insert = c.prepareStatement("INSERT INTO chat_message (" + TargetSchema.COLUMNS + ") SELECT " + TargetSchema.COLUMNS + row
+                 + " ON CONFLICT (id) DO NOTHING");
+             var reject = c.prepareStatement("INSERT INTO " + control.schema() + ".rejected_message "
+                 + "(run_id, chat_id, message_key, reason, detail, raw_json) SELECT " + runId + ", s.chat_id, "
+                 + "substr(s.id, length(s.chat_id) + 2), 'INDEX_ROW_TOO_LARGE', ?, " + TargetSchema.rawMessageJson("s") + row);
+             var delete = c.prepareStatement("DELETE FROM " + partition + " s WHERE s.ctid = ?::tid")) {
+            for (String ctid : ctids) {
+                java.sql.Savepoint sp = c.setSavepoint();
+                try {
+                    probe.setString(1, ctid);
+                    probe.executeUpdate();
+                    insert.setString(1, ctid);
+                    inserted += insert.executeUpdate();
+                    c.releaseSavepoint(sp);
+                } catch (SQLException e) {
+                    c.rollback(sp);
+                    if (!"54000".equals(e.getSQLState())) throw e;   // program_limit_exceeded: index row too large
+                    reject.setString(1, e.getMessage());
+                    reject.setString(2, ctid);
+                    reject.executeUpdate();
+                    delete.setString(1, ctid);
+                    delete.executeUpdate();
+                    rejected++;
+                }
+            }
+        }
+        return new long[] {inserted, rejected};
     }
 
     /**
@@ -115,10 +171,8 @@ public final class StagingMerge {
                 + "(run_id, chat_id, message_key, reason, detail, raw_json) SELECT " + runId + ", l.chat_id, "
                 + "substr(l.id, length(l.chat_id) + 2), 'DUPLICATE_ID', 'row id ' || l.id || ' is also produced by chat ' "
                 + "|| w.chat_id || ', which comes first in chat id order and keeps it', "
-                + "json_build_object('role', l.role, 'parentId', l.parent_id, 'model', l.model_id, 'content', l.content, "
-                + "'output', l.output, 'files', l.files, 'sources', l.sources, 'embeds', l.embeds, 'done', l.done, "
-                + "'statusHistory', l.status_history, 'error', l.error, 'usage', l.usage, 'timestamp', l.created_at)::text "
-                + "FROM pgbackfill_candidates l JOIN pgbackfill_candidates w ON w.id = l.id AND w.rank = 1 WHERE l.rank > 1");
+                + TargetSchema.rawMessageJson("l")
+                + " FROM pgbackfill_candidates l JOIN pgbackfill_candidates w ON w.id = l.id AND w.rank = 1 WHERE l.rank > 1");
             st.execute("TRUNCATE " + collisions());
             c.commit();
             return rejected;

@@ -48,6 +48,26 @@ public final class TargetSchema {
         new String[] {"chat_message_model_created_idx", "CREATE INDEX chat_message_model_created_idx ON chat_message (model_id, created_at)"},
         new String[] {"chat_message_user_created_idx", "CREATE INDEX chat_message_user_created_idx ON chat_message (user_id, created_at)"});
 
+    /**
+     * Rows whose indexed values are all this short always fit in a btree entry (PostgreSQL's limit
+     * is about 2704 bytes after compression); only longer ones need to be tried one by one.
+     */
+    public static final int SAFE_INDEX_BYTES = 2000;
+
+    /** SQL true for a row (alias {@code s}) whose indexed values are short enough to need no check. */
+    public static final String FITS_INDEXES = "(octet_length(s.id) <= " + SAFE_INDEX_BYTES
+        + " AND octet_length(s.chat_id) + coalesce(octet_length(s.parent_id), 0) <= " + SAFE_INDEX_BYTES
+        + " AND coalesce(octet_length(s.model_id), 0) <= " + SAFE_INDEX_BYTES
+        + " AND coalesce(octet_length(s.user_id), 0) <= " + SAFE_INDEX_BYTES + ")";
+
+    /** A staged row (table alias {@code a}) as the message JSON it came from, for rejections recorded in SQL. */
+    public static String rawMessageJson(String a) {
+        return "json_build_object('role', " + a + ".role, 'parentId', " + a + ".parent_id, 'model', " + a + ".model_id, "
+            + "'content', " + a + ".content, 'output', " + a + ".output, 'files', " + a + ".files, 'sources', " + a + ".sources, "
+            + "'embeds', " + a + ".embeds, 'done', " + a + ".done, 'statusHistory', " + a + ".status_history, "
+            + "'error', " + a + ".error, 'usage', " + a + ".usage, 'timestamp', " + a + ".created_at)::text";
+    }
+
     public static final String FOREIGN_KEY_NAME = "chat_message_chat_id_fkey";
 
     public static final String ADD_FOREIGN_KEY = "ALTER TABLE chat_message ADD CONSTRAINT chat_message_chat_id_fkey "

@@ -108,6 +108,32 @@ class BackfillPipelineTest {
     }
 
     @Test
+    void valuesTooLongForAnIndexAreRejectedNotFatal() throws Exception {
+        DatabaseUrl url = pg.createDatabase("long", "");
+        StringBuilder random = new StringBuilder();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+        while (random.length() < 9000) random.append(Long.toString(rnd.nextLong() >>> 1, 36));
+        String incompressible = random.substring(0, 9000);
+        try (Connection c = PostgresFixture.connect(url)) {
+            OpenWebUiDatabase.createSchema(c);
+            OpenWebUiDatabase.insertChat(c, "c1", "u", "{\"history\":{\"messages\":{"
+                + "\"" + incompressible + "\":{\"role\":\"user\"},"                         // id too long: upstream's INSERT fails
+                + "\"p\":{\"role\":\"user\",\"parentId\":\"" + incompressible + "\"},"   // upstream's CREATE INDEX would abort
+                + "\"m\":{\"role\":\"user\",\"model\":\"" + incompressible + "\"},"
+                + "\"" + "a".repeat(3000) + "\":{\"role\":\"user\",\"model\":\"" + "x".repeat(2500) + "\"},"  // long but compressible: fits
+                + "\"ok\":{\"role\":\"user\"}}}}");
+        }
+        RunReport report = new Backfill(config(url, 2).build()).run();
+        assertEquals(3L, report.rejectionsByReason().get("INDEX_ROW_TOO_LARGE"), report.summary());
+        try (Connection c = PostgresFixture.connect(url)) {
+            assertEquals("c1-aa|c1-ok", PipelineAssertions.single(c, "SELECT string_agg(left(id, 5), '|' ORDER BY id) FROM chat_message"));
+            assertEquals("c1:m|c1:p|c1:" + incompressible.substring(0, 5), PipelineAssertions.single(c,
+                "SELECT string_agg(chat_id || ':' || left(message_key, 5), '|' ORDER BY message_key) FROM pgbackfill.rejected_message"));
+            PipelineAssertions.assertTargetSchema(c);
+        }
+    }
+
+    @Test
     void aRunInterruptedAfterCreatingChatMessageIsRedoneWithItsOwnNow() throws Exception {
         DatabaseUrl url = corpusDatabase("resume", "", false);
         ReferenceBackfill.Expectation expected;
