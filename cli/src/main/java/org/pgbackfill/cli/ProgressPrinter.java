@@ -36,15 +36,14 @@ final class ProgressPrinter implements ProgressListener {
         endLine();
     }
 
-    @Override public synchronized void loadProgress(long bytesRead, long bytesPlanned, long rowsStaged) {
+    @Override public synchronized void loadProgress(long bytesRead, double fractionDone, long rowsStaged) {
         if (quiet) return;
         long now = System.nanoTime();
         if (now - lastPrintNanos < (tty ? 250_000_000L : 10_000_000_000L)) return;
         lastPrintNanos = now;
         double seconds = (now - loadStartNanos) / 1e9;
         double rate = seconds > 0 ? bytesRead / 1e6 / seconds : 0;
-        // planned bytes are stored (compressed) sizes; raw bytes read run ahead of them, so cap at 99%
-        double pct = bytesPlanned > 0 ? Math.min(99.0, 100.0 * bytesRead / Math.max(bytesPlanned, bytesRead)) : 0;
+        double pct = 100.0 * fractionDone;
         String eta = seconds >= 5 && pct > 1 ? String.format(", ETA %ds", (long) (seconds * (100 - pct) / pct)) : "";
         line(String.format("load %4.1f%%  %.1f MB read, %.1f MB/s, %d rows staged%s", pct, bytesRead / 1e6, rate, rowsStaged, eta), false);
     }

@@ -9,10 +9,10 @@ import java.util.Arrays;
  * Encodes staging rows in PostgreSQL's binary COPY format into a growable buffer.
  *
  * <p>Binary because every value is sent as it is stored: the JSON columns are the message's own
- * bytes (no escaping, no quoting), integers and booleans fixed-width. Each row's start offset is
- * kept so a failed batch can be split and retried row by row. Layout of a row: int16 field count,
+ * bytes (no escaping, no quoting), integers and booleans fixed-width. Layout of a row: int16 field count,
  * then per field int32 length (-1 for NULL) and the bytes; column order is the staging table's:
- * {@code range_id} then chat_message's columns.
+ * {@code range_id} then chat_message's columns. The caller hands the buffer to the COPY stream
+ * and clears it every megabyte or so, so it stays small.
  */
 public final class BinaryCopyEncoder {
     public static final byte[] HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -21,18 +21,8 @@ public final class BinaryCopyEncoder {
 
     private byte[] buf = new byte[1 << 16];
     private int len;
-    private int[] rowStart = new int[1024];
-    private int[] rowRange = new int[1024];
-    private int rows;
 
     public void append(int rangeId, MessageRow r) {
-        if (rows == rowStart.length) {
-            rowStart = Arrays.copyOf(rowStart, rows * 2);
-            rowRange = Arrays.copyOf(rowRange, rows * 2);
-        }
-        rowStart[rows] = len;
-        rowRange[rows] = rangeId;
-        rows++;
         ensure(r.messageJson.length + 256);
         putShort(FIELDS);
         putInt(4);
@@ -89,15 +79,10 @@ public final class BinaryCopyEncoder {
 
     public byte[] buffer() { return buf; }
     public int length() { return len; }
-    public int rows() { return rows; }
-    /** Offset of row {@code i}; {@code rowStart(rows())} is {@link #length()}. */
-    public int rowStart(int i) { return i == rows ? len : rowStart[i]; }
-    public int rowRange(int i) { return rowRange[i]; }
 
     public void clear() {
         len = 0;
-        rows = 0;
-        if (buf.length > 1 << 24) buf = new byte[1 << 16];   // give back what one huge batch took
+        if (buf.length > 1 << 22) buf = new byte[1 << 16];   // give back what one huge row took
     }
 
     private void ensure(int extra) {

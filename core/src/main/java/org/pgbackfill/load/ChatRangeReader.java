@@ -8,10 +8,15 @@ import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyOut;
 import org.postgresql.copy.PGCopyInputStream;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,9 +31,9 @@ import java.util.List;
  * hands each document to the extractor as it arrives; nothing is collected in memory.
  *
  * <p>Documents longer than the inline limit are not sent in the COPY (the server sends a NULL
- * and their length instead); once the COPY ends they are read in chunks of characters with
- * {@code substr}, in the same REPEATABLE READ transaction, so every read sees one snapshot and a
- * 100 MB document never has to be in memory whole.
+ * and their length instead); once the COPY ends each is copied to a temporary file in chunks of
+ * characters with {@code substr}, in the same REPEATABLE READ transaction (one snapshot for every
+ * read), and extracted from there: a 100 MB document never has to be in memory whole.
  */
 final class ChatRangeReader {
     /** What one range produced. */
@@ -36,12 +41,19 @@ final class ChatRangeReader {
 
     private static final int CHUNK_CHARS = 4 << 20;
 
+    /** Running totals over all readers, for progress: document bytes, and stored bytes as the planner counts them. */
+    record Counters(java.util.concurrent.atomic.AtomicLong documentBytes, java.util.concurrent.atomic.AtomicLong plannedBytes) {
+        Counters() { this(new java.util.concurrent.atomic.AtomicLong(), new java.util.concurrent.atomic.AtomicLong()); }
+    }
+
     private final Connection conn;
     private final int inlineLimit;
+    private final Counters counters;
 
-    ChatRangeReader(Connection conn, int inlineLimit) {
+    ChatRangeReader(Connection conn, int inlineLimit, Counters counters) {
         this.conn = conn;
         this.inlineLimit = inlineLimit;
+        this.counters = counters;
     }
 
     Totals read(KeyRange range, MessageExtractor extractor, ExtractionSink sink) throws SQLException, IOException {
@@ -53,7 +65,8 @@ final class ChatRangeReader {
         List<String[]> large = new ArrayList<>();
         List<Long> largeLength = new ArrayList<>();
         String sql = "COPY (SELECT id, user_id, CASE WHEN octet_length(chat::text) <= " + inlineLimit
-            + "" + " THEN chat END, octet_length(chat::text)::bigint FROM chat WHERE " + range.predicate()
+            + "" + " THEN chat END, octet_length(chat::text)::bigint, "
+            + "coalesce(pg_column_size(chat), 0)::bigint FROM chat WHERE " + range.predicate()
             + " AND user_id NOT LIKE 'shared-%') TO STDOUT (FORMAT binary)";
         CopyOut out = conn.unwrap(PGConnection.class).getCopyAPI().copyOut(sql);
         try (DataInputStream in = new DataInputStream(new PGCopyInputStream(out))) {
@@ -61,7 +74,7 @@ final class ChatRangeReader {
             while (true) {
                 short fields = in.readShort();
                 if (fields == -1) break;
-                if (fields != 4) throw new IOException("unexpected COPY row with " + fields + " fields");
+                if (fields != 5) throw new IOException("unexpected COPY row with " + fields + " fields");
                 String id = readText(in);
                 String userId = readText(in);
                 int docLen = in.readInt();
@@ -72,7 +85,11 @@ final class ChatRangeReader {
                 }
                 int lenLen = in.readInt();
                 long length = lenLen < 0 ? -1 : in.readLong();
+                in.readInt();
+                long stored = in.readLong();
                 chats++;
+                counters.plannedBytes().addAndGet(stored + org.pgbackfill.plan.RangePlanner.PER_CHAT_BYTES);
+                if (length > 0) counters.documentBytes().addAndGet(length);
                 if (length < 0) continue;             // SQL NULL document: nothing to extract
                 bytes += length;
                 if (doc != null) {
@@ -88,7 +105,12 @@ final class ChatRangeReader {
         }
         for (int i = 0; i < large.size(); i++) {
             String id = large.get(i)[0];
-            extractor.extract(id, large.get(i)[1], new ChunkedDocument(id, largeLength.get(i)), sink);
+            Path file = Files.createTempFile("pgbackfill-chat-", ".json");
+            try {
+                extractor.extract(id, large.get(i)[1], spool(id, largeLength.get(i), file), sink);
+            } finally {
+                Files.deleteIfExists(file);
+            }
         }
         conn.commit();
         return new Totals(chats, bytes);
@@ -110,64 +132,40 @@ final class ChatRangeReader {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    /** A large document read back in chunks of characters; re-openable for the extractor's second pass. */
-    private final class ChunkedDocument implements DocumentSource {
-        private final String id;
-        private final long length;
-
-        ChunkedDocument(String id, long length) {
-            this.id = id;
-            this.length = length;
-        }
-
-        @Override public long length() { return length; }
-
-        @Override public InputStream open() {
-            return new InputStream() {
-                private byte[] chunk = new byte[0];
-                private int pos;
-                private long nextChar = 1;
-                private boolean last;
-
-                @Override public int read() throws IOException {
-                    if (!fill()) return -1;
-                    return chunk[pos++] & 0xff;
-                }
-
-                @Override public int read(byte[] b, int off, int len) throws IOException {
-                    if (!fill()) return -1;
-                    int n = Math.min(len, chunk.length - pos);
-                    System.arraycopy(chunk, pos, b, off, n);
-                    pos += n;
-                    return n;
-                }
-
-                private boolean fill() throws IOException {
-                    while (pos >= chunk.length) {
-                        if (last) return false;
-                        String text = fetch(nextChar);
-                        nextChar += CHUNK_CHARS;
-                        last = text == null || text.length() < CHUNK_CHARS;
-                        chunk = text == null ? new byte[0] : text.getBytes(StandardCharsets.UTF_8);
-                        pos = 0;
-                    }
-                    return true;
-                }
-            };
-        }
-
-        private String fetch(long fromChar) throws IOException {
-            try (PreparedStatement ps = conn.prepareStatement("SELECT substr(chat::text, ?, ?) FROM chat WHERE id = ?")) {
-                ps.setInt(1, (int) fromChar);
-                ps.setInt(2, CHUNK_CHARS);
-                ps.setString(3, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) throw new EOFException("chat " + id + " vanished while its document was being read");
-                    return rs.getString(1);
-                }
-            } catch (SQLException e) {
-                throw new IOException("reading chat " + id + " in chunks failed: " + e.getMessage(), e);
+    /**
+     * Copies a large document to a temporary file, reading it in chunks of characters with
+     * {@code substr} (in this transaction's snapshot), so the extractor can read it as often as
+     * it needs without the database sending it twice and without it ever being in memory whole.
+     */
+    private DocumentSource spool(String id, long length, Path file) throws IOException {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+            for (long from = 1; ; from += CHUNK_CHARS) {
+                String text = fetch(id, from);
+                if (text == null) break;
+                out.write(text.getBytes(StandardCharsets.UTF_8));
+                if (text.length() < CHUNK_CHARS) break;
             }
+        }
+        return new DocumentSource() {
+            @Override public InputStream open() throws IOException {
+                return new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+            }
+
+            @Override public long length() { return length; }
+        };
+    }
+
+    private String fetch(String id, long fromChar) throws IOException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT substr(chat::text, ?, ?) FROM chat WHERE id = ?")) {
+            ps.setInt(1, (int) fromChar);
+            ps.setInt(2, CHUNK_CHARS);
+            ps.setString(3, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) throw new EOFException("chat " + id + " vanished while its document was being read");
+                return rs.getString(1);
+            }
+        } catch (SQLException e) {
+            throw new IOException("reading chat " + id + " in chunks failed: " + e.getMessage(), e);
         }
     }
 }

@@ -7,7 +7,6 @@ import org.pgbackfill.extract.RejectReason;
 import org.pgbackfill.db.Database;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
-import org.postgresql.copy.CopyManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,14 +26,18 @@ import java.util.concurrent.Semaphore;
  * Disruptor 4 way to give each event to exactly one of N consumers), and loads them into the
  * UNLOGGED staging table with binary COPY in bounded transactions (rows and bytes capped).
  *
- * <p>A COPY must not fail because of one bad row: values are validated before encoding, and if
- * PostgreSQL still refuses a batch (an encoding the server cannot store, say), the batch is split
- * in halves and retried until the offending rows are alone; those are recorded as rejections
- * ({@link RejectReason#COPY_FAILED}) with PostgreSQL's message, and the rest loads.
+ * <p>Rows are encoded and streamed into an open COPY as they arrive (the server works while the
+ * ring fills), and kept until the transaction commits. A COPY must not fail because of one bad
+ * row: values are validated before encoding, and if PostgreSQL still refuses the batch (an
+ * encoding the server cannot store, say), the kept rows are loaded again in halves until the
+ * offending rows are alone; those are recorded as rejections ({@link RejectReason#COPY_FAILED})
+ * with PostgreSQL's message, and the rest loads.
  */
 final class CopyWriter implements EventHandler<RowEvent> {
     private static final Logger log = LoggerFactory.getLogger(CopyWriter.class);
     private static final long IDLE_COMMIT_NANOS = 1_000_000_000L;
+    /** Encoded bytes are handed to the COPY stream in pieces of about this size. */
+    private static final int FLUSH_BYTES = 1 << 20;
 
     private final int index;
     private final int writers;
@@ -59,6 +62,8 @@ final class CopyWriter implements EventHandler<RowEvent> {
     private int permits;
     private long firstPendingNanos;
     private Connection conn;
+    private CopyIn copy;                 // open while rows of the current transaction are streaming
+    private SQLException streamFailure;  // the server refused the stream; the commit isolates the bad rows
 
     CopyWriter(int index, int writers, Database db, String schema, long runId, RangeTracker tracker,
                Semaphore inFlight, long maxBytes, int maxRows, String toastCompression) {
@@ -85,6 +90,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
         if (firstPendingNanos == 0) firstPendingNanos = System.nanoTime();
         switch (e.kind) {
             case ROW -> {
+                stream(e.row, e.rangeId);
                 rows.add(e.row);
                 rowRanges.add(e.rangeId);
                 bytes += e.weight;
@@ -113,6 +119,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
 
     @Override
     public void onShutdown() {
+        cancelCopy();
         if (conn != null) {
             try { conn.close(); } catch (SQLException ignored) { }
         }
@@ -126,6 +133,20 @@ final class CopyWriter implements EventHandler<RowEvent> {
         c[1] += row;
     }
 
+    /** Encodes a row into the open COPY (opening one if needed); a refusal is kept for the commit to handle. */
+    private void stream(MessageRow row, int rangeId) throws SQLException {
+        if (streamFailure != null) return;
+        try {
+            if (copy == null) copy = openCopy(connection());
+            encoder.append(rangeId, row);
+            if (encoder.length() >= FLUSH_BYTES) flushEncoder();
+        } catch (SQLException e) {
+            if (isConnectionFailure(e)) throw e;
+            streamFailure = e;
+            cancelCopy();
+        }
+    }
+
     /** Loads everything pending in one transaction (isolating bad rows if it fails), then reports the ranges. */
     private void commit() throws Exception {
         if (rows.isEmpty() && rejections.isEmpty()) {
@@ -133,13 +154,18 @@ final class CopyWriter implements EventHandler<RowEvent> {
             return;
         }
         Connection c = connection();
-        encoder.clear();
-        for (int i = 0; i < rows.size(); i++) encoder.append(rowRanges.get(i), rows.get(i));
         try {
-            copy(c, 0, rows.size());
+            if (streamFailure != null) throw streamFailure;
+            if (copy != null) {
+                flushEncoder();
+                copy.writeToCopy(BinaryCopyEncoder.TRAILER, 0, BinaryCopyEncoder.TRAILER.length);
+                copy.endCopy();
+                copy = null;
+            }
             insertRejections(c);
             c.commit();
         } catch (SQLException e) {
+            cancelCopy();
             rollbackQuietly(c);
             if (isConnectionFailure(e)) throw e;
             log.warn("COPY of {} rows failed ({}); isolating the rows PostgreSQL refuses", rows.size(), e.getMessage());
@@ -159,12 +185,31 @@ final class CopyWriter implements EventHandler<RowEvent> {
         perRange.clear();
         bytes = 0;
         firstPendingNanos = 0;
+        streamFailure = null;
+        encoder.clear();
     }
 
     /** Loads rows [from, to) each half in its own transaction until the refused rows stand alone. */
     private void isolate(Connection c, int from, int to) throws SQLException {
+        if (from == to) return;
         try {
-            copy(c, from, to);
+            CopyIn in = openCopy(c);
+            try {
+                encoder.clear();
+                for (int i = from; i < to; i++) {
+                    encoder.append(rowRanges.get(i), rows.get(i));
+                    if (encoder.length() >= FLUSH_BYTES) {
+                        in.writeToCopy(encoder.buffer(), 0, encoder.length());
+                        encoder.clear();
+                    }
+                }
+                in.writeToCopy(encoder.buffer(), 0, encoder.length());
+                in.writeToCopy(BinaryCopyEncoder.TRAILER, 0, BinaryCopyEncoder.TRAILER.length);
+                in.endCopy();
+            } finally {
+                encoder.clear();
+                if (in.isActive()) in.cancelCopy();
+            }
             c.commit();
         } catch (SQLException e) {
             rollbackQuietly(c);
@@ -184,18 +229,26 @@ final class CopyWriter implements EventHandler<RowEvent> {
         }
     }
 
-    private void copy(Connection c, int from, int to) throws SQLException {
-        if (from == to) return;
-        CopyManager cm = c.unwrap(PGConnection.class).getCopyAPI();
-        CopyIn in = cm.copyIn(copySql);
-        try {
-            in.writeToCopy(BinaryCopyEncoder.HEADER, 0, BinaryCopyEncoder.HEADER.length);
-            int start = encoder.rowStart(from);
-            in.writeToCopy(encoder.buffer(), start, encoder.rowStart(to) - start);
-            in.writeToCopy(BinaryCopyEncoder.TRAILER, 0, BinaryCopyEncoder.TRAILER.length);
-            in.endCopy();
-        } finally {
-            if (in.isActive()) in.cancelCopy();
+    private CopyIn openCopy(Connection c) throws SQLException {
+        CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
+        in.writeToCopy(BinaryCopyEncoder.HEADER, 0, BinaryCopyEncoder.HEADER.length);
+        return in;
+    }
+
+    private void flushEncoder() throws SQLException {
+        if (encoder.length() > 0) copy.writeToCopy(encoder.buffer(), 0, encoder.length());
+        encoder.clear();
+    }
+
+    /** pgjdbc's rule: never leave a connection in the middle of a COPY. */
+    private void cancelCopy() {
+        if (copy != null) {
+            try {
+                if (copy.isActive()) copy.cancelCopy();
+            } catch (SQLException ignored) {
+                // the connection is beyond use; the rollback or close that follows reports it
+            }
+            copy = null;
         }
     }
 

@@ -46,8 +46,8 @@ public final class LoadPhase {
     /** What the load did, for the report. */
     public record Result(long chats, long documentBytes, long rowsStaged) { }
 
-    /** Told about progress: bytes of documents read so far, rows staged. */
-    public interface Progress { void update(long documentBytes, long rowsStaged); }
+    /** Told about progress: bytes of documents read so far, the same in the planner's units (stored bytes), rows staged. */
+    public interface Progress { void update(long documentBytes, long plannedUnitsRead, long rowsStaged); }
 
     private final Database db;
     private final BackfillConfig config;
@@ -68,6 +68,7 @@ public final class LoadPhase {
     public Result run(List<KeyRange> ranges, Progress progress) throws Exception {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong chats = new AtomicLong(), docBytes = new AtomicLong();
+        ChatRangeReader.Counters read = new ChatRangeReader.Counters();
         RangeTracker tracker = new RangeTracker((rangeId, c, rows, bytes) -> {
             try (Connection conn = db.connection()) {
                 control.rangeLoaded(conn, runId, rangeId, c, rows, bytes);
@@ -102,7 +103,7 @@ public final class LoadPhase {
         for (int w = 0; w < config.workers(); w++) {
             Thread t = new Thread(() -> {
                 try (Connection conn = db.connection()) {
-                    ChatRangeReader reader = new ChatRangeReader(conn, config.inlineDocumentBytes());
+                    ChatRangeReader reader = new ChatRangeReader(conn, config.inlineDocumentBytes(), read);
                     MessageExtractor extractor = new MessageExtractor(nowEpoch, config.inlineDocumentBytes(), facts.asciiJson());
                     KeyRange range;
                     while (failure.get() == null && (range = queue.poll()) != null) {
@@ -117,7 +118,7 @@ public final class LoadPhase {
                         chats.addAndGet(totals.chats());
                         docBytes.addAndGet(totals.documentBytes());
                         tracker.published(range.id(), sink.events, totals.chats(), totals.documentBytes());
-                        progress.update(docBytes.get(), tracker.rowsCommitted());
+                        progress.update(read.documentBytes().get(), read.plannedBytes().get(), tracker.rowsCommitted());
                     }
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
@@ -129,7 +130,7 @@ public final class LoadPhase {
         }
         while (readers.stream().anyMatch(Thread::isAlive)) {
             for (Thread t : readers) t.join(1000);
-            progress.update(docBytes.get(), tracker.rowsCommitted());
+            progress.update(read.documentBytes().get(), read.plannedBytes().get(), tracker.rowsCommitted());
         }
         if (failure.get() == null) {
             CountDownLatch flushed = new CountDownLatch(writers);
@@ -148,7 +149,7 @@ public final class LoadPhase {
         if (!tracker.allDone(ranges.size())) {
             throw new IllegalStateException("load finished but not every range was recorded as loaded");
         }
-        progress.update(docBytes.get(), tracker.rowsCommitted());
+        progress.update(read.documentBytes().get(), read.plannedBytes().get(), tracker.rowsCommitted());
         return new Result(chats.get(), docBytes.get(), tracker.rowsCommitted());
     }
 

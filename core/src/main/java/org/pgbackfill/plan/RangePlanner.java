@@ -23,7 +23,7 @@ public final class RangePlanner {
     /** Rows to sample: enough for hundreds of ranges, cheap on any table. */
     static final int SAMPLE_ROWS = 30_000;
     /** A fixed cost per chat (row overhead), so ranges of many tiny chats are not oversized. */
-    static final long PER_CHAT_BYTES = 256;
+    public static final long PER_CHAT_BYTES = 256;
 
     /** The plan: ranges in key order, and the estimated total bytes of documents. */
     public record Plan(List<KeyRange> ranges, long estimatedBytes, long estimatedChats) { }

@@ -108,7 +108,7 @@ public final class Backfill {
         progress.phaseStarted(Phase.LOAD);
         long planned = plan.estimatedBytes();
         LoadPhase.Result load = new LoadPhase(db, config, control, runId, now, facts)
-            .run(plan.ranges(), (bytes, rows) -> progress.loadProgress(bytes, planned, rows));
+            .run(plan.ranges(), (bytes, units, rows) -> progress.loadProgress(bytes, planned <= 0 ? 0 : Math.min(0.99, (double) units / planned), rows));
         report.chatsRead(load.chats());
         report.documentBytes(load.documentBytes());
         report.rowsStaged(load.rowsStaged());

@@ -11,8 +11,8 @@ public interface ProgressListener {
 
     default void phaseFinished(PhaseReport report) { }
 
-    /** During load: bytes of documents read so far out of the planned total. */
-    default void loadProgress(long bytesRead, long bytesPlanned, long rowsStaged) { }
+    /** During load: bytes of documents read so far, the estimated fraction done (0..0.99), rows staged. */
+    default void loadProgress(long bytesRead, double fractionDone, long rowsStaged) { }
 
     /** Something the operator should know (a retry, a skipped step). */
     default void info(String message) { }
