@@ -1,9 +1,7 @@
 package org.pgbackfill.testing;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import org.pgbackfill.seed.ChatSeeder;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -13,7 +11,7 @@ import java.util.Collection;
 
 /** Builds and fills Open WebUI databases at revision {@code 374d2f66af06}, the backfill's starting point. */
 public final class OpenWebUiDatabase {
-    public static final String SCHEMA_RESOURCE = "/org/pgbackfill/sql/openwebui-374d2f66af06.sql";
+    public static final String SCHEMA_RESOURCE = ChatSeeder.SCHEMA_RESOURCE;
     /** created_at/updated_at of inserted chats (2024-05-29); the backfill never reads them. */
     public static final long CHAT_TIMESTAMP = 1_717_000_000L;
 
@@ -74,12 +72,7 @@ public final class OpenWebUiDatabase {
     }
 
     static String schemaSql() {
-        try (InputStream in = OpenWebUiDatabase.class.getResourceAsStream(SCHEMA_RESOURCE)) {
-            if (in == null) throw new IllegalStateException(SCHEMA_RESOURCE + " is not on the classpath");
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ChatSeeder.schemaSql();   // one copy of the DDL, shared with `pgbackfill seed`
     }
 
     private static void execute(Connection conn, String sql) throws SQLException {
