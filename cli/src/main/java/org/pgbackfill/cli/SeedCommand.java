@@ -1,0 +1,116 @@
+package org.pgbackfill.cli;
+
+import org.pgbackfill.db.DatabaseUrl;
+import org.pgbackfill.seed.ChatSeeder;
+import org.pgbackfill.seed.GeneratorOptions;
+import org.pgbackfill.seed.SeedReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code pgbackfill seed}: fills a database with realistic Open WebUI chats (revision
+ * 374d2f66af06's schema), for trying the tool, benchmarks and tests. It refuses to add chats to
+ * a table that already has some unless told to, so it cannot be pointed at a real install by mistake.
+ */
+@Command(name = "seed", mixinStandardHelpOptions = true,
+    description = {"Fills a database with realistic, generated Open WebUI chats (schema at revision 374d2f66af06).",
+        "Creates the schema when absent. Loads with COPY; the same --seed gives the same data."},
+    footer = {"%nExamples:",
+        "  createdb owui_test && java -jar pgbackfill.jar seed --database-url postgresql://postgres@localhost/owui_test --size-mb 1000",
+        "  java -jar pgbackfill.jar seed --database-url $URL --chats 500 --edge-share 0.3 --seed 7"})
+final class SeedCommand implements Callable<Integer> {
+    @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
+        description = "The database to fill (postgresql://… or jdbc:postgresql://…). Default: $DATABASE_URL.")
+    String databaseUrl;
+
+    @Option(names = "--size-mb", description = "Generate until this many MB of documents (default: --chats decides).")
+    Long sizeMb;
+
+    @Option(names = "--chats", defaultValue = "1000", description = "Number of chats, unless --size-mb is given (default: ${DEFAULT-VALUE}).")
+    long chats;
+
+    @Option(names = "--mean-kb", defaultValue = "64", description = "Mean document size in KB (default: ${DEFAULT-VALUE}).")
+    int meanKb;
+
+    @Option(names = "--skew", defaultValue = "2.0",
+        description = "Size skew: log-normal sigma of document sizes; 0 = all alike (default: ${DEFAULT-VALUE}).")
+    double skew;
+
+    @Option(names = "--edge-share", defaultValue = "0.01",
+        description = "Share of chats (0..1) carrying one of SPEC.md's edge cases (default: ${DEFAULT-VALUE}).")
+    double edgeShare;
+
+    @Option(names = "--incompressible-share", defaultValue = "0.10",
+        description = "Share of document bytes (0..1) that is random base64, as pasted images are (default: ${DEFAULT-VALUE}).")
+    double incompressibleShare;
+
+    @Option(names = "--shared-share", defaultValue = "0.02",
+        description = "Share of chats (0..1) that are shared-link copies (user_id 'shared-…') (default: ${DEFAULT-VALUE}).")
+    double sharedShare;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Random seed: the same seed gives the same chats (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--connections", defaultValue = "2", description = "Parallel COPY streams (default: ${DEFAULT-VALUE}).")
+    int connections;
+
+    @Option(names = "--append", description = "Add chats even if the chat table already has some.")
+    boolean append;
+
+    @Override
+    public Integer call() throws Exception {
+        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+        if (connections < 1 || connections > 16) throw new IllegalArgumentException("--connections must be 1..16, got " + connections);
+        GeneratorOptions.Builder o = GeneratorOptions.builder().seed(seed).meanDocumentBytes(meanKb * 1024)
+            .sizeSigma(skew).edgeCaseShare(edgeShare).incompressibleShare(incompressibleShare).sharedUserShare(sharedShare);
+        if (sizeMb != null) o.targetBytes(sizeMb * 1_000_000L); else o.chats(chats);
+        GeneratorOptions options = o.build();
+
+        List<Connection> conns = new ArrayList<>();
+        try {
+            for (int i = 0; i < connections; i++) conns.add(DriverManager.getConnection(url.jdbcUrl(), url.properties()));
+            Connection first = conns.get(0);
+            boolean created = ChatSeeder.createSchemaIfAbsent(first);
+            if (!created && !append && hasChats(first)) {
+                System.err.println("pgbackfill: " + url + " already has chats; refusing to add generated ones to it. "
+                    + "Seed an empty database, or pass --append if this really is a test database");
+                return Main.USAGE;
+            }
+            System.out.println("pgbackfill: seeding " + url + (created ? " (schema created at revision 374d2f66af06)" : ""));
+            long[] last = {System.nanoTime()};
+            SeedReport report = new ChatSeeder(options).progress((n, bytes) -> {
+                long now = System.nanoTime();
+                if (now - last[0] > 5_000_000_000L) {
+                    last[0] = now;
+                    System.err.printf("seed: %d chats, %.1f MB%n", n, bytes / 1e6);
+                }
+            }).seed(conns);
+            try (Statement st = first.createStatement()) {
+                st.execute("ANALYZE chat");
+            }
+            System.out.println("seeded " + report);
+            return 0;
+        } catch (SQLException e) {
+            System.err.println("pgbackfill: seeding " + url + " failed: " + e.getMessage());
+            return "08001".equals(e.getSQLState()) || "3D000".equals(e.getSQLState()) || "28P01".equals(e.getSQLState()) ? 3 : 8;
+        } finally {
+            for (Connection c : conns) c.close();
+        }
+    }
+
+    private static boolean hasChats(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM chat)")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+}
