@@ -58,6 +58,10 @@ final class RunCommand implements Callable<Integer> {
         description = "maintenance_work_mem for each index build (default: ${DEFAULT-VALUE}).")
     String maintenanceWorkMem;
 
+    @Option(names = "--metrics-port", defaultValue = "${env:PGBACKFILL_METRICS_PORT:--1}",
+        description = "Serve Prometheus metrics on this port while the run lasts (0: any free port; default: off). Env: PGBACKFILL_METRICS_PORT.")
+    int metricsPort;
+
     @Option(names = "--quiet", description = "No progress display; the summary only.")
     boolean quiet;
 
@@ -77,10 +81,13 @@ final class RunCommand implements Callable<Integer> {
         if (workers < 0) throw new IllegalArgumentException("--workers must be positive, got " + workers);
         if (workers > 0) b.workers(workers);
         ProgressPrinter progress = new ProgressPrinter(System.err, System.console() != null, quiet);
+        MetricsServer metrics = metricsPort >= 0 ? MetricsServer.start(metricsPort) : null;
+        if (metrics != null) b.meterRegistry(metrics.registry());
         BackfillConfig config = b.progress(progress).build();
         out.println("pgbackfill: backfilling chat_message on " + config.database() + " with " + config.workers()
             + " workers, " + config.writers() + " writers");
-        try {
+        if (metrics != null) out.println("pgbackfill: metrics at " + metrics.url());
+        try (metrics) {
             RunReport report = new Backfill(config).run();
             progress.done();
             out.print(report.summary());

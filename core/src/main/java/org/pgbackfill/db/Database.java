@@ -16,7 +16,7 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource pool;
     private final DatabaseUrl url;
 
-    public Database(DatabaseUrl url, int poolSize, String applicationName) {
+    public Database(DatabaseUrl url, int poolSize, String applicationName, io.micrometer.core.instrument.MeterRegistry meters) {
         this.url = url;
         HikariConfig c = new HikariConfig();
         c.setJdbcUrl(url.jdbcUrl());
@@ -28,6 +28,7 @@ public final class Database implements AutoCloseable {
         c.setMinimumIdle(0);
         c.setAutoCommit(true);
         c.setPoolName("pgbackfill");
+        if (meters != null) c.setMetricsTrackerFactory(new com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory(meters));
         c.setConnectionTimeout(30_000);
         c.setInitializationFailTimeout(-1);   // connect lazily: the first checkout reports the real error
         c.setConnectionInitSql("SET standard_conforming_strings = on; SET statement_timeout = 0; "

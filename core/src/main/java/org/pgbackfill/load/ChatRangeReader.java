@@ -25,6 +25,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Streams one range of {@code chat} with {@code COPY (SELECT …) TO STDOUT (FORMAT binary)} and
@@ -42,8 +43,8 @@ final class ChatRangeReader {
     private static final int CHUNK_CHARS = 4 << 20;
 
     /** Running totals over all readers, for progress: document bytes, and stored bytes as the planner counts them. */
-    record Counters(java.util.concurrent.atomic.AtomicLong documentBytes, java.util.concurrent.atomic.AtomicLong plannedBytes) {
-        Counters() { this(new java.util.concurrent.atomic.AtomicLong(), new java.util.concurrent.atomic.AtomicLong()); }
+    record Counters(AtomicLong chats, AtomicLong documentBytes, AtomicLong plannedBytes) {
+        Counters() { this(new AtomicLong(), new AtomicLong(), new AtomicLong()); }
     }
 
     private final Connection conn;
@@ -88,6 +89,7 @@ final class ChatRangeReader {
                 in.readInt();
                 long stored = in.readLong();
                 chats++;
+                counters.chats().incrementAndGet();
                 counters.plannedBytes().addAndGet(stored + org.pgbackfill.plan.RangePlanner.PER_CHAT_BYTES);
                 if (length > 0) counters.documentBytes().addAndGet(length);
                 if (length < 0) continue;             // SQL NULL document: nothing to extract

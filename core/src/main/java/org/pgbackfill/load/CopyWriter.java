@@ -5,6 +5,7 @@ import org.pgbackfill.copy.BinaryCopyEncoder;
 import org.pgbackfill.extract.MessageRow;
 import org.pgbackfill.extract.RejectReason;
 import org.pgbackfill.db.Database;
+import org.pgbackfill.run.RunMetrics;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.slf4j.Logger;
@@ -51,6 +52,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
     private final long maxBytes;
     private final int maxRows;
     private final String toastCompression;
+    private final RunMetrics metrics;
 
     private final BinaryCopyEncoder encoder = new BinaryCopyEncoder();
     private final List<MessageRow> rows = new ArrayList<>();
@@ -66,7 +68,8 @@ final class CopyWriter implements EventHandler<RowEvent> {
     private SQLException streamFailure;  // the server refused the stream; the commit isolates the bad rows
 
     CopyWriter(int index, int writers, Database db, String schema, long runId, RangeTracker tracker,
-               Semaphore inFlight, long maxBytes, int maxRows, String toastCompression) {
+               Semaphore inFlight, long maxBytes, int maxRows, String toastCompression, RunMetrics metrics) {
+        this.metrics = metrics;
         this.index = index;
         this.writers = writers;
         this.db = db;
@@ -173,6 +176,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
             insertRejections(c);
             c.commit();
         }
+        for (RowEvent.Rejection r : rejections) metrics.rejected(r.reason().name(), 1);
         for (Map.Entry<Integer, long[]> r : perRange.entrySet()) {
             tracker.committed(r.getKey(), r.getValue()[0], r.getValue()[1]);
         }

@@ -14,6 +14,7 @@ import org.pgbackfill.extract.RejectReason;
 import org.pgbackfill.plan.KeyRange;
 import org.pgbackfill.run.BackfillConfig;
 import org.pgbackfill.run.ControlTables;
+import org.pgbackfill.run.RunMetrics;
 import org.pgbackfill.schema.SchemaCheck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,7 +57,11 @@ public final class LoadPhase {
     private final long nowEpoch;
     private final SchemaCheck.Facts facts;
 
-    public LoadPhase(Database db, BackfillConfig config, ControlTables control, long runId, long nowEpoch, SchemaCheck.Facts facts) {
+    private final RunMetrics metrics;
+
+    public LoadPhase(Database db, BackfillConfig config, ControlTables control, long runId, long nowEpoch, SchemaCheck.Facts facts,
+                     RunMetrics metrics) {
+        this.metrics = metrics;
         this.db = db;
         this.config = config;
         this.control = control;
@@ -74,6 +79,7 @@ public final class LoadPhase {
                 control.rangeLoaded(conn, runId, rangeId, c, rows, bytes);
             }
         });
+        metrics.loadCounters(read, r -> r.chats().get(), r -> r.documentBytes().get(), r -> tracker.rowsCommitted());
         int writers = config.writers();
         long budgetBytes = writers * config.maxTransactionBytes() + (64L << 20);
         int budgetPermits = (int) Math.min(Integer.MAX_VALUE, budgetBytes / 1024);
@@ -87,7 +93,7 @@ public final class LoadPhase {
         CopyWriter[] handlers = new CopyWriter[writers];
         for (int i = 0; i < writers; i++) {
             handlers[i] = new CopyWriter(i, writers, db, control.schema(), runId, tracker, inFlight,
-                config.maxTransactionBytes(), config.maxTransactionRows(), facts.toastCompression());
+                config.maxTransactionBytes(), config.maxTransactionRows(), facts.toastCompression(), metrics);
         }
         disruptor.handleEventsWith(handlers);
         disruptor.setDefaultExceptionHandler(new ExceptionHandler<>() {

@@ -18,6 +18,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The chat_message backfill, phase by phase: check, plan, load, merge, build, stamp. Each phase
@@ -34,10 +35,18 @@ public final class Backfill {
     private final BackfillConfig config;
     private final ProgressListener progress;
     private final ControlTables control;
+    private final RunMetrics metrics;
 
     public Backfill(BackfillConfig config) {
         this.config = config;
-        this.progress = config.progress();
+        this.metrics = new RunMetrics(config.meterRegistry());
+        ProgressListener told = config.progress();
+        this.progress = new ProgressListener() {   // the meters follow the phases too
+            @Override public void phaseStarted(Phase phase) { metrics.phaseStarted(phase); told.phaseStarted(phase); }
+            @Override public void phaseFinished(PhaseReport report) { metrics.phaseFinished(report); told.phaseFinished(report); }
+            @Override public void loadProgress(long bytesRead, double fractionDone, long rowsStaged) { told.loadProgress(bytesRead, fractionDone, rowsStaged); }
+            @Override public void info(String message) { told.info(message); }
+        };
         this.control = new ControlTables(config.schema());
     }
 
@@ -45,7 +54,7 @@ public final class Backfill {
         RunReport report = new RunReport();
         report.workers(config.workers());
         int poolSize = config.workers() + config.writers() + 8;
-        try (Database db = new Database(config.database(), poolSize, "pgbackfill")) {
+        try (Database db = new Database(config.database(), poolSize, "pgbackfill", config.meterRegistry())) {
             return run(db, report);
         } catch (BackfillException e) {
             throw e;
@@ -107,7 +116,7 @@ public final class Backfill {
         t0 = System.nanoTime();
         progress.phaseStarted(Phase.LOAD);
         long planned = plan.estimatedBytes();
-        LoadPhase.Result load = new LoadPhase(db, config, control, runId, now, facts)
+        LoadPhase.Result load = new LoadPhase(db, config, control, runId, now, facts, metrics)
             .run(plan.ranges(), (bytes, units, rows) -> progress.loadProgress(bytes, planned <= 0 ? 0 : Math.min(0.99, (double) units / planned), rows));
         report.chatsRead(load.chats());
         report.documentBytes(load.documentBytes());
@@ -133,6 +142,12 @@ public final class Backfill {
         long duplicates;
         try (Connection c = db.connection()) {
             duplicates = merge.resolveCollisions(c, runId);
+        }
+        try (Connection c = db.connection()) {
+            Map<String, Long> byReason = control.rejectionsByReason(c, runId);
+            for (String reason : new String[] {"DUPLICATE_ID", "INDEX_ROW_TOO_LARGE"}) {
+                metrics.rejected(reason, byReason.getOrDefault(reason, 0L));
+            }
         }
         if (duplicates > 0) progress.info(duplicates + " rows shared an id with a row of another chat; kept upstream's winner, recorded the rest");
         finishPhase(report, Phase.MERGE, t0, merged, stagedBytes, db, runId);

@@ -24,6 +24,7 @@ public final class BackfillConfig {
     private final String maintenanceWorkMem;
     private final String lockTimeout;
     private final ProgressListener progress;
+    private final io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
     private BackfillConfig(Builder b) {
         this.database = b.database;
@@ -38,6 +39,7 @@ public final class BackfillConfig {
         this.maintenanceWorkMem = b.maintenanceWorkMem;
         this.lockTimeout = b.lockTimeout;
         this.progress = b.progress;
+        this.meterRegistry = b.meterRegistry;
     }
 
     public static Builder builder() { return new Builder(); }
@@ -59,6 +61,8 @@ public final class BackfillConfig {
     public String maintenanceWorkMem() { return maintenanceWorkMem; }
     public String lockTimeout() { return lockTimeout; }
     public ProgressListener progress() { return progress; }
+    /** Where the run's meters go (see {@link RunMetrics}). */
+    public io.micrometer.core.instrument.MeterRegistry meterRegistry() { return meterRegistry; }
 
     public static final class Builder {
         private DatabaseUrl database;
@@ -73,6 +77,7 @@ public final class BackfillConfig {
         private String maintenanceWorkMem = "256MB";
         private String lockTimeout = "10s";
         private ProgressListener progress = ProgressListener.NONE;
+        private io.micrometer.core.instrument.MeterRegistry meterRegistry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
         public Builder database(DatabaseUrl url) { this.database = url; return this; }
         public Builder databaseUrl(String url) { this.database = DatabaseUrl.parse(url); return this; }
@@ -87,6 +92,7 @@ public final class BackfillConfig {
         public Builder maintenanceWorkMem(String s) { this.maintenanceWorkMem = s; return this; }
         public Builder lockTimeout(String s) { this.lockTimeout = s; return this; }
         public Builder progress(ProgressListener p) { this.progress = Objects.requireNonNull(p); return this; }
+        public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry r) { this.meterRegistry = Objects.requireNonNull(r); return this; }
 
         public BackfillConfig build() {
             if (database == null) throw new IllegalArgumentException("no database given");
