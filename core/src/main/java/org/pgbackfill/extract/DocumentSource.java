@@ -15,6 +15,11 @@ public interface DocumentSource {
     /** The document's length in bytes. */
     long length();
 
+    /** The bytes when the document is held in memory (then {@link #offset()} is where it starts), else null. */
+    default byte[] array() { return null; }
+
+    default int offset() { return 0; }
+
     static DocumentSource of(byte[] bytes) {
         return of(bytes, 0, bytes.length);
     }
@@ -23,6 +28,8 @@ public interface DocumentSource {
         return new DocumentSource() {
             @Override public InputStream open() { return new ByteArrayInputStream(bytes, offset, length); }
             @Override public long length() { return length; }
+            @Override public byte[] array() { return bytes; }
+            @Override public int offset() { return offset; }
         };
     }
 }

@@ -124,10 +124,7 @@ final class JsonWriter {
                     throw new MalformedDocumentException("'" + text + "' is not a number Python's json module accepts");
                 }
                 putAscii(text);
-                if (p.isNaN() || (text.length() > 15 || text.indexOf('e') >= 0 || text.indexOf('E') >= 0)
-                        && Double.isInfinite(Double.parseDouble(text))) {
-                    return NUMBER_OUT_OF_RANGE;
-                }
+                if (p.isNaN() || PythonNumbers.overflowsDouble(text)) return NUMBER_OUT_OF_RANGE;
             }
             case VALUE_TRUE -> putAscii("true");
             case VALUE_FALSE -> putAscii("false");

@@ -34,8 +34,10 @@ public final class MessageExtractor {
     private static final int RAW_PREFIX_BYTES = 4096;
 
     private final JsonFactory factory;
+    private final JsonFactory slicingFactory;   // same, refusing duplicate keys: slicing copies bytes as they are
     private final MessageReader reader;
     private final int bufferedLimit;
+    private final boolean asciiJson;
 
     public MessageExtractor(long nowEpoch) {
         this(nowEpoch, DEFAULT_BUFFERED_LIMIT);
@@ -51,8 +53,11 @@ public final class MessageExtractor {
      */
     public MessageExtractor(long nowEpoch, int bufferedLimit, boolean asciiJson) {
         this.factory = newJsonFactory();
+        this.slicingFactory = newJsonFactory();
+        this.slicingFactory.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         this.reader = new MessageReader(factory, new TimestampRule(nowEpoch), asciiJson);
         this.bufferedLimit = bufferedLimit;
+        this.asciiJson = asciiJson;
     }
 
     /**
@@ -90,7 +95,8 @@ public final class MessageExtractor {
         Opener opener = doc::open;
         try {
             Shape shape = shape(opener);
-            if (shape == Shape.STRING) {
+            boolean decoded = shape == Shape.STRING;
+            if (decoded) {
                 opener = () -> new JsonStringDecoder(new BufferedInputStream(doc.open(), 1 << 16));
                 shape = innerShape(opener);
             }
@@ -99,15 +105,20 @@ public final class MessageExtractor {
                 case NOT_AN_OBJECT -> sink.rejectedChat(chatId, RejectReason.NOT_AN_OBJECT,
                     "the document is not a JSON object", prefix(doc));
                 case OBJECT -> {
-                    if (doc.length() <= bufferedLimit) {
-                        Buffered pass = new Buffered();
-                        walk(opener, chatId, userId, pass);
-                        pass.emit(sink, chatId);
-                    } else {
-                        Scan scan = new Scan();
-                        walk(opener, chatId, userId, scan);
-                        walk(opener, chatId, userId, new Stream(scan, sink, chatId));
+                    // Slicing needs the bytes in memory, UTF-8 output, and no duplicate keys (found by the
+                    // first walk, before anything is emitted); otherwise messages are re-encoded.
+                    boolean slice = doc.array() != null && !asciiJson && !decoded;
+                    if (slice) {
+                        try {
+                            extractObject(opener, chatId, userId, doc, sink, true);
+                            return;
+                        } catch (JsonProcessingException duplicateKeys) {
+                            // fall through: re-encode, resolving duplicates as Python does
+                        } finally {
+                            reader.sliceFrom(null, 0);
+                        }
                     }
+                    extractObject(opener, chatId, userId, doc, sink, false);
                 }
                 default -> throw new IllegalStateException();
             }
@@ -118,6 +129,20 @@ public final class MessageExtractor {
         } catch (RuntimeException e) {
             // A bug must not abort the run nor lose the chat silently: it is recorded, with the cause.
             sink.rejectedChat(chatId, RejectReason.EXTRACTION_FAILED, e.toString(), prefix(doc));
+        }
+    }
+
+    private void extractObject(Opener opener, String chatId, String userId, DocumentSource doc, ExtractionSink sink, boolean slice)
+            throws IOException {
+        if (slice) reader.sliceFrom(doc.array(), doc.offset());
+        if (doc.length() <= bufferedLimit) {
+            Buffered pass = new Buffered();
+            walk(opener, chatId, userId, pass, slice ? doc : null);
+            pass.emit(sink, chatId);
+        } else {
+            Scan scan = new Scan();
+            walk(opener, chatId, userId, scan, slice ? doc : null);
+            walk(opener, chatId, userId, new Stream(scan, sink, chatId), slice ? doc : null);
         }
     }
 
@@ -173,8 +198,11 @@ public final class MessageExtractor {
         void message(String key, int ordinal, Object result);
     }
 
-    private void walk(Opener opener, String chatId, String userId, Pass pass) throws IOException {
-        try (InputStream in = opener.open(); JsonParser p = factory.createParser(in)) {
+    /** Walks the document; {@code sliced} non-null: parse its in-memory bytes so messages can be sliced from them. */
+    private void walk(Opener opener, String chatId, String userId, Pass pass, DocumentSource sliced) throws IOException {
+        try (InputStream in = sliced == null ? opener.open() : null;
+             JsonParser p = sliced == null ? factory.createParser(in)
+                 : slicingFactory.createParser(sliced.array(), sliced.offset(), (int) sliced.length())) {
             if (p.nextToken() != JsonToken.START_OBJECT) throw new MalformedDocumentException("not an object");
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();

@@ -9,9 +9,15 @@ import java.util.Arrays;
 
 /**
  * Turns one entry of {@code history.messages} into a {@link MessageRow}, a {@link Rejected}, or
- * nothing (SPEC.md sections 2.6, 3 and 6). The message is copied once, compactly, into a
- * {@link JsonWriter}; the fields the row needs are noted on the way, and the JSON columns are
- * slices of the copy. Not thread-safe: one per extracting thread.
+ * nothing (SPEC.md sections 2.6, 3 and 6). The message is copied once into a {@link JsonWriter};
+ * the fields the row needs are noted on the way, and the JSON columns are slices of the copy.
+ *
+ * <p>Two ways to copy, one result. When the document is in memory ({@link #sliceFrom}), the
+ * message's source bytes are taken as they are: strings are skipped by the parser, never decoded
+ * and re-encoded (most of a document is string content, so this is most of the work saved); the
+ * parser must then reject duplicate keys, and the caller falls back to the other way for the rare
+ * document that has some. Otherwise the message is re-encoded token by token, resolving duplicate
+ * keys as Python does. Not thread-safe: one per extracting thread.
  */
 final class MessageReader {
     /** A message that upstream would have failed to insert. */
@@ -33,11 +39,24 @@ final class MessageReader {
     private final int[] start = new int[MessageRow.JSON_FIELDS.length];
     private final int[] end = new int[MessageRow.JSON_FIELDS.length];
     private final int[] flags = new int[MessageRow.JSON_FIELDS.length];
+    private byte[] source;           // the document, when messages are sliced from it
+    private int sourceOffset;
+    private boolean lastContainerEmpty;
 
     MessageReader(JsonFactory factory, TimestampRule timestamps, boolean asciiJson) {
         this.factory = factory;
         this.out = new JsonWriter(asciiJson);
         this.timestamps = timestamps;
+    }
+
+    /**
+     * Slice messages from this in-memory document (whose parser reports byte offsets from
+     * {@code offset}) instead of re-encoding them; null to re-encode. The parser must have
+     * STRICT_DUPLICATE_DETECTION on while slicing.
+     */
+    void sliceFrom(byte[] document, int offset) {
+        this.source = document;
+        this.sourceOffset = offset;
     }
 
     /**
@@ -49,7 +68,7 @@ final class MessageReader {
             p.skipChildren();
             return null;
         }
-        copyMessage(p);
+        if (source != null) sliceMessage(p); else copyMessage(p);
         if (!truthy(role)) return null;
 
         String roleText;
@@ -110,12 +129,109 @@ final class MessageReader {
         throw new Refusal(RejectReason.BAD_DONE, "done is " + describe(done));
     }
 
-    private void copyMessage(JsonParser p) throws IOException {
+    private void clearMessage() {
         out.reset();
         role.clear(); parentId.clear(); model.clear(); done.clear(); timestamp.clear();
         Arrays.fill(start, -1);
         Arrays.fill(end, -1);
         Arrays.fill(flags, 0);
+    }
+
+    /** The field of the row a message key feeds, or null. */
+    private Field field(String name) {
+        return switch (name) {
+            case "role" -> role;
+            case "parentId" -> parentId;
+            case "model" -> model;
+            case "done" -> done;
+            case "timestamp" -> timestamp;
+            default -> null;
+        };
+    }
+
+    /** Notes a field's first token and, for strings and numbers, its text. */
+    private static void note(Field field, JsonParser p, JsonToken t) throws IOException {
+        field.token = t;
+        field.text = t == JsonToken.VALUE_STRING || t.isNumeric() ? p.getText() : null;
+    }
+
+    /** Takes the message's source bytes as they are; the parser is on its START_OBJECT. */
+    private void sliceMessage(JsonParser p) throws IOException {
+        clearMessage();
+        int msgStart = position(p.currentTokenLocation().getByteOffset());
+        int pending = -1;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            pending = closeValue(pending, p);
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            Field field = field(name);
+            if (field != null) note(field, p, t);
+            int valueStart = position(p.currentTokenLocation().getByteOffset());
+            int f = 0;
+            if (t.isStructStart()) {
+                f = skipValue(p);
+                if (field != null) field.empty = lastContainerEmpty;
+            } else if (t == JsonToken.VALUE_NUMBER_FLOAT && PythonNumbers.overflowsDouble(p.getText())) {
+                f = JsonWriter.NUMBER_OUT_OF_RANGE;
+            }
+            int column = jsonColumn(name);
+            if (column >= 0) {
+                start[column] = valueStart - msgStart;
+                flags[column] = f;
+                pending = column;
+            }
+        }
+        closeValue(pending, p);
+        int msgEnd = position(p.currentLocation().getByteOffset());
+        for (int c = 0; c < start.length; c++) {
+            if (start[c] >= 0) end[c] -= msgStart;
+        }
+        out.ensure(msgEnd - msgStart);
+        System.arraycopy(source, msgStart, out.buf, 0, msgEnd - msgStart);
+        out.len = msgEnd - msgStart;
+    }
+
+    /**
+     * The value of column {@code pending} ends before the token the parser is now on, less the
+     * whitespace and comma between them (a string's end is only known once the parser moved past it).
+     */
+    private int closeValue(int pending, JsonParser p) {
+        if (pending < 0) return -1;
+        int e = position(p.currentTokenLocation().getByteOffset());
+        while (isWhitespace(source[e - 1])) e--;
+        if (source[e - 1] == ',') e--;
+        while (isWhitespace(source[e - 1])) e--;
+        end[pending] = e;            // absolute for now; made relative to the message in sliceMessage
+        return -1;
+    }
+
+    private static boolean isWhitespace(byte b) {
+        return b == ' ' || b == '\n' || b == '\r' || b == '\t';
+    }
+
+    /** Skips a container, checking its numbers as Python would re-encode them; notes whether it was empty. */
+    private int skipValue(JsonParser p) throws IOException {
+        int flagsSeen = 0, depth = 1;
+        boolean first = true;
+        while (depth > 0) {
+            JsonToken t = p.nextToken();
+            if (first) {
+                lastContainerEmpty = t.isStructEnd();
+                first = false;
+            }
+            if (t.isStructStart()) depth++;
+            else if (t.isStructEnd()) depth--;
+            else if (t == JsonToken.VALUE_NUMBER_FLOAT && PythonNumbers.overflowsDouble(p.getText())) flagsSeen |= JsonWriter.NUMBER_OUT_OF_RANGE;
+        }
+        return flagsSeen;
+    }
+
+    private int position(long parserOffset) {
+        return sourceOffset + (int) parserOffset;
+    }
+
+    private void copyMessage(JsonParser p) throws IOException {
+        clearMessage();
         out.put((byte) '{');
         boolean first = true;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -125,18 +241,8 @@ final class MessageReader {
             out.writeString(name);
             out.put((byte) ':');
             JsonToken t = p.nextToken();
-            Field field = switch (name) {
-                case "role" -> role;
-                case "parentId" -> parentId;
-                case "model" -> model;
-                case "done" -> done;
-                case "timestamp" -> timestamp;
-                default -> null;
-            };
-            if (field != null) {
-                field.token = t;
-                field.text = t == JsonToken.VALUE_STRING || t.isNumeric() ? p.getText() : null;
-            }
+            Field field = field(name);
+            if (field != null) note(field, p, t);
             int column = jsonColumn(name);
             int s = out.len;
             int f = out.copyValue(p);

@@ -99,6 +99,12 @@ final class PythonNumbers {
         return shortest.setScale(scale).toPlainString();
     }
 
+    /** Whether Python's json module turns this JSON float literal into an infinity (which json.dumps writes as Infinity). */
+    static boolean overflowsDouble(String jsonFloat) {
+        return (jsonFloat.length() > 15 || jsonFloat.indexOf('e') >= 0 || jsonFloat.indexOf('E') >= 0)
+            && Double.isInfinite(Double.parseDouble(jsonFloat));
+    }
+
     /** Parses a JSON number token's text into a double, as Python's json module would (int → float). */
     static double toDouble(String jsonNumber) {
         return Double.parseDouble(jsonNumber);
