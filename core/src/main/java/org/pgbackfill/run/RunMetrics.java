@@ -15,7 +15,7 @@ import java.util.function.ToDoubleFunction;
  * Prometheus; embedders bring their own). Names are stable: with Prometheus naming they become
  * {@code pgbackfill_chats_read_total}, {@code pgbackfill_document_read_bytes_total},
  * {@code pgbackfill_rows_staged_total}, {@code pgbackfill_rejections_total{reason}},
- * {@code pgbackfill_phase{phase}} (1 while the phase runs) and {@code pgbackfill_phase_seconds{phase}}.
+ * {@code pgbackfill_phase{phase}} (1 while the phase runs) and {@code pgbackfill_phase_duration_seconds{phase}}.
  */
 public final class RunMetrics {
     private final MeterRegistry registry;
@@ -31,7 +31,7 @@ public final class RunMetrics {
                 .description("1 while the phase runs, else 0").register(registry);
             double[] seconds = new double[1];
             phaseSeconds.put(p, seconds);
-            Gauge.builder("pgbackfill.phase", seconds, s -> s[0]).baseUnit("seconds").tag("phase", p.label())
+            Gauge.builder("pgbackfill.phase.duration", seconds, s -> s[0]).baseUnit("seconds").tag("phase", p.label())
                 .description("wall time of the phase, once finished").register(registry);
         }
     }
