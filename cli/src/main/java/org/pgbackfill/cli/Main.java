@@ -6,11 +6,12 @@ import picocli.CommandLine.Command;
 /**
  * {@code pgbackfill}: the command line. Exit codes (README.md lists them): 0 done, 1 unexpected
  * internal error, 2 bad usage, 3 cannot connect, 4 wrong Alembic revision, 5 not an Open WebUI
- * database, 6 chat_message already exists, 7 insufficient privileges, 8 the run failed.
+ * database, 6 chat_message already exists, 7 insufficient privileges, 8 the run failed, 9 verify found
+ * mismatches.
  */
 @Command(name = "pgbackfill", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Parallel, restartable backfill of Open WebUI's chat_message table (Alembic revision 8452d01d26d7) on PostgreSQL.",
-    subcommands = {RunCommand.class, SeedCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {RunCommand.class, SeedCommand.class, DemoCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:done",
@@ -21,7 +22,8 @@ import picocli.CommandLine.Command;
         "5:not an Open WebUI database (no chat or alembic_version table, or an unexpected schema)",
         "6:chat_message already exists and is not pgbackfill's unfinished work",
         "7:insufficient privileges",
-        "8:the run failed (database error during a phase; run again to retry)"})
+        "8:the run failed (database error during a phase; run again to retry)",
+        "9:verify found mismatches between chat_message and chat (they are listed)"})
 public final class Main {
     public static final int USAGE = 2;
 

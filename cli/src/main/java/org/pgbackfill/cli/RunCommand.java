@@ -1,13 +1,9 @@
 package org.pgbackfill.cli;
 
-import org.pgbackfill.run.Backfill;
 import org.pgbackfill.run.BackfillConfig;
-import org.pgbackfill.run.BackfillException;
-import org.pgbackfill.run.RunReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.PrintStream;
 import java.util.concurrent.Callable;
 
 /** {@code pgbackfill run}: the whole backfill, check to stamp. */
@@ -30,7 +26,7 @@ final class RunCommand implements Callable<Integer> {
         description = "COPY writer threads, one connection each (default: half the workers, 1 to 4). Env: PGBACKFILL_WRITERS.")
     int writers;
 
-    @Option(names = "--schema", defaultValue = "${env:PGBACKFILL_SCHEMA:-pgbackfill}",
+    @Option(names = "--schema", defaultValue = "${env:PGBACKFILL_SCHEMA:-" + BackfillConfig.DEFAULT_SCHEMA + "}",
         description = "Schema for the run's own tables: staging, control, rejections (default: ${DEFAULT-VALUE}). Env: PGBACKFILL_SCHEMA.")
     String schema;
 
@@ -38,23 +34,23 @@ final class RunCommand implements Callable<Integer> {
         + "A resumed run keeps its first value.")
     Long nowEpoch;
 
-    @Option(names = "--max-transaction-mb", defaultValue = "32",
+    @Option(names = "--max-transaction-mb", defaultValue = "" + BackfillConfig.DEFAULT_MAX_TRANSACTION_MB,
         description = "Cap on the data one COPY transaction stages (default: ${DEFAULT-VALUE} MB).")
     int maxTransactionMb;
 
-    @Option(names = "--max-transaction-rows", defaultValue = "50000",
+    @Option(names = "--max-transaction-rows", defaultValue = "" + BackfillConfig.DEFAULT_MAX_TRANSACTION_ROWS,
         description = "Cap on the rows one COPY transaction stages (default: ${DEFAULT-VALUE}).")
     int maxTransactionRows;
 
-    @Option(names = "--ranges-per-worker", defaultValue = "8",
+    @Option(names = "--ranges-per-worker", defaultValue = "" + BackfillConfig.DEFAULT_RANGES_PER_WORKER,
         description = "Ranges planned per worker, so fast workers take more (default: ${DEFAULT-VALUE}).")
     int rangesPerWorker;
 
-    @Option(names = "--inline-document-mb", defaultValue = "8",
+    @Option(names = "--inline-document-mb", defaultValue = "" + BackfillConfig.DEFAULT_INLINE_DOCUMENT_MB,
         description = "Larger documents are read in chunks and extracted in two passes (default: ${DEFAULT-VALUE} MB).")
     int inlineDocumentMb;
 
-    @Option(names = "--maintenance-work-mem", defaultValue = "256MB",
+    @Option(names = "--maintenance-work-mem", defaultValue = BackfillConfig.DEFAULT_MAINTENANCE_WORK_MEM,
         description = "maintenance_work_mem for each index build (default: ${DEFAULT-VALUE}).")
     String maintenanceWorkMem;
 
@@ -67,7 +63,6 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintStream out = System.out;
         BackfillConfig.Builder b = BackfillConfig.builder()
             .databaseUrl(databaseUrl)
             .schema(schema)
@@ -80,24 +75,6 @@ final class RunCommand implements Callable<Integer> {
             .maintenanceWorkMem(maintenanceWorkMem);
         if (workers < 0) throw new IllegalArgumentException("--workers must be positive, got " + workers);
         if (workers > 0) b.workers(workers);
-        ProgressPrinter progress = new ProgressPrinter(System.err, System.console() != null, quiet);
-        MetricsServer metrics = metricsPort >= 0 ? MetricsServer.start(metricsPort) : null;
-        if (metrics != null) b.meterRegistry(metrics.registry());
-        BackfillConfig config = b.progress(progress).build();
-        out.println("pgbackfill: backfilling chat_message on " + config.database() + " with " + config.workers()
-            + " workers, " + config.writers() + " writers");
-        if (metrics != null) out.println("pgbackfill: metrics at " + metrics.url());
-        try (metrics) {
-            RunReport report = new Backfill(config).run();
-            progress.done();
-            out.print(report.summary());
-            out.println("done: Alembic revision is now 8452d01d26d7; rejected rows are in "
-                + config.schema() + ".rejected_message and " + config.schema() + ".rejected_chat");
-            return 0;
-        } catch (BackfillException e) {
-            progress.done();
-            System.err.println("pgbackfill: " + e.getMessage());
-            return e.kind().exitCode();
-        }
+        return BackfillRunner.onConsole(quiet).run(b, metricsPort).exitCode();
     }
 }

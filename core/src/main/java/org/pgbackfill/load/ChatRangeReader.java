@@ -35,10 +35,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * and their length instead); once the COPY ends each is copied to a temporary file in chunks of
  * characters with {@code substr}, in the same REPEATABLE READ transaction (one snapshot for every
  * read), and extracted from there: a 100 MB document never has to be in memory whole.
+ *
+ * <p>Public because {@code pgbackfill verify} reads {@code chat} exactly the same way (the same
+ * predicate, the same documents): {@link #readInTransaction} hands every chat of a range to a
+ * {@link DocumentHandler} inside a transaction the caller opened with {@link #beginSnapshot}.
  */
-final class ChatRangeReader {
+public final class ChatRangeReader {
     /** What one range produced. */
-    record Totals(long chats, long documentBytes) { }
+    public record Totals(long chats, long documentBytes) { }
+
+    /** Receives each chat of a range; {@code doc} is null when the document is SQL NULL. */
+    public interface DocumentHandler {
+        void document(String chatId, String userId, DocumentSource doc) throws IOException;
+    }
 
     private static final int CHUNK_CHARS = 4 << 20;
 
@@ -57,18 +66,43 @@ final class ChatRangeReader {
         this.counters = counters;
     }
 
-    Totals read(KeyRange range, MessageExtractor extractor, ExtractionSink sink) throws SQLException, IOException {
+    /** A reader for callers that keep no running totals (documents longer than {@code inlineLimit} bytes are read in chunks). */
+    public ChatRangeReader(Connection conn, int inlineLimit) {
+        this(conn, inlineLimit, new Counters());
+    }
+
+    /** Opens the REPEATABLE READ, READ ONLY transaction every read of a range runs in: one snapshot. */
+    public static void beginSnapshot(Connection conn) throws SQLException {
         conn.setAutoCommit(false);
         try (Statement st = conn.createStatement()) {
             st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
         }
+    }
+
+    /** Extracts every document of the range in its own snapshot transaction (the load phase). */
+    Totals read(KeyRange range, MessageExtractor extractor, ExtractionSink sink) throws SQLException, IOException {
+        beginSnapshot(conn);
+        Totals totals = readInTransaction(range, "", (id, userId, doc) -> {
+            if (doc != null) extractor.extract(id, userId, doc, sink);   // SQL NULL document: nothing to extract
+        });
+        conn.commit();
+        return totals;
+    }
+
+    /**
+     * Hands every chat of the range that the backfill reads ({@code user_id NOT LIKE 'shared-%'}) to
+     * {@code handler}, in the caller's transaction (see {@link #beginSnapshot}); documents longer than
+     * the inline limit come last, from a temporary file. {@code extraPredicate}, empty or starting
+     * with {@code AND}, narrows the chats further (a sample).
+     */
+    public Totals readInTransaction(KeyRange range, String extraPredicate, DocumentHandler handler) throws SQLException, IOException {
         long chats = 0, bytes = 0;
         List<String[]> large = new ArrayList<>();
         List<Long> largeLength = new ArrayList<>();
         String sql = "COPY (SELECT id, user_id, CASE WHEN octet_length(chat::text) <= " + inlineLimit
             + "" + " THEN chat END, octet_length(chat::text)::bigint, "
             + "coalesce(pg_column_size(chat), 0)::bigint FROM chat WHERE " + range.predicate()
-            + " AND user_id NOT LIKE 'shared-%') TO STDOUT (FORMAT binary)";
+            + " AND user_id NOT LIKE 'shared-%'" + extraPredicate + ") TO STDOUT (FORMAT binary)";
         CopyOut out = conn.unwrap(PGConnection.class).getCopyAPI().copyOut(sql);
         try (DataInputStream in = new DataInputStream(new PGCopyInputStream(out))) {
             readHeader(in);
@@ -92,10 +126,13 @@ final class ChatRangeReader {
                 counters.chats().incrementAndGet();
                 counters.plannedBytes().addAndGet(stored + org.pgbackfill.plan.RangePlanner.PER_CHAT_BYTES);
                 if (length > 0) counters.documentBytes().addAndGet(length);
-                if (length < 0) continue;             // SQL NULL document: nothing to extract
+                if (length < 0) {                     // SQL NULL document
+                    handler.document(id, userId, null);
+                    continue;
+                }
                 bytes += length;
                 if (doc != null) {
-                    extractor.extract(id, userId, DocumentSource.of(doc), sink);
+                    handler.document(id, userId, DocumentSource.of(doc));
                 } else {
                     large.add(new String[] {id, userId});
                     largeLength.add(length);
@@ -109,12 +146,11 @@ final class ChatRangeReader {
             String id = large.get(i)[0];
             Path file = Files.createTempFile("pgbackfill-chat-", ".json");
             try {
-                extractor.extract(id, large.get(i)[1], spool(id, largeLength.get(i), file), sink);
+                handler.document(id, large.get(i)[1], spool(id, largeLength.get(i), file));
             } finally {
                 Files.deleteIfExists(file);
             }
         }
-        conn.commit();
         return new Totals(chats, bytes);
     }
 

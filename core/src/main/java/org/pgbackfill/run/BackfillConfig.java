@@ -10,6 +10,13 @@ import java.util.regex.Pattern;
  * fails there with the value and the reason, never half-way through a run.
  */
 public final class BackfillConfig {
+    public static final String DEFAULT_SCHEMA = "pgbackfill";
+    public static final int DEFAULT_RANGES_PER_WORKER = 8;
+    public static final int DEFAULT_MAX_TRANSACTION_MB = 32;
+    public static final int DEFAULT_MAX_TRANSACTION_ROWS = 50_000;
+    public static final int DEFAULT_INLINE_DOCUMENT_MB = 8;
+    public static final String DEFAULT_MAINTENANCE_WORK_MEM = "256MB";
+
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
 
     private final DatabaseUrl database;
@@ -68,13 +75,13 @@ public final class BackfillConfig {
         private DatabaseUrl database;
         private int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
         private int writers = 0;
-        private String schema = "pgbackfill";
+        private String schema = DEFAULT_SCHEMA;
         private Long nowEpoch;
-        private int rangesPerWorker = 8;
-        private long maxTransactionBytes = 64L << 20;
-        private int maxTransactionRows = 50_000;
-        private int inlineDocumentBytes = 8 << 20;
-        private String maintenanceWorkMem = "256MB";
+        private int rangesPerWorker = DEFAULT_RANGES_PER_WORKER;
+        private long maxTransactionBytes = (long) DEFAULT_MAX_TRANSACTION_MB << 20;
+        private int maxTransactionRows = DEFAULT_MAX_TRANSACTION_ROWS;
+        private int inlineDocumentBytes = DEFAULT_INLINE_DOCUMENT_MB << 20;
+        private String maintenanceWorkMem = DEFAULT_MAINTENANCE_WORK_MEM;
         private String lockTimeout = "10s";
         private ProgressListener progress = ProgressListener.NONE;
         private io.micrometer.core.instrument.MeterRegistry meterRegistry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();

@@ -1,0 +1,71 @@
+package org.pgbackfill.cli;
+
+import org.pgbackfill.run.Backfill;
+import org.pgbackfill.run.BackfillConfig;
+import org.pgbackfill.run.BackfillException;
+import org.pgbackfill.run.RunReport;
+
+import java.io.PrintStream;
+
+/**
+ * One backfill as the command line shows it: the header line, the metrics URL, the progress
+ * display, the summary and the closing line, or the failure's message. Shared by {@code pgbackfill run} and {@code
+ * pgbackfill demo}, so that the demo shows exactly what a real run shows.
+ */
+final class BackfillRunner {
+    /** What became of the run: {@code exitCode} 0 with a report, or a failure's exit code with the failure. */
+    record Outcome(int exitCode, BackfillConfig config, RunReport report, BackfillException failure) {
+        boolean succeeded() { return failure == null; }
+    }
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final boolean tty;
+    private final boolean quiet;
+
+    /** Summary to {@code out}; progress (redrawn in place when {@code tty}) and errors to {@code err}. */
+    BackfillRunner(PrintStream out, PrintStream err, boolean tty, boolean quiet) {
+        this.out = out;
+        this.err = err;
+        this.tty = tty;
+        this.quiet = quiet;
+    }
+
+    /** System.out and System.err; progress redrawn in place when there is a console. */
+    static BackfillRunner onConsole(boolean quiet) {
+        return new BackfillRunner(System.out, System.err, System.console() != null, quiet);
+    }
+
+    /**
+     * Serves Prometheus metrics on {@code metricsPort} while the run lasts (0: any free port, negative:
+     * none), builds the configuration (with this runner's progress display; a bad value throws
+     * {@link IllegalArgumentException}, which the command line reports as bad usage) and runs it.
+     */
+    Outcome run(BackfillConfig.Builder builder, int metricsPort) {
+        ProgressPrinter progress = new ProgressPrinter(err, tty, quiet);
+        MetricsServer metrics = metricsPort >= 0 ? MetricsServer.start(metricsPort) : null;
+        BackfillConfig config;
+        try {
+            if (metrics != null) builder.meterRegistry(metrics.registry());
+            config = builder.progress(progress).build();
+        } catch (RuntimeException e) {
+            if (metrics != null) metrics.close();
+            throw e;
+        }
+        out.println("pgbackfill: backfilling chat_message on " + config.database() + " with " + config.workers()
+            + " workers, " + config.writers() + " writers");
+        if (metrics != null) out.println("pgbackfill: metrics at " + metrics.url());
+        try (metrics) {
+            RunReport report = new Backfill(config).run();
+            progress.done();
+            out.print(report.summary());
+            out.println("done: Alembic revision is now 8452d01d26d7; rejected rows are in "
+                + config.schema() + ".rejected_message and " + config.schema() + ".rejected_chat");
+            return new Outcome(0, config, report, null);
+        } catch (BackfillException e) {
+            progress.done();
+            err.println("pgbackfill: " + e.getMessage());
+            return new Outcome(e.kind().exitCode(), config, null, e);
+        }
+    }
+}

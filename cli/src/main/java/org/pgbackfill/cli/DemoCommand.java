@@ -1,0 +1,346 @@
+package org.pgbackfill.cli;
+
+import org.pgbackfill.cli.demo.EmbeddedServer;
+import org.pgbackfill.cli.demo.ScratchDatabase;
+import org.pgbackfill.db.DatabaseUrl;
+import org.pgbackfill.run.BackfillConfig;
+import org.pgbackfill.run.BackfillException.Kind;
+import org.pgbackfill.seed.ChatSeeder;
+import org.pgbackfill.seed.GeneratorOptions;
+import org.pgbackfill.seed.SeedReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code pgbackfill demo}: the whole backfill on generated data, start to finish, with nothing to
+ * install. Without {@code --database-url} it runs its own PostgreSQL ({@link EmbeddedServer});
+ * with one, it works in a scratch database on that server. Either is removed at the end unless
+ * {@code --keep}.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Shows the backfill on generated Open WebUI chats, with nothing to install: starts a throwaway "
+        + "PostgreSQL (or uses --database-url), seeds it, runs the backfill as `pgbackfill run` does, verifies the "
+        + "result, explains the steps for a real database, and removes everything it made.",
+        "Exit code 0 when the result is verified, 9 when verify finds a mismatch, otherwise the codes of `run`."},
+    footer = {"%nExamples:",
+        "  java -jar pgbackfill.jar demo",
+        "  java -jar pgbackfill.jar demo --size-mb 1000 --workers 4",
+        "  java -jar pgbackfill.jar demo --keep          # keep the server's files and print how to start it again",
+        "  java -jar pgbackfill.jar demo --database-url postgresql://postgres:secret@localhost:5432/postgres",
+        "%nWith --database-url the user must be allowed to CREATE DATABASE; the demo works in a new database "
+            + "pgbackfill_demo_<random> and drops it at the end (unless --keep). It never touches another database.",
+        "The embedded PostgreSQL is bundled for Linux x86-64; it runs on a free port of 127.0.0.1, in a new directory "
+            + "under java.io.tmpdir. As root, it runs as the account --os-user (PostgreSQL refuses to run as root)."})
+final class DemoCommand implements Callable<Integer> {
+    /** The database the demo fills in its own server. */
+    static final String EMBEDDED_DATABASE = "openwebui";
+    /** The schema of the run's own tables (run's and verify's default). */
+    static final String SCHEMA = "pgbackfill";
+    /** Share of generated chats carrying an odd document, so that the report shows rejections. */
+    static final double EDGE_CASE_SHARE = 0.05;
+
+    @Option(names = "--database-url",
+        description = "Use this server instead of starting one: postgresql://user:pass@host:port/db or a JDBC URL. "
+            + "The demo creates and drops its own database there. ($DATABASE_URL is deliberately not read.)")
+    String databaseUrl;
+
+    @Option(names = "--size-mb", defaultValue = "200",
+        description = "Megabytes of chat documents to generate (default: ${DEFAULT-VALUE}).")
+    int sizeMb;
+
+    @Option(names = "--workers", defaultValue = "0",
+        description = "Reader threads of the backfill (default: the number of CPU cores).")
+    int workers;
+
+    @Option(names = "--seed", defaultValue = "42",
+        description = "Seed of the chat generator: the same seed makes the same chats (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--metrics-port", defaultValue = "0",
+        description = "Serve the run's Prometheus metrics on this port while it lasts (default: any free port; -1: off).")
+    int metricsPort;
+
+    @Option(names = "--keep",
+        description = "Keep the data for inspection (the server's directory, or the scratch database) and print how to reach it.")
+    boolean keep;
+
+    @Option(names = "--os-user", defaultValue = "nobody",
+        description = "When run as root: the account that runs the embedded PostgreSQL (default: ${DEFAULT-VALUE}).")
+    String osUser;
+
+    private final PrintStream out = System.out;
+    private final PrintStream err = System.err;
+
+    @Override
+    public Integer call() {
+        if (sizeMb < 1 || sizeMb > 1_000_000) throw new IllegalArgumentException("--size-mb must be between 1 and 1000000, got " + sizeMb);
+        if (workers < 0) throw new IllegalArgumentException("--workers must be positive, got " + workers);
+        if (metricsPort < -1 || metricsPort > 65535) throw new IllegalArgumentException("--metrics-port must be -1..65535, got " + metricsPort);
+        DatabaseUrl given = databaseUrl == null ? null : DatabaseUrl.parse(databaseUrl);
+        long t0 = System.nanoTime();
+        Thread interrupted = new Thread(() -> err.println("\npgbackfill demo: interrupted; removing what the demo made"));
+        Runtime.getRuntime().addShutdownHook(interrupted);
+        int code;
+        try (Target target = given == null ? embedded() : scratch(given)) {
+            target.keep(keep);
+            code = demo(target);
+        } catch (Failure f) {
+            err.println("pgbackfill demo: " + f.getMessage());
+            return f.exitCode;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(interrupted);
+            } catch (IllegalStateException shuttingDown) {
+                // it is running
+            }
+        }
+        say(String.format("finished in %.0f s", (System.nanoTime() - t0) / 1e9));
+        return code;
+    }
+
+    /** Seed, backfill, verify, next steps; returns the exit code. */
+    private int demo(Target target) throws Failure {
+        DatabaseUrl url = target.url();
+        int connections = Math.max(1, Math.min(4, workers > 0 ? workers : Runtime.getRuntime().availableProcessors()));
+        seed(url, connections);
+
+        BackfillConfig.Builder b = BackfillConfig.builder().database(url).schema(SCHEMA);   // otherwise `pgbackfill run`'s defaults
+        if (workers > 0) b.workers(workers);
+        out.println();
+        BackfillRunner.Outcome outcome = BackfillRunner.onConsole(false).run(b, metricsPort);
+        if (!outcome.succeeded()) return outcome.exitCode();
+
+        out.println();
+        int code = verify(url);
+
+        out.println();
+        printNextSteps();
+        return code;
+    }
+
+    /**
+     * {@code pgbackfill verify} itself, as a person would run it after a backfill, so that the demo
+     * shows its summary and its verdict line exactly; returns its exit code (0 verified, 9 mismatches).
+     */
+    private int verify(DatabaseUrl url) {
+        List<String> args = new ArrayList<>(List.of("verify", "--database-url", withCredentials(url), "--schema", SCHEMA));
+        if (workers > 0) args.addAll(List.of("--workers", Integer.toString(workers)));
+        return Main.execute(args.toArray(String[]::new));
+    }
+
+    /** {@code url} as a JDBC URL carrying its user and password, for a command line parsed in this process (never printed). */
+    private static String withCredentials(DatabaseUrl url) {
+        StringBuilder b = new StringBuilder(url.jdbcUrl());
+        char sep = url.jdbcUrl().contains("?") ? '&' : '?';
+        for (String key : List.of("user", "password")) {
+            String v = url.properties().getProperty(key);
+            if (v == null) continue;
+            b.append(sep).append(key).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
+            sep = '&';
+        }
+        return b.toString();
+    }
+
+    private void seed(DatabaseUrl url, int connections) throws Failure {
+        GeneratorOptions options = GeneratorOptions.builder()
+            .seed(seed)
+            .targetBytes(sizeMb * 1_000_000L)
+            .edgeCaseShare(EDGE_CASE_SHARE)
+            .build();
+        say("seeding " + sizeMb + " MB of generated Open WebUI chats (Alembic revision 374d2f66af06, seed " + seed
+            + ", " + Math.round(EDGE_CASE_SHARE * 100) + "% of them odd documents) over " + connections + " connection"
+            + (connections == 1 ? "" : "s"));
+        SeedProgress progress = new SeedProgress(err, System.console() != null, sizeMb * 1_000_000L);
+        List<Connection> cs = new ArrayList<>();
+        try {
+            for (int i = 0; i < connections; i++) cs.add(connect(url));
+            SeedReport report = new ChatSeeder(options).progress(progress).seed(cs);
+            progress.done();
+            try (Statement st = cs.get(0).createStatement()) {
+                st.execute("ANALYZE chat");
+            }
+            say("seeded " + report);
+        } catch (SQLException e) {
+            progress.done();
+            throw Failure.of(e, "seeding " + url + " failed");
+        } finally {
+            for (Connection c : cs) {
+                try { c.close(); } catch (SQLException ignored) { /* closing */ }
+            }
+        }
+    }
+
+    private void printNextSteps() {
+        out.println("On a real Open WebUI database (README.md, \"Upgrading a real Open WebUI database\"):");
+        out.println("  1. back up:  pg_dump -Fc -d \"$DATABASE_URL\" -f openwebui-before-8452d01d26d7.dump");
+        out.println("  2. stop Open WebUI (every replica), so that the new version does not start the slow migration itself");
+        out.println("  3. with the new Open WebUI version's migrations:  alembic upgrade 374d2f66af06");
+        out.println("  4. java -jar pgbackfill.jar run --database-url \"$DATABASE_URL\"   (if it stops, run it again)");
+        out.println("  5. start the new Open WebUI: it finds 8452d01d26d7 applied and goes on with the later revisions");
+    }
+
+    private void say(String line) {
+        out.println("pgbackfill demo: " + line);
+        out.flush();
+    }
+
+    private static Connection connect(DatabaseUrl url) throws SQLException {
+        java.util.Properties p = url.properties();
+        p.setProperty("ApplicationName", "pgbackfill demo");
+        return DriverManager.getConnection(url.jdbcUrl(), p);
+    }
+
+    // --- where the demo's database lives ---------------------------------------------------------
+
+    /** The demo's database and what removes it. */
+    private interface Target extends AutoCloseable {
+        DatabaseUrl url();
+
+        /** Keep the data at close, and say how to reach it. */
+        void keep(boolean keep);
+
+        @Override void close();
+    }
+
+    private Target embedded() throws Failure {
+        say("starting an embedded PostgreSQL (no --database-url given)");
+        EmbeddedServer server;
+        try {
+            server = EmbeddedServer.start(null, osUser, line -> say(line));
+        } catch (IOException e) {
+            throw new Failure(Kind.CANNOT_CONNECT.exitCode(), "could not start the embedded PostgreSQL: " + e.getMessage()
+                + "\nRun the demo against a server of yours instead: pgbackfill demo --database-url postgresql://user:pass@host:5432/postgres");
+        }
+        try (Connection c = connect(server.adminUrl()); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + EMBEDDED_DATABASE);
+        } catch (SQLException e) {
+            server.close();
+            throw Failure.of(e, "creating database " + EMBEDDED_DATABASE + " on the embedded PostgreSQL failed");
+        }
+        DatabaseUrl url = server.url(EMBEDDED_DATABASE);
+        return new Target() {
+            private boolean kept;
+
+            @Override public DatabaseUrl url() { return url; }
+
+            @Override public void keep(boolean keep) {
+                kept = keep;
+                server.keepFiles(keep);
+            }
+
+            @Override public void close() {
+                server.close();
+                if (kept) {
+                    say("kept the embedded server's files in " + server.directory() + " (the server is stopped). To look:");
+                    out.println("  start it:  " + server.restartCommand());
+                    out.println("  connect:   psql \"" + url + "\"   (any PostgreSQL client; no password)");
+                    out.println("  look:      SELECT reason, count(*) FROM pgbackfill.rejected_message GROUP BY reason;");
+                    out.println("  stop it:   " + server.stopCommand());
+                    out.println("  remove:    rm -rf " + server.directory());
+                } else {
+                    say("stopped the embedded PostgreSQL and deleted " + server.directory());
+                }
+            }
+        };
+    }
+
+    private Target scratch(DatabaseUrl admin) throws Failure {
+        ScratchDatabase db;
+        try {
+            db = ScratchDatabase.create(admin);
+        } catch (SQLException e) {
+            throw Failure.of(e, "creating a scratch database on " + admin + " failed"
+                + ("42501".equals(e.getSQLState()) ? " (the user must be allowed to CREATE DATABASE)" : ""));
+        }
+        say("working in the new database " + db.name() + " on " + admin);
+        return new Target() {
+            @Override public DatabaseUrl url() { return db.url(); }
+
+            @Override public void keep(boolean keep) { db.keep(keep); }
+
+            @Override public void close() {
+                db.close();
+                if (db.kept()) {
+                    say("kept the database " + db.name() + ": " + db.url());
+                    out.println("  look:          SELECT reason, count(*) FROM pgbackfill.rejected_message GROUP BY reason;");
+                    out.println("  drop it with:  DROP DATABASE " + db.name() + ";");
+                } else if (db.dropError() == null) {
+                    say("dropped the database " + db.name());
+                } else {
+                    err.println("pgbackfill demo: could not drop the database " + db.name() + ": " + db.dropError()
+                        + "; drop it yourself: DROP DATABASE " + db.name() + ";");
+                }
+            }
+        };
+    }
+
+    // --- failures ----------------------------------------------------------------------------------
+
+    /** A failure with its exit code (those of BackfillException.Kind) and a message for the user. */
+    private static final class Failure extends Exception {
+        final int exitCode;
+
+        Failure(int exitCode, String message) {
+            super(message);
+            this.exitCode = exitCode;
+        }
+
+        static Failure of(SQLException e, String what) {
+            String state = e.getSQLState();
+            Kind kind;
+            if (state == null || state.startsWith("08") || state.startsWith("28") || "3D000".equals(state)) kind = Kind.CANNOT_CONNECT;
+            else if ("42501".equals(state)) kind = Kind.INSUFFICIENT_PRIVILEGE;
+            else kind = Kind.RUN_FAILED;
+            return new Failure(kind.exitCode(), what + ": " + e.getMessage());
+        }
+    }
+
+    /** The seeding progress: one line redrawn in place on a terminal, otherwise a line every ten seconds. */
+    private static final class SeedProgress implements ChatSeeder.Progress {
+        private final PrintStream err;
+        private final boolean tty;
+        private final long targetBytes;
+        private final long start = System.nanoTime();
+        private long lastPrint = start;
+        private boolean lineOpen;
+
+        SeedProgress(PrintStream err, boolean tty, long targetBytes) {
+            this.err = err;
+            this.tty = tty;
+            this.targetBytes = targetBytes;
+        }
+
+        @Override public synchronized void loaded(long chats, long documentBytes) {
+            long now = System.nanoTime();
+            if (now - lastPrint < (tty ? 250_000_000L : 10_000_000_000L)) return;
+            lastPrint = now;
+            double seconds = (now - start) / 1e9;
+            String line = String.format("seed %4.1f%%  %d chats, %.1f MB, %.1f MB/s",
+                Math.min(100.0, 100.0 * documentBytes / targetBytes), chats, documentBytes / 1e6, documentBytes / 1e6 / seconds);
+            if (tty) {
+                err.print("\r\033[K" + line);
+                lineOpen = true;
+            } else {
+                err.println(line);
+            }
+            err.flush();
+        }
+
+        synchronized void done() {
+            if (lineOpen) err.println();
+            lineOpen = false;
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package org.pgbackfill.cli;
+
+import org.pgbackfill.run.BackfillException;
+import org.pgbackfill.verify.Mismatch;
+import org.pgbackfill.verify.VerifyConfig;
+import org.pgbackfill.verify.VerifyReport;
+import org.pgbackfill.verify.Verifier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code pgbackfill verify}: an independent, read-only check that chat_message matches chat right
+ * now, after any run (pgbackfill's or Open WebUI's own migration). Prints a summary and the first
+ * mismatches; the exit code says whether there were any, so scripts and CI can gate on it.
+ */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+    description = {"Checks that chat_message holds exactly the rows chat's documents yield, right now: every chat's rows",
+        "(or a sample's) are recomputed from its document and compared with the stored rows by count and by content.",
+        "Works after any run, including Open WebUI's own migration. Read-only; safe while Open WebUI runs."},
+    footer = {"%nExamples:",
+        "  DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui java -jar pgbackfill.jar verify",
+        "  java -jar pgbackfill.jar verify --database-url $URL --sample 5 --workers 4",
+        "  java -jar pgbackfill.jar verify --database-url $URL --now-epoch 1750000000 --max-mismatches 500",
+        "%nTimestamps that fell back to the run's \"now\" are compared with --now-epoch if given, else with the now of the",
+        "last finished pgbackfill run (in --schema), else any plausible run time (2020-01-01 to now) is accepted for them."},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:chat_message matches chat",
+        "2:bad usage (unknown option, malformed URL, invalid value)",
+        "3:cannot connect (server down or unreachable, wrong credentials, no such database)",
+        "4:no chat_message table yet (nothing to verify: run the backfill first)",
+        "5:not an Open WebUI database (no chat table, or chat/chat_message not as Open WebUI defines them)",
+        "7:insufficient privileges (SELECT on chat and chat_message is needed)",
+        "8:the check failed (a database error while reading; run it again)",
+        "9:mismatches found (listed in the output)"})
+final class VerifyCommand implements Callable<Integer> {
+    /** The exit code for "the check ran and found mismatches". */
+    static final int MISMATCHES = 9;
+
+    @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
+        description = "postgresql://user:pass@host:port/db (Open WebUI's DATABASE_URL) or a JDBC URL. Default: $DATABASE_URL.")
+    String databaseUrl;
+
+    @Option(names = "--workers", defaultValue = "${env:PGBACKFILL_WORKERS:-0}",
+        description = "Ranges checked at once, one connection each (default: the number of CPU cores). Env: PGBACKFILL_WORKERS.")
+    int workers;
+
+    @Option(names = "--sample", paramLabel = "PERCENT",
+        description = "Check only about this percentage of chats (chosen by a hash of the chat id), and only their rows.")
+    Double samplePercent;
+
+    @Option(names = "--now-epoch", description = "The 'now' (epoch seconds) the run used for timestamp fallbacks. "
+        + "Default: the last finished pgbackfill run's, else unknown (any plausible run time is accepted).")
+    Long nowEpoch;
+
+    @Option(names = "--schema", defaultValue = "${env:PGBACKFILL_SCHEMA:-pgbackfill}",
+        description = "pgbackfill's schema, where a run left its 'now' and its rejections (default: ${DEFAULT-VALUE}). "
+            + "Env: PGBACKFILL_SCHEMA.")
+    String schema;
+
+    @Option(names = "--max-mismatches", defaultValue = "50",
+        description = "Mismatches shown in detail; all are counted (default: ${DEFAULT-VALUE}).")
+    int maxMismatches;
+
+    @Option(names = "--inline-document-mb", defaultValue = "8",
+        description = "Larger documents are read in chunks and extracted in two passes (default: ${DEFAULT-VALUE} MB).")
+    int inlineDocumentMb;
+
+    @Option(names = "--quiet", description = "No progress display; the summary and the mismatches only.")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        PrintStream out = System.out;
+        VerifyConfig.Builder b = VerifyConfig.builder()
+            .databaseUrl(databaseUrl)
+            .samplePercent(samplePercent)
+            .nowEpoch(nowEpoch)
+            .schema(schema)
+            .maxMismatches(maxMismatches)
+            .inlineDocumentBytes(inlineDocumentMb << 20);
+        if (workers < 0) throw new IllegalArgumentException("--workers must be positive, got " + workers);
+        if (workers > 0) b.workers(workers);
+        RangeProgress progress = new RangeProgress(System.err, System.console() != null);
+        if (!quiet) b.progress(progress);
+        VerifyConfig config = b.build();
+        out.println("pgbackfill: verifying chat_message against chat on " + config.database() + " with " + config.workers()
+            + " workers" + (config.samplePercent() == null ? "" : ", a " + config.samplePercent() + "% sample of chats"));
+        VerifyReport report;
+        try {
+            report = new Verifier(config).verify();
+        } catch (BackfillException e) {
+            progress.done();
+            System.err.println("pgbackfill: " + e.getMessage());
+            return e.kind().exitCode();
+        }
+        progress.done();
+        out.print(report.summary());
+        for (Mismatch m : report.mismatches()) out.println("  " + m);
+        long hidden = report.mismatchCount() - report.mismatches().size();
+        if (hidden > 0) out.println("  … and " + hidden + " more (--max-mismatches shows more)");
+        if (report.matches()) {
+            out.println("OK: chat_message matches chat");
+            return 0;
+        }
+        out.println("MISMATCH: chat_message does not match chat (exit code " + MISMATCHES + ")");
+        return MISMATCHES;
+    }
+
+    /** Ranges done, on one line redrawn in place on a terminal, else a line every ten seconds. */
+    private static final class RangeProgress implements Verifier.Progress {
+        private final PrintStream err;
+        private final boolean tty;
+        private long lastNanos = System.nanoTime();
+        private boolean lineOpen;
+
+        RangeProgress(PrintStream err, boolean tty) {
+            this.err = err;
+            this.tty = tty;
+        }
+
+        @Override public synchronized void rangeChecked(int done, int total, long chats) {
+            long now = System.nanoTime();
+            if (done < total && now - lastNanos < (tty ? 250_000_000L : 10_000_000_000L)) return;
+            lastNanos = now;
+            String line = String.format("verify: %d/%d ranges, %d chats checked", done, total, chats);
+            if (tty) err.print("\r\033[K" + line); else err.println(line);
+            lineOpen = tty;
+            err.flush();
+        }
+
+        synchronized void done() {
+            if (lineOpen) err.println();
+            lineOpen = false;
+        }
+    }
+}

@@ -1,0 +1,410 @@
+package org.pgbackfill.cli.demo;
+
+import org.pgbackfill.db.DatabaseUrl;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A throwaway PostgreSQL server on this machine, for {@code pgbackfill demo}: no Docker, no
+ * installation. The binaries come from the jar ({@link PostgresBinaries}); {@link #start} unpacks
+ * them into a new temporary directory, runs {@code initdb} (superuser {@code postgres}, trust
+ * authentication, UTF-8, C locale), and starts {@code postgres} on a free port of 127.0.0.1 with
+ * no Unix socket.
+ *
+ * <p>Layout of the directory: {@code pg/} the binaries, {@code data/} the cluster (its {@code
+ * postgresql.auto.conf} carries the port and settings, so {@code pg_ctl -D data start} brings the
+ * same server back), {@code server.log} the server's output, {@code initdb.log} initdb's.
+ *
+ * <p>{@link #close()} stops the server (fast shutdown, then SIGKILL for whatever is left after a
+ * while), waits for every one of its processes to end and deletes the directory, unless {@link
+ * #keepFiles(boolean)}. A shutdown hook does the same if the JVM ends first (Ctrl-C, SIGTERM),
+ * and a failed {@link #start} cleans up before it throws.
+ *
+ * <p>As root, the server's processes run as an unprivileged account: see {@link ServerAccount}.
+ */
+public final class EmbeddedServer implements AutoCloseable {
+    /** The superuser initdb creates (trust authentication, on 127.0.0.1 only). */
+    public static final String SUPERUSER = "postgres";
+    private static final long START_TIMEOUT_MS = 60_000;
+    private static final long STOP_TIMEOUT_MS = 30_000;
+
+    private final Path dir;
+    private final ServerAccount account;
+    private final Consumer<String> log;
+    private final Thread shutdownHook;
+    private volatile Process process;  // setpriv execs postgres, so with setpriv this is the postmaster itself
+    private volatile Process helper;   // initdb while it runs
+    private final Object files = new Object();   // held while start() writes into dir, so that close() never deletes under it
+    private volatile boolean cancelled;          // close() was called (Ctrl-C): start() stops at its next step
+    private int port;
+    private String version;
+    private boolean keepFiles;
+    private boolean closed;
+
+    private EmbeddedServer(Path dir, ServerAccount account, Consumer<String> log) {
+        this.dir = dir;
+        this.account = account;
+        this.log = log;
+        this.shutdownHook = new Thread(this::closeFromHook, "pgbackfill-embedded-postgres-cleanup");
+    }
+
+    /**
+     * Unpacks, initialises and starts a server in a new directory under {@code parent}.
+     *
+     * @param parent        where to make the temporary directory ({@code java.io.tmpdir} when null)
+     * @param userWhenRoot  the account to run the server as when this process is root
+     * @param log           told what happens, one line at a time
+     * @throws IOException  with the reason and, when a server program failed, the end of its output
+     */
+    public static EmbeddedServer start(Path parent, String userWhenRoot, Consumer<String> log) throws IOException {
+        String unsupported = PostgresBinaries.unsupportedPlatform();
+        if (unsupported != null) throw new IOException(unsupported);
+        ServerAccount account = ServerAccount.choose(userWhenRoot);
+        Path base = parent != null ? parent : Path.of(System.getProperty("java.io.tmpdir"));
+        Path dir = Files.createTempDirectory(base.toAbsolutePath(), "pgbackfill-demo-");
+        EmbeddedServer server = new EmbeddedServer(dir, account, log);
+        try {
+            Runtime.getRuntime().addShutdownHook(server.shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            deleteTree(dir);
+            throw new IOException("the JVM is shutting down");
+        }
+        try {
+            synchronized (server.files) {
+                server.boot();
+            }
+            return server;
+        } catch (IOException | RuntimeException | Error e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    private void boot() throws IOException {
+        long t0 = System.nanoTime();
+        // others may pass (the server's account, when it is not ours) but not list
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+        account.checkReachable(dir);
+        Path pg = Files.createDirectory(dir.resolve("pg"));
+        PostgresBinaries.unpack(pg, () -> cancelled);
+        Path data = Files.createDirectory(dir.resolve("data"));
+        account.own(data);
+        log.accept(String.format("unpacked PostgreSQL into %s in %.1f s%s", dir, (System.nanoTime() - t0) / 1e9,
+            account.switchesUser() ? "; running it as '" + account.name() + "' (PostgreSQL refuses to run as root)" : ""));
+
+        checkCancelled();
+        runToEnd(List.of(bin("initdb"), "-D", data.toString(), "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
+            "--locale=C", "--no-sync", "--no-instructions"), "initdb");
+
+        IOException last = null;
+        for (int attempt = 1; attempt <= 5; attempt++) {
+            checkCancelled();
+            port = freePort();
+            writeConfig(data);
+            try {
+                startServer(data);
+                return;
+            } catch (PortTakenException e) {
+                last = e;      // another process took the port between our probe and the server's bind: try another
+            }
+        }
+        throw last;
+    }
+
+    private void checkCancelled() throws IOException {
+        if (cancelled) throw new IOException("stopped: the embedded PostgreSQL is being shut down");
+    }
+
+    private void writeConfig(Path data) throws IOException {
+        // Written into the cluster's own configuration, so that pg_ctl -D data start (after --keep) finds the same port.
+        // fsync and full-page writes are off: a demo cluster never needs to survive a crash, and seeding is faster.
+        String conf = "\n# pgbackfill demo\n"
+            + "port = " + port + "\n"
+            + "listen_addresses = '127.0.0.1'\n"
+            + "unix_socket_directories = ''\n"
+            + "fsync = off\n"
+            + "full_page_writes = off\n"
+            + "synchronous_commit = off\n"
+            + "max_connections = 100\n"
+            + "max_wal_size = '2GB'\n";
+        Files.writeString(data.resolve("postgresql.auto.conf"), "# Do not edit this file manually!\n"
+            + "# It will be overwritten by the ALTER SYSTEM command.\n" + conf, StandardCharsets.UTF_8,
+            StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+    }
+
+    private void startServer(Path data) throws IOException {
+        Path logFile = dir.resolve("server.log");
+        if (!Files.exists(logFile)) {
+            Files.createFile(logFile);
+            account.give(logFile);        // pg_ctl -l server.log, after --keep, writes to it as the server's account
+        }
+        ProcessBuilder b = processBuilder(List.of(bin("postgres"), "-D", data.toString()));
+        b.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        long t0 = System.nanoTime();
+        process = b.start();
+        process.getOutputStream().close();
+        long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
+        SQLException lastError = null;
+        while (System.currentTimeMillis() < deadline) {
+            checkCancelled();
+            if (!process.isAlive()) {
+                String tail = tail(logFile);
+                process = null;
+                if (tail.contains("could not bind") || tail.contains("Address already in use")
+                        || tail.contains("could not create any TCP/IP sockets")) {
+                    throw new PortTakenException(tail);
+                }
+                throw new IOException("the embedded PostgreSQL stopped while starting:\n" + tail);
+            }
+            try (Connection c = connect("postgres", 2); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SHOW server_version")) {
+                rs.next();
+                version = rs.getString(1);
+                log.accept(String.format("started PostgreSQL %s on 127.0.0.1:%d in %.1f s", version, port,
+                    (System.nanoTime() - t0) / 1e9));
+                return;
+            } catch (SQLException e) {
+                lastError = e;     // not accepting connections yet
+            }
+            sleep(100);
+        }
+        throw new IOException("the embedded PostgreSQL did not accept connections within " + START_TIMEOUT_MS / 1000
+            + " s (" + (lastError == null ? "" : lastError.getMessage()) + "):\n" + tail(logFile));
+    }
+
+    /** The server's address for {@code database}, as the superuser (no password: trust authentication). */
+    public DatabaseUrl url(String database) {
+        return DatabaseUrl.parse("postgresql://" + SUPERUSER + "@127.0.0.1:" + port + "/" + database);
+    }
+
+    /** The maintenance database's address (database {@code postgres}). */
+    public DatabaseUrl adminUrl() { return url("postgres"); }
+
+    public int port() { return port; }
+
+    /** The server's {@code server_version}, e.g. {@code 16.11}. */
+    public String version() { return version; }
+
+    /** The temporary directory holding the binaries, the cluster and the log. */
+    public Path directory() { return dir; }
+
+    /** With {@code true}, {@link #close()} stops the server but leaves its directory for inspection. */
+    public synchronized EmbeddedServer keepFiles(boolean keep) {
+        this.keepFiles = keep;
+        return this;
+    }
+
+    /** How to start the kept server again, as a shell line (run as the account that owns the data). */
+    public String restartCommand() {
+        return account.shellCommand(List.of(bin("pg_ctl"), "-D", dir.resolve("data").toString(), "-l",
+            dir.resolve("server.log").toString(), "-w", "start"));
+    }
+
+    /** How to stop the restarted server, as a shell line. */
+    public String stopCommand() {
+        return account.shellCommand(List.of(bin("pg_ctl"), "-D", dir.resolve("data").toString(), "-w", "stop"));
+    }
+
+    /** Stops the server and, unless kept, deletes its directory. Idempotent; never throws. */
+    @Override
+    public void close() {
+        closeInternal(false);
+    }
+
+    private void closeFromHook() {
+        closeInternal(true);
+    }
+
+    private synchronized void closeInternal(boolean fromHook) {
+        if (closed) return;
+        closed = true;
+        cancelled = true;
+        if (!fromHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or about to: it will find closed == true
+            }
+        }
+        stopHelper();                // an initdb in progress ends now, so that start() lets go of the files
+        synchronized (files) {
+            try {
+                stopServer();
+            } catch (RuntimeException e) {
+                log.accept("could not stop the embedded PostgreSQL cleanly: " + e);
+            }
+            if (keepFiles) return;
+            try {
+                deleteTree(dir);
+            } catch (IOException | UncheckedIOException e) {
+                log.accept("could not delete " + dir + ": " + e);
+            }
+        }
+    }
+
+    /** initdb: SIGTERM (it removes what it made and exits), then SIGKILL for it and its children. */
+    private void stopHelper() {
+        Process running = helper;
+        if (running == null) return;
+        List<ProcessHandle> all = new ArrayList<>();
+        all.add(running.toHandle());
+        running.descendants().forEach(all::add);
+        Processes.stop(running.toHandle(), "TERM", all, 10_000);
+    }
+
+    /**
+     * Fast shutdown (SIGINT to the postmaster: transactions are rolled back, sessions ended), then
+     * SIGKILL for the server and every process it started if they are still there after a while.
+     */
+    private void stopServer() {
+        Process p = process;
+        if (p == null) return;
+        process = null;
+        List<ProcessHandle> all = new ArrayList<>();
+        all.add(p.toHandle());
+        p.descendants().forEach(all::add);
+        ProcessHandle postmaster = postmaster(p, all);
+        if (!Processes.stop(postmaster, "INT", all, STOP_TIMEOUT_MS)) {
+            log.accept("the embedded PostgreSQL did not stop within " + STOP_TIMEOUT_MS / 1000 + " s; killed it");
+        }
+    }
+
+    /**
+     * The postmaster: the process we started (setpriv execs it), or the child its postmaster.pid
+     * names (runuser forks). A pid is only trusted when it is one of ours.
+     */
+    private ProcessHandle postmaster(Process p, List<ProcessHandle> ours) {
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve("data").resolve("postmaster.pid"));
+            if (!lines.isEmpty()) {
+                long pid = Long.parseLong(lines.get(0).trim());
+                for (ProcessHandle h : ours) if (h.pid() == pid) return h;
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not written yet, or already removed by a server that stopped
+        }
+        return p.toHandle();
+    }
+
+    private String bin(String program) {
+        return dir.resolve("pg").resolve("bin").resolve(program).toString();
+    }
+
+    private ProcessBuilder processBuilder(List<String> command) {
+        ProcessBuilder b = new ProcessBuilder(account.command(command)).directory(dir.toFile());
+        Map<String, String> env = b.environment();
+        // libpq and server variables from the user's shell must not redirect the demo's cluster
+        env.keySet().removeIf(k -> k.startsWith("PG"));
+        env.put("LC_ALL", "C");
+        env.remove("LANG");
+        env.remove("LANGUAGE");
+        return b;
+    }
+
+    /** Runs a server program (initdb) to its end; fails with its output when it exits non-zero. */
+    private void runToEnd(List<String> command, String what) throws IOException {
+        File out = dir.resolve(what + ".log").toFile();
+        Process p = processBuilder(command).redirectErrorStream(true).redirectOutput(out).start();
+        helper = p;
+        p.getOutputStream().close();
+        try {
+            if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new IOException(what + " did not finish within 5 minutes:\n" + tail(out.toPath()));
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException(what + " was interrupted", e);
+        } finally {
+            helper = null;
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException(what + " failed (exit " + p.exitValue() + (account.switchesUser() ? ", running as '"
+                + account.name() + "'" : "") + "):\n" + tail(out.toPath()));
+        }
+    }
+
+    private Connection connect(String database, int timeoutSeconds) throws SQLException {
+        DatabaseUrl u = url(database);
+        Properties p = u.properties();
+        p.setProperty("connectTimeout", Integer.toString(timeoutSeconds));
+        p.setProperty("loginTimeout", Integer.toString(timeoutSeconds));
+        return DriverManager.getConnection(u.jdbcUrl(), p);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String tail(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        } catch (IOException e) {
+            return "(no output: " + e.getMessage() + ")";
+        }
+    }
+
+    private static void sleep(long ms) throws IOException {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for the embedded PostgreSQL", e);
+        }
+    }
+
+    /** Deletes a tree without following symbolic links. */
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.deleteIfExists(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
+                throw e;
+            }
+
+            @Override public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null && !(e instanceof NoSuchFileException)) throw e;
+                Files.deleteIfExists(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    /** The server could not bind its port (someone took it after we found it free). */
+    private static final class PortTakenException extends IOException {
+        PortTakenException(String message) { super(message); }
+    }
+}

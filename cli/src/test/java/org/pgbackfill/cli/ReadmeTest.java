@@ -1,0 +1,89 @@
+package org.pgbackfill.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * README.md tells the truth: its two commands come first and CI runs the second; every command and
+ * every flag of the CLI is documented; every exit code the CLI declares is in its table; every
+ * command's --help works.
+ */
+class ReadmeTest {
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+    private static String readme() throws Exception {
+        return Files.readString(ROOT.resolve("README.md"));
+    }
+
+    /** The fenced sh blocks of the section "The two commands". */
+    private static List<String> twoCommands() throws Exception {
+        String r = readme();
+        int start = r.indexOf("## The two commands");
+        assertTrue(start >= 0, "README.md has a section '## The two commands'");
+        int end = r.indexOf("\n## ", start + 5);
+        Matcher m = Pattern.compile("```sh\\n(.*?)\\n```", Pattern.DOTALL).matcher(r.substring(start, end));
+        List<String> blocks = new ArrayList<>();
+        while (m.find()) blocks.add(m.group(1).trim());
+        return blocks;
+    }
+
+    @Test
+    void theTwoCommandsComeFirstAndCiRunsTheTestCommand() throws Exception {
+        String r = readme();
+        assertEquals(r.indexOf("\n## "), r.indexOf("\n## The two commands"), "the two commands are README's first section");
+        List<String> blocks = twoCommands();
+        assertEquals(2, blocks.size(), "two command blocks: " + blocks);
+        assertTrue(blocks.get(0).contains("java -jar cli/target/pgbackfill.jar"), blocks.get(0));
+        String ci = Files.readString(ROOT.resolve(".ci/run"));
+        assertTrue(ci.lines().anyMatch(l -> l.trim().equals(blocks.get(1))), ".ci/run runs README's test command '" + blocks.get(1) + "'");
+    }
+
+    @Test
+    void everyCommandAndFlagIsDocumented() throws Exception {
+        String r = readme();
+        CommandLine cl = new CommandLine(new Main());
+        List<String> missing = new ArrayList<>();
+        for (var e : cl.getSubcommands().entrySet()) {
+            if (e.getKey().equals("help")) continue;
+            CommandSpec spec = e.getValue().getCommandSpec();
+            if (!r.contains("pgbackfill " + e.getKey())) missing.add("command " + e.getKey());
+            for (OptionSpec o : spec.options()) {
+                if (o.usageHelp() || o.versionHelp()) continue;
+                if (!r.contains(o.longestName())) missing.add(e.getKey() + " " + o.longestName());
+            }
+        }
+        assertTrue(missing.isEmpty(), "README.md does not mention: " + missing);
+    }
+
+    @Test
+    void everyExitCodeIsInTheReadme() throws Exception {
+        String r = readme();
+        for (String line : new CommandLine(new Main()).getCommandSpec().usageMessage().exitCodeList().keySet()) {
+            String code = line.trim();
+            assertTrue(Pattern.compile("^\\| " + code + " \\|", Pattern.MULTILINE).matcher(r).find(), "exit code " + code + " in README's table");
+        }
+    }
+
+    @Test
+    void everyCommandHasHelpWithExamples() {
+        CommandLine cl = new CommandLine(new Main());
+        for (var e : cl.getSubcommands().entrySet()) {
+            if (e.getKey().equals("help")) continue;
+            assertEquals(0, Main.execute(e.getKey(), "--help"), e.getKey());
+            String[] footer = e.getValue().getCommandSpec().usageMessage().footer();
+            assertTrue(String.join("\n", footer).contains("Examples"), e.getKey() + " --help shows examples");
+        }
+    }
+}
