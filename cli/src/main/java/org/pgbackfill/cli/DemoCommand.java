@@ -13,8 +13,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -135,23 +133,11 @@ final class DemoCommand implements Callable<Integer> {
      * shows its summary and its verdict line exactly; returns its exit code (0 verified, 9 mismatches).
      */
     private int verify(DatabaseUrl url) {
-        List<String> args = new ArrayList<>(List.of("verify", "--database-url", withCredentials(url), "--schema", SCHEMA));
+        List<String> args = new ArrayList<>(List.of("verify", "--database-url", url.jdbcUrlWithCredentials(), "--schema", SCHEMA));
         if (workers > 0) args.addAll(List.of("--workers", Integer.toString(workers)));
         return Main.execute(args.toArray(String[]::new));
     }
 
-    /** {@code url} as a JDBC URL carrying its user and password, for a command line parsed in this process (never printed). */
-    private static String withCredentials(DatabaseUrl url) {
-        StringBuilder b = new StringBuilder(url.jdbcUrl());
-        char sep = url.jdbcUrl().contains("?") ? '&' : '?';
-        for (String key : List.of("user", "password")) {
-            String v = url.properties().getProperty(key);
-            if (v == null) continue;
-            b.append(sep).append(key).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
-            sep = '&';
-        }
-        return b.toString();
-    }
 
     private void seed(DatabaseUrl url, int connections) throws Failure {
         GeneratorOptions options = GeneratorOptions.builder()

@@ -9,7 +9,6 @@ import org.pgbackfill.testing.PostgresFixture;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +80,7 @@ class DemoIT {
     void givenServerGetsAScratchDatabaseThatIsDroppedAfterwards() throws Exception {
         DatabaseUrl admin = PostgresFixture.serverUrl();
         Set<String> before = demoDatabases(admin);
-        Result r = demo(List.of(), tmp, "--size-mb", "20", "--database-url", withCredentials(admin));
+        Result r = demo(List.of(), tmp, "--size-mb", "20", "--database-url", admin.jdbcUrlWithCredentials());
         assertEquals(0, r.exitCode, r.output);
         assertTrue(VERDICT.matcher(r.output).find(), r.output);
         Matcher m = SCRATCH.matcher(r.output);
@@ -166,18 +165,6 @@ class DemoIT {
         return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
     }
 
-    /** The admin URL with its credentials, as a command line takes it. */
-    private static String withCredentials(DatabaseUrl url) {
-        StringBuilder b = new StringBuilder(url.jdbcUrl());
-        char sep = url.jdbcUrl().contains("?") ? '&' : '?';
-        for (String key : List.of("user", "password")) {
-            String v = url.properties().getProperty(key);
-            if (v == null) continue;
-            b.append(sep).append(key).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8));
-            sep = '&';
-        }
-        return b.toString();
-    }
 
     private static Set<String> demoDatabases(DatabaseUrl admin) throws Exception {
         Set<String> names = new TreeSet<>();

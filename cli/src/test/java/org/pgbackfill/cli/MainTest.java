@@ -1,7 +1,5 @@
 package org.pgbackfill.cli;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.pgbackfill.db.DatabaseUrl;
@@ -9,9 +7,6 @@ import org.pgbackfill.testing.EdgeCaseCorpus;
 import org.pgbackfill.testing.OpenWebUiDatabase;
 import org.pgbackfill.testing.PostgresFixture;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,26 +18,11 @@ class MainTest {
     @RegisterExtension
     static PostgresFixture pg = new PostgresFixture();
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream savedOut, savedErr;
-
-    @BeforeEach
-    void capture() {
-        savedOut = System.out;
-        savedErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(savedOut);
-        System.setErr(savedErr);
-    }
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     private String output() {
-        return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
+        return console.output();
     }
 
     @Test

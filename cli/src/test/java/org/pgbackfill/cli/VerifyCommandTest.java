@@ -1,8 +1,6 @@
 package org.pgbackfill.cli;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.pgbackfill.db.DatabaseUrl;
@@ -10,9 +8,6 @@ import org.pgbackfill.testing.EdgeCaseCorpus;
 import org.pgbackfill.testing.OpenWebUiDatabase;
 import org.pgbackfill.testing.PostgresFixture;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 
@@ -27,9 +22,8 @@ class VerifyCommandTest {
 
     static DatabaseUrl url;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream savedOut, savedErr;
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     /** The corpus and two plain chats, backfilled by `pgbackfill run`. */
     @BeforeAll
@@ -46,22 +40,8 @@ class VerifyCommandTest {
         assertEquals(0, Main.execute("run", "--database-url", url.jdbcUrl(), "--workers", "2", "--now-epoch", "1750000000", "--quiet"));
     }
 
-    @BeforeEach
-    void capture() {
-        savedOut = System.out;
-        savedErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
-
-    @AfterEach
-    void restore() {
-        System.setOut(savedOut);
-        System.setErr(savedErr);
-    }
-
     private String output() {
-        return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
+        return console.output();
     }
 
     private static void sql(String... statements) throws Exception {

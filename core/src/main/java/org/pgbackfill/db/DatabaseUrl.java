@@ -143,6 +143,22 @@ public final class DatabaseUrl {
         return p;
     }
 
+    /**
+     * The JDBC URL with user and password as parameters, for handing this URL to another command
+     * line parser in the same process. It contains the password: never print or log it.
+     */
+    public String jdbcUrlWithCredentials() {
+        StringBuilder b = new StringBuilder(jdbcUrl);
+        char sep = jdbcUrl.contains("?") ? '&' : '?';
+        for (String key : new String[] {"user", "password"}) {
+            String v = properties().getProperty(key);
+            if (v == null) continue;
+            b.append(sep).append(key).append('=').append(java.net.URLEncoder.encode(v, StandardCharsets.UTF_8));
+            sep = '&';
+        }
+        return b.toString();
+    }
+
     /** Same server, another database (for tests and tools that create databases). */
     public DatabaseUrl withDatabase(String database) {
         String base = jdbcUrl;

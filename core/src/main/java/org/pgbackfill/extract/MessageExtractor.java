@@ -64,7 +64,7 @@ public final class MessageExtractor {
      * A factory without Jackson's default safety limits (real documents hold 30 MB strings and deep
      * nesting) that, like Python's json module, accepts NaN and Infinity in double-encoded documents.
      */
-    static JsonFactory newJsonFactory() {
+    public static JsonFactory newJsonFactory() {
         JsonFactory f = JsonFactory.builder()
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .streamReadConstraints(StreamReadConstraints.builder()

@@ -3,8 +3,6 @@ package org.pgbackfill.verify;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -37,17 +35,7 @@ import java.util.Set;
  * Not thread-safe.
  */
 public final class CanonicalJson {
-    private static final JsonFactory FACTORY = JsonFactory.builder()
-        .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-        .streamReadConstraints(StreamReadConstraints.builder()
-            .maxStringLength(Integer.MAX_VALUE)
-            .maxNumberLength(Integer.MAX_VALUE)
-            .maxNameLength(Integer.MAX_VALUE)
-            .maxNestingDepth(Integer.MAX_VALUE)
-            .maxDocumentLength(-1)
-            .maxTokenCount(-1)
-            .build())
-        .build();
+    private static final JsonFactory FACTORY = org.pgbackfill.extract.MessageExtractor.newJsonFactory();
 
     /** An object being written: where it starts and where each of its members starts. */
     private static final class ObjectFrame {

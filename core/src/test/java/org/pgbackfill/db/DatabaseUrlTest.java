@@ -48,6 +48,16 @@ class DatabaseUrlTest {
     }
 
     @Test
+    void credentialsSurviveARoundTripThroughAJdbcUrl() {
+        DatabaseUrl u = DatabaseUrl.parse("postgresql://owui:p%40ss&w%3Drd@h:5432/db?sslmode=disable");
+        DatabaseUrl back = DatabaseUrl.parse(u.jdbcUrlWithCredentials());
+        assertEquals(u.jdbcUrl(), back.jdbcUrl());
+        assertEquals("owui", back.user());
+        assertEquals("p@ss&w=rd", back.properties().getProperty("password"));
+        assertFalse(back.toString().contains("p@ss"));
+    }
+
+    @Test
     void withDatabaseSwapsOnlyTheName() {
         DatabaseUrl u = DatabaseUrl.parse("postgresql://u:pw@h:5432/a?sslmode=disable").withDatabase("b");
         assertEquals("jdbc:postgresql://h:5432/b?sslmode=disable", u.jdbcUrl());
