@@ -55,8 +55,22 @@ final class BackfillRunner {
         out.println("pgbackfill: backfilling chat_message on " + config.database() + " with " + config.workers()
             + " workers, " + config.writers() + " writers");
         if (metrics != null) out.println("pgbackfill: metrics at " + metrics.url());
+        Backfill backfill = new Backfill(config);
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        // SIGINT / SIGTERM: ask the run to stop, and give it a few seconds to leave a resumable state
+        Thread onSignal = new Thread(() -> {
+            err.println();
+            err.println("pgbackfill: stopping (signal received) …");
+            backfill.stop();
+            try {
+                finished.await(20, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "pgbackfill-stop");
+        Runtime.getRuntime().addShutdownHook(onSignal);
         try (metrics) {
-            RunReport report = new Backfill(config).run();
+            RunReport report = backfill.run();
             progress.done();
             out.print(report.summary());
             out.println("done: Alembic revision is now 8452d01d26d7; rejected rows are in "
@@ -66,6 +80,13 @@ final class BackfillRunner {
             progress.done();
             err.println("pgbackfill: " + e.getMessage());
             return new Outcome(e.kind().exitCode(), config, null, e);
+        } finally {
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it returns now that the run has finished
+            }
         }
     }
 }

@@ -23,7 +23,8 @@ import picocli.CommandLine.Command;
         "6:chat_message already exists and is not pgbackfill's unfinished work",
         "7:insufficient privileges",
         "8:the run failed (database error during a phase; run again to retry)",
-        "9:verify found mismatches between chat_message and chat (they are listed)"})
+        "9:verify found mismatches between chat_message and chat (they are listed)",
+        "130:stopped by SIGINT or SIGTERM; the state is resumable: run the same command again"})
 public final class Main {
     public static final int USAGE = 2;
 

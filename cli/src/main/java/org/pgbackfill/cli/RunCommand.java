@@ -58,6 +58,10 @@ final class RunCommand implements Callable<Integer> {
         description = "Serve Prometheus metrics on this port while the run lasts (0: any free port; default: off). Env: PGBACKFILL_METRICS_PORT.")
     int metricsPort;
 
+    @Option(names = "--restart", description = "Abandon an unfinished run (dropping the chat_message it created) and start over, "
+        + "instead of resuming it.")
+    boolean restart;
+
     @Option(names = "--quiet", description = "No progress display; the summary only.")
     boolean quiet;
 
@@ -66,6 +70,7 @@ final class RunCommand implements Callable<Integer> {
         BackfillConfig.Builder b = BackfillConfig.builder()
             .databaseUrl(databaseUrl)
             .schema(schema)
+            .restart(restart)
             .nowEpoch(nowEpoch)
             .writers(writers)
             .maxTransactionBytes((long) maxTransactionMb << 20)

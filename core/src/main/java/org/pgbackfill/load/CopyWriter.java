@@ -5,6 +5,7 @@ import org.pgbackfill.copy.BinaryCopyEncoder;
 import org.pgbackfill.extract.MessageRow;
 import org.pgbackfill.extract.RejectReason;
 import org.pgbackfill.db.Database;
+import org.pgbackfill.run.ControlTables;
 import org.pgbackfill.run.RunMetrics;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -56,10 +57,10 @@ final class CopyWriter implements EventHandler<RowEvent> {
 
     private final BinaryCopyEncoder encoder = new BinaryCopyEncoder();
     private final List<MessageRow> rows = new ArrayList<>();
-    private final List<Integer> rowRanges = new ArrayList<>();
+    private final List<ControlTables.Claim> rowRanges = new ArrayList<>();
     private final List<RowEvent.Rejection> rejections = new ArrayList<>();
-    private final List<Integer> rejectionRanges = new ArrayList<>();
-    private final Map<Integer, long[]> perRange = new HashMap<>();   // range → {events, rows}
+    private final List<ControlTables.Claim> rejectionRanges = new ArrayList<>();
+    private final Map<ControlTables.Claim, long[]> perRange = new HashMap<>();   // claimed range → {events, rows}
     private long bytes;
     private int permits;
     private long firstPendingNanos;
@@ -73,12 +74,12 @@ final class CopyWriter implements EventHandler<RowEvent> {
         this.index = index;
         this.writers = writers;
         this.db = db;
-        this.copySql = "COPY " + schema + ".staging (range_id, " + org.pgbackfill.schema.TargetSchema.COLUMNS
+        this.copySql = "COPY " + schema + ".staging (range_id, attempt, " + org.pgbackfill.schema.TargetSchema.COLUMNS
             + ") FROM STDIN (FORMAT binary)";
         this.rejectedMessageSql = "INSERT INTO " + schema
-            + ".rejected_message (run_id, chat_id, message_key, reason, detail, raw_json) VALUES (?, ?, ?, ?, ?, ?)";
+            + ".rejected_message (run_id, range_id, attempt, chat_id, message_key, reason, detail, raw_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
         this.rejectedChatSql = "INSERT INTO " + schema
-            + ".rejected_chat (run_id, chat_id, reason, detail, raw_prefix) VALUES (?, ?, ?, ?, ?)";
+            + ".rejected_chat (run_id, range_id, attempt, chat_id, reason, detail, raw_prefix) VALUES (?, ?, ?, ?, ?, ?, ?)";
         this.runId = runId;
         this.tracker = tracker;
         this.inFlight = inFlight;
@@ -93,17 +94,17 @@ final class CopyWriter implements EventHandler<RowEvent> {
         if (firstPendingNanos == 0) firstPendingNanos = System.nanoTime();
         switch (e.kind) {
             case ROW -> {
-                stream(e.row, e.rangeId);
+                stream(e.row, e.claim);
                 rows.add(e.row);
-                rowRanges.add(e.rangeId);
+                rowRanges.add(e.claim);
                 bytes += e.weight;
-                count(e.rangeId, 1);
+                count(e.claim, 1);
             }
             case REJECTED_MESSAGE, REJECTED_CHAT -> {
                 rejections.add(e.rejection);
-                rejectionRanges.add(e.rangeId);
+                rejectionRanges.add(e.claim);
                 bytes += e.weight;
-                count(e.rangeId, 0);
+                count(e.claim, 0);
             }
             case FLUSH -> {
                 commit();
@@ -130,18 +131,18 @@ final class CopyWriter implements EventHandler<RowEvent> {
 
     static int permitsFor(int weight) { return 1 + weight / 1024; }
 
-    private void count(int rangeId, int row) {
-        long[] c = perRange.computeIfAbsent(rangeId, k -> new long[2]);
+    private void count(ControlTables.Claim claim, int row) {
+        long[] c = perRange.computeIfAbsent(claim, k -> new long[2]);
         c[0]++;
         c[1] += row;
     }
 
     /** Encodes a row into the open COPY (opening one if needed); a refusal is kept for the commit to handle. */
-    private void stream(MessageRow row, int rangeId) throws SQLException {
+    private void stream(MessageRow row, ControlTables.Claim claim) throws SQLException {
         if (streamFailure != null) return;
         try {
             if (copy == null) copy = openCopy(connection());
-            encoder.append(rangeId, row);
+            encoder.append(claim.range().id(), claim.attempt(), row);
             if (encoder.length() >= FLUSH_BYTES) flushEncoder();
         } catch (SQLException e) {
             if (isConnectionFailure(e)) throw e;
@@ -177,7 +178,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
             c.commit();
         }
         for (RowEvent.Rejection r : rejections) metrics.rejected(r.reason().name(), 1);
-        for (Map.Entry<Integer, long[]> r : perRange.entrySet()) {
+        for (Map.Entry<ControlTables.Claim, long[]> r : perRange.entrySet()) {
             tracker.committed(r.getKey(), r.getValue()[0], r.getValue()[1]);
         }
         inFlight.release(permits);
@@ -201,7 +202,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
             try {
                 encoder.clear();
                 for (int i = from; i < to; i++) {
-                    encoder.append(rowRanges.get(i), rows.get(i));
+                    encoder.append(rowRanges.get(i).range().id(), rowRanges.get(i).attempt(), rows.get(i));
                     if (encoder.length() >= FLUSH_BYTES) {
                         in.writeToCopy(encoder.buffer(), 0, encoder.length());
                         encoder.clear();
@@ -259,24 +260,21 @@ final class CopyWriter implements EventHandler<RowEvent> {
     private void insertRejections(Connection c) throws SQLException {
         if (rejections.isEmpty()) return;
         try (PreparedStatement m = c.prepareStatement(rejectedMessageSql); PreparedStatement ch = c.prepareStatement(rejectedChatSql)) {
-            for (RowEvent.Rejection r : rejections) {
+            for (int i = 0; i < rejections.size(); i++) {
+                RowEvent.Rejection r = rejections.get(i);
+                ControlTables.Claim claim = rejectionRanges.get(i);
                 String raw = r.raw() == null ? null : new String(r.raw(), StandardCharsets.UTF_8).replace("\u0000", "\\u0000");
-                if (r.messageKey() != null) {
-                    m.setLong(1, runId);
-                    m.setString(2, r.chatId());
-                    m.setString(3, textSafe(r.messageKey()));
-                    m.setString(4, r.reason().name());
-                    m.setString(5, textSafe(r.detail()));
-                    m.setString(6, raw);
-                    m.addBatch();
-                } else {
-                    ch.setLong(1, runId);
-                    ch.setString(2, r.chatId());
-                    ch.setString(3, r.reason().name());
-                    ch.setString(4, textSafe(r.detail()));
-                    ch.setString(5, raw);
-                    ch.addBatch();
-                }
+                PreparedStatement ps = r.messageKey() != null ? m : ch;
+                int k = 1;
+                ps.setLong(k++, runId);
+                ps.setInt(k++, claim.range().id());
+                ps.setInt(k++, claim.attempt());
+                ps.setString(k++, r.chatId());
+                if (r.messageKey() != null) ps.setString(k++, textSafe(r.messageKey()));
+                ps.setString(k++, r.reason().name());
+                ps.setString(k++, textSafe(r.detail()));
+                ps.setString(k, raw);
+                ps.addBatch();
             }
             m.executeBatch();
             ch.executeBatch();

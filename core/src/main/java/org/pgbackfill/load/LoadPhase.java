@@ -24,8 +24,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -70,15 +68,35 @@ public final class LoadPhase {
         this.facts = facts;
     }
 
-    public Result run(List<KeyRange> ranges, Progress progress) throws Exception {
+    /** Claims made by this process to load ranges, and what stops it. */
+    public interface Coordinator {
+        /** The next range to load, or null when none is free now. */
+        ControlTables.Claim claim() throws SQLException;
+
+        /** The range is loaded: record it, if the claim still holds. */
+        void loaded(ControlTables.Claim claim, long chats, long rows, long documentBytes) throws SQLException;
+
+        /** Loading the range failed: give it back; returns how many attempts it has had. */
+        int failed(ControlTables.Claim claim, Exception cause) throws SQLException;
+
+        /** Whether the process was asked to stop. */
+        boolean stopping();
+    }
+
+    /** Retries of one range before the run gives up on it. */
+    static final int MAX_ATTEMPTS = 5;
+
+    /**
+     * Loads ranges until none is left to claim (other processes may still hold some). A range
+     * whose reading fails is given back and claimed again later (by this or another process),
+     * after a backoff; after {@link #MAX_ATTEMPTS} attempts the run fails naming it. A writer's
+     * failure ends this round: its uncommitted rows belong to ranges that are then reloaded.
+     */
+    public Result run(Coordinator coordinator, Progress progress) throws Exception {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong chats = new AtomicLong(), docBytes = new AtomicLong();
         ChatRangeReader.Counters read = new ChatRangeReader.Counters();
-        RangeTracker tracker = new RangeTracker((rangeId, c, rows, bytes) -> {
-            try (Connection conn = db.connection()) {
-                control.rangeLoaded(conn, runId, rangeId, c, rows, bytes);
-            }
-        });
+        RangeTracker tracker = new RangeTracker((claim, c, rows, bytes) -> coordinator.loaded(claim, c, rows, bytes));
         metrics.loadCounters(read, r -> r.chats().get(), r -> r.documentBytes().get(), r -> tracker.rowsCommitted());
         int writers = config.writers();
         long budgetBytes = writers * config.maxTransactionBytes() + (64L << 20);
@@ -102,32 +120,42 @@ public final class LoadPhase {
             @Override public void handleOnShutdownException(Throwable ex) { log.debug("writer shutdown", ex); }
         });
         RingBuffer<RowEvent> ring = disruptor.start();
-        Publisher publisher = new Publisher(ring, inFlight, budgetPermits, failure);
+        Publisher publisher = new Publisher(ring, inFlight, budgetPermits, failure, coordinator);
 
-        Queue<KeyRange> queue = new ConcurrentLinkedQueue<>(ranges);
         List<Thread> readers = new ArrayList<>();
         for (int w = 0; w < config.workers(); w++) {
             Thread t = new Thread(() -> {
-                try (Connection conn = db.connection()) {
-                    ChatRangeReader reader = new ChatRangeReader(conn, config.inlineDocumentBytes(), read);
+                Connection conn = null;
+                try {
                     MessageExtractor extractor = new MessageExtractor(nowEpoch, config.inlineDocumentBytes(), facts.asciiJson());
-                    KeyRange range;
-                    while (failure.get() == null && (range = queue.poll()) != null) {
-                        RangeSink sink = new RangeSink(range.id(), publisher);
+                    ControlTables.Claim claim;
+                    while (failure.get() == null && !coordinator.stopping() && (claim = coordinator.claim()) != null) {
+                        RangeSink sink = new RangeSink(claim, publisher);
                         ChatRangeReader.Totals totals;
                         try {
-                            totals = reader.read(range, extractor, sink);
+                            if (conn == null) conn = db.connection();
+                            totals = new ChatRangeReader(conn, config.inlineDocumentBytes(), read).read(claim.range(), extractor, sink);
                         } catch (Exception e) {
-                            db.evict(conn);
-                            throw new LoadException(range, e);
+                            if (conn != null) db.evict(conn);
+                            conn = null;
+                            if (coordinator.stopping() || failure.get() != null) break;
+                            int attempts = coordinator.failed(claim, e);
+                            if (attempts >= MAX_ATTEMPTS) throw new LoadException(claim.range(), attempts, e);
+                            log.warn("{} failed (attempt {} of {}), will retry: {}", claim.range(), attempts, MAX_ATTEMPTS, e.toString());
+                            Thread.sleep(Math.min(10_000L, 500L << attempts));
+                            continue;
                         }
                         chats.addAndGet(totals.chats());
                         docBytes.addAndGet(totals.documentBytes());
-                        tracker.published(range.id(), sink.events, totals.chats(), totals.documentBytes());
+                        tracker.published(claim, sink.events, totals.chats(), totals.documentBytes());
                         progress.update(read.documentBytes().get(), read.plannedBytes().get(), tracker.rowsCommitted());
                     }
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
+                } finally {
+                    if (conn != null) {
+                        try { conn.close(); } catch (SQLException ignored) { }
+                    }
                 }
             }, "pgbackfill-reader-" + w);
             t.setDaemon(true);
@@ -138,11 +166,11 @@ public final class LoadPhase {
             for (Thread t : readers) t.join(1000);
             progress.update(read.documentBytes().get(), read.plannedBytes().get(), tracker.rowsCommitted());
         }
-        if (failure.get() == null) {
+        if (failure.get() == null && !coordinator.stopping()) {
             CountDownLatch flushed = new CountDownLatch(writers);
             publisher.flush(writers, flushed);
             while (!flushed.await(200, TimeUnit.MILLISECONDS)) {
-                if (failure.get() != null) break;
+                if (failure.get() != null || coordinator.stopping()) break;
             }
         }
         disruptor.halt();
@@ -152,17 +180,15 @@ public final class LoadPhase {
             if (f instanceof Exception e) throw e;
             throw new RuntimeException(f);
         }
-        if (!tracker.allDone(ranges.size())) {
-            throw new IllegalStateException("load finished but not every range was recorded as loaded");
-        }
         progress.update(read.documentBytes().get(), read.plannedBytes().get(), tracker.rowsCommitted());
         return new Result(chats.get(), docBytes.get(), tracker.rowsCommitted());
     }
 
     /** A range's reading failed: the message names the range. */
     public static final class LoadException extends Exception {
-        LoadException(KeyRange range, Exception cause) {
-            super("loading " + range + " failed: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()), cause);
+        LoadException(KeyRange range, int attempts, Exception cause) {
+            super("loading " + range + " failed " + attempts + " times; last error: "
+                + (cause.getMessage() == null ? cause.toString() : cause.getMessage()), cause);
         }
     }
 
@@ -172,21 +198,24 @@ public final class LoadPhase {
         private final Semaphore inFlight;
         private final int maxPermits;
         private final AtomicReference<Throwable> failure;
+        private final Coordinator coordinator;
 
-        Publisher(RingBuffer<RowEvent> ring, Semaphore inFlight, int maxPermits, AtomicReference<Throwable> failure) {
+        Publisher(RingBuffer<RowEvent> ring, Semaphore inFlight, int maxPermits, AtomicReference<Throwable> failure, Coordinator coordinator) {
             this.ring = ring;
             this.inFlight = inFlight;
             this.maxPermits = maxPermits;
             this.failure = failure;
+            this.coordinator = coordinator;
         }
 
-        void publish(RowEvent.Kind kind, int rangeId, MessageRow row, RowEvent.Rejection rejection, int weight) throws InterruptedException {
+        void publish(RowEvent.Kind kind, ControlTables.Claim claim, MessageRow row, RowEvent.Rejection rejection, int weight) throws InterruptedException {
+            if (coordinator.stopping()) throw new InterruptedException("stopping");
             int permits = Math.min(CopyWriter.permitsFor(weight), maxPermits);
             while (!inFlight.tryAcquire(permits, 200, TimeUnit.MILLISECONDS)) checkFailure();
             long seq = claim(1);
             RowEvent e = ring.get(seq);
             e.kind = kind;
-            e.rangeId = rangeId;
+            e.claim = claim;
             e.row = row;
             e.rejection = rejection;
             // the writer releases permitsFor(weight) capped the same way
@@ -218,18 +247,19 @@ public final class LoadPhase {
 
         private void checkFailure() throws InterruptedException {
             if (failure.get() != null) throw new InterruptedException("a writer failed");
+            if (coordinator.stopping()) throw new InterruptedException("stopping");
             if (Thread.interrupted()) throw new InterruptedException();
         }
     }
 
     /** Turns extractor output into ring events for one range, counting them. */
     private static final class RangeSink implements ExtractionSink {
-        private final int rangeId;
+        private final ControlTables.Claim claim;
         private final Publisher publisher;
         long events;
 
-        RangeSink(int rangeId, Publisher publisher) {
-            this.rangeId = rangeId;
+        RangeSink(ControlTables.Claim claim, Publisher publisher) {
+            this.claim = claim;
             this.publisher = publisher;
         }
 
@@ -247,7 +277,7 @@ public final class LoadPhase {
 
         private void put(RowEvent.Kind kind, MessageRow row, RowEvent.Rejection rejection, int weight) {
             try {
-                publisher.publish(kind, rangeId, row, rejection, weight);
+                publisher.publish(kind, claim, row, rejection, weight);
                 events++;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -260,7 +290,7 @@ public final class LoadPhase {
     public static void createStaging(Connection c, ControlTables control, List<KeyRange> ranges, String idCollation) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("DROP TABLE IF EXISTS " + control.staging());
-            st.execute("CREATE UNLOGGED TABLE " + control.staging() + " (range_id int NOT NULL, id text NOT NULL, "
+            st.execute("CREATE UNLOGGED TABLE " + control.staging() + " (range_id int NOT NULL, attempt int NOT NULL, id text NOT NULL, "
                 + "chat_id text NOT NULL COLLATE " + idCollation + ", user_id text, role text NOT NULL, parent_id text, "
                 + "content json, output json, model_id text, files json, sources json, embeds json, done boolean, "
                 + "status_history json, error json, usage json, created_at bigint, updated_at bigint) PARTITION BY LIST (range_id)");

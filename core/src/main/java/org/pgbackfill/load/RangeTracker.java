@@ -1,27 +1,29 @@
 package org.pgbackfill.load;
 
+import org.pgbackfill.run.ControlTables;
+
 import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Knows when a range is loaded: its reader has published everything it found (and said how many
+ * Knows when a claimed range (one attempt at it) is loaded: its reader has published everything it found (and said how many
  * events that was) and the writers have committed that many. Only then is the range recorded as
  * loaded, so a recorded range never has rows still in flight.
  */
 final class RangeTracker {
-    interface Listener { void loaded(int rangeId, long chats, long rows, long documentBytes) throws Exception; }
+    interface Listener { void loaded(ControlTables.Claim claim, long chats, long rows, long documentBytes) throws Exception; }
 
     private static final class State {
         long expectedEvents = -1, committedEvents, committedRows, chats, documentBytes;
         boolean done;
     }
 
-    private final Map<Integer, State> states = new HashMap<>();
+    private final Map<ControlTables.Claim, State> states = new HashMap<>();
     private final Listener listener;
 
     RangeTracker(Listener listener) { this.listener = listener; }
 
-    void published(int rangeId, long events, long chats, long documentBytes) throws Exception {
+    void published(ControlTables.Claim rangeId, long events, long chats, long documentBytes) throws Exception {
         State s;
         synchronized (this) {
             s = state(rangeId);
@@ -33,7 +35,7 @@ final class RangeTracker {
         listener.loaded(rangeId, s.chats, s.committedRows, s.documentBytes);
     }
 
-    void committed(int rangeId, long events, long rows) throws Exception {
+    void committed(ControlTables.Claim rangeId, long events, long rows) throws Exception {
         State s;
         synchronized (this) {
             s = state(rangeId);
@@ -42,10 +44,6 @@ final class RangeTracker {
             if (!complete(s)) return;
         }
         listener.loaded(rangeId, s.chats, s.committedRows, s.documentBytes);
-    }
-
-    synchronized boolean allDone(int ranges) {
-        return states.values().stream().filter(s -> s.done).count() == ranges;
     }
 
     synchronized long rowsCommitted() {
@@ -58,5 +56,5 @@ final class RangeTracker {
         return true;
     }
 
-    private State state(int rangeId) { return states.computeIfAbsent(rangeId, k -> new State()); }
+    private State state(ControlTables.Claim rangeId) { return states.computeIfAbsent(rangeId, k -> new State()); }
 }

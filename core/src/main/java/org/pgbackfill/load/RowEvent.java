@@ -2,6 +2,7 @@ package org.pgbackfill.load;
 
 import org.pgbackfill.extract.MessageRow;
 import org.pgbackfill.extract.RejectReason;
+import org.pgbackfill.run.ControlTables;
 
 import java.util.concurrent.CountDownLatch;
 
@@ -10,7 +11,7 @@ final class RowEvent {
     enum Kind { ROW, REJECTED_MESSAGE, REJECTED_CHAT, FLUSH }
 
     Kind kind;
-    int rangeId;
+    ControlTables.Claim claim;
     int weight;
     MessageRow row;
     Rejection rejection;

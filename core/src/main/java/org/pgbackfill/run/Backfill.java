@@ -19,6 +19,10 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.pgbackfill.schema.TargetSchema;
 
 /**
  * The chat_message backfill, phase by phase: check, plan, load, merge, build, stamp. Each phase
@@ -63,72 +67,83 @@ public final class Backfill {
         } catch (Exception e) {
             log.error("run failed", e);
             throw new BackfillException(Kind.RUN_FAILED, "the backfill failed: " + rootMessage(e)
-                + ". Nothing was stamped; fix the cause and run pgbackfill again (the run starts over with the same 'now')", e);
+                + ". Nothing was stamped; fix the cause and run pgbackfill again: it resumes where it stopped", e);
         }
     }
 
     private RunReport run(Database db, RunReport report) throws Exception {
-        // check
+        // check: every process checks; the run is found or created (and planned) under the run lock
         long t0 = System.nanoTime();
         progress.phaseStarted(Phase.CHECK);
-        long runId;
-        long now;
         SchemaCheck.Facts facts;
+        ControlTables.OpenRun run;
         try (Connection c = connect(db)) {
             ControlTables.OpenRun open = control.openRun(c);
-            boolean ownTarget = open != null && open.createdTarget();
-            facts = SchemaCheck.check(c, control, ownTarget);
+            facts = SchemaCheck.check(c, control, open != null && open.createdTarget());
+        }
+        finishPhaseTiming(report, Phase.CHECK, t0, 0, 0);
+
+        t0 = System.nanoTime();
+        progress.phaseStarted(Phase.PLAN);
+        RangePlanner.Plan plan = null;
+        try (RunLock lock = RunLock.take(db, control)) {
+            Connection c = lock.connection();
             control.create(c);
-            if (open != null) {
-                runId = open.runId();
-                now = open.nowEpoch();
-                if (config.nowEpoch() != null && config.nowEpoch() != now) {
-                    progress.info("resuming run " + runId + " with its original now=" + now + " (ignoring --now-epoch "
+            ControlTables.OpenRun open = control.openRun(c);
+            if (open != null && config.restart()) {
+                progress.info("--restart: abandoning unfinished run " + open.runId() + " (phase " + open.phase() + ") and starting over");
+                if (open.createdTarget()) execute(c, "DROP TABLE IF EXISTS chat_message");
+                execute(c, "DROP TABLE IF EXISTS " + control.staging(), "DROP TABLE IF EXISTS " + control.schema() + ".collision");
+                control.abandon(c, open.runId());
+                open = null;
+            }
+            if (open == null) {
+                long now = config.nowEpoch() != null ? config.nowEpoch() : Instant.now().getEpochSecond();
+                c.setAutoCommit(false);
+                long runId = control.startRun(c, now, config.workers());
+                plan = new RangePlanner(config.workers() * config.rangesPerWorker(), MAX_RANGE_BYTES).plan(c);
+                control.saveRanges(c, runId, plan.ranges());
+                LoadPhase.createStaging(c, control, plan.ranges(), facts.idCollation());
+                control.phase(c, runId, Phase.PLAN);
+                c.commit();
+                c.setAutoCommit(true);
+                run = new ControlTables.OpenRun(runId, now, false, Phase.PLAN.label());
+                log.info("planned {} ranges over about {} chats and {} MB of stored documents", plan.ranges().size(),
+                    plan.estimatedChats(), plan.estimatedBytes() / 1_000_000);
+            } else {
+                run = open;
+                if (config.nowEpoch() != null && config.nowEpoch() != run.nowEpoch()) {
+                    progress.info("resuming run " + run.runId() + " with its original now=" + run.nowEpoch() + " (ignoring --now-epoch "
                         + config.nowEpoch() + ")");
                 }
-                progress.info("an unfinished run " + runId + " (phase " + open.phase() + ") was found; redoing its work");
-                if (ownTarget) execute(c, "DROP TABLE IF EXISTS chat_message");
-                control.resetRun(c, runId);
-            } else {
-                now = config.nowEpoch() != null ? config.nowEpoch() : Instant.now().getEpochSecond();
-                runId = control.startRun(c, now, config.workers());
+                progress.info("resuming unfinished run " + run.runId() + " (last phase completed: " + run.phase()
+                    + "); finished work is kept");
             }
         }
+        long runId = run.runId();
+        long now = run.nowEpoch();
         report.nowEpoch(now);
-        finishPhase(report, Phase.CHECK, t0, 0, 0, db, runId);
+        finishPhaseTiming(report, Phase.PLAN, t0, 0, 0);
         log.info("run {} on {} (PostgreSQL {}), now={}, {} workers, {} writers", runId, config.database(),
             facts.serverVersion(), now, config.workers(), config.writers());
 
-        // plan
-        t0 = System.nanoTime();
-        progress.phaseStarted(Phase.PLAN);
-        RangePlanner.Plan plan;
-        try (Connection c = db.connection()) {
-            plan = new RangePlanner(config.workers() * config.rangesPerWorker(), MAX_RANGE_BYTES).plan(c);
-            control.saveRanges(c, runId, plan.ranges());
-            LoadPhase.createStaging(c, control, plan.ranges(), facts.idCollation());
-        }
-        log.info("planned {} ranges over about {} chats and {} MB of stored documents", plan.ranges().size(),
-            plan.estimatedChats(), plan.estimatedBytes() / 1_000_000);
-        finishPhase(report, Phase.PLAN, t0, 0, 0, db, runId);
-
-        // load
+        // load: ranges claimed by every process until all are loaded
         t0 = System.nanoTime();
         progress.phaseStarted(Phase.LOAD);
-        long planned = plan.estimatedBytes();
-        LoadPhase.Result load = new LoadPhase(db, config, control, runId, now, facts, metrics)
-            .run(plan.ranges(), (bytes, units, rows) -> progress.loadProgress(bytes, planned <= 0 ? 0 : Math.min(0.99, (double) units / planned), rows));
+        long planned = estimatedBytes(db, runId);
+        LoadPhase.Result load = load(db, runId, now, facts, planned);
         report.chatsRead(load.chats());
         report.documentBytes(load.documentBytes());
         report.rowsStaged(load.rowsStaged());
         finishPhase(report, Phase.LOAD, t0, load.rowsStaged(), load.documentBytes(), db, runId);
 
-        // merge
+        // merge: ranges taken one by one by every process; then, once, the collisions
         t0 = System.nanoTime();
         progress.phaseStarted(Phase.MERGE);
         StagingMerge merge = new StagingMerge(control, facts.idCollation(), facts.toastCompression());
         long stagedBytes;
-        try (Connection c = db.connection()) {
+        try (RunLock lock = RunLock.take(db, control)) {
+            Connection c = lock.connection();
             stagedBytes = count(c, "SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits WHERE inhparent = '"
                 + control.staging() + "'::regclass");
             c.setAutoCommit(false);
@@ -137,62 +152,247 @@ public final class Backfill {
             c.commit();
             c.setAutoCommit(true);
         }
-        List<Integer> rangeIds = plan.ranges().stream().map(KeyRange::id).toList();
-        long merged = merge.mergeAll(db::connection, rangeIds, Math.min(config.workers(), 4), runId);
-        long duplicates;
-        try (Connection c = db.connection()) {
-            duplicates = merge.resolveCollisions(c, runId);
-        }
-        try (Connection c = db.connection()) {
-            Map<String, Long> byReason = control.rejectionsByReason(c, runId);
-            for (String reason : new String[] {"DUPLICATE_ID", "INDEX_ROW_TOO_LARGE"}) {
-                metrics.rejected(reason, byReason.getOrDefault(reason, 0L));
+        long merged = merge.mergeAll(db::connection, Math.min(config.workers(), 4), runId, this::stopping);
+        stopIfAsked(Phase.MERGE);
+        awaitRanges(db, runId, "merged", null);
+        try (RunLock lock = RunLock.take(db, control)) {
+            Connection c = lock.connection();
+            if (!reached(c, runId, Phase.MERGE)) {
+                long duplicates = merge.resolveCollisions(c, runId);
+                if (duplicates > 0) {
+                    progress.info(duplicates + " rows shared an id with a row of another chat; kept upstream's winner, recorded the rest");
+                }
+                Map<String, Long> byReason = control.rejectionsByReason(c, runId);
+                for (String reason : new String[] {"DUPLICATE_ID", "INDEX_ROW_TOO_LARGE"}) {
+                    metrics.rejected(reason, byReason.getOrDefault(reason, 0L));
+                }
+                control.phase(c, runId, Phase.MERGE);
             }
         }
-        if (duplicates > 0) progress.info(duplicates + " rows shared an id with a row of another chat; kept upstream's winner, recorded the rest");
-        finishPhase(report, Phase.MERGE, t0, merged, stagedBytes, db, runId);
+        finishPhaseTiming(report, Phase.MERGE, t0, merged, stagedBytes);
 
-        // build
+        // build and stamp: once, under the run lock (a second process waits, then finds them done)
         t0 = System.nanoTime();
         progress.phaseStarted(Phase.BUILD);
-        IndexBuilder builder = new IndexBuilder(config.maintenanceWorkMem(), config.lockTimeout());
-        builder.buildIndexes(db::connection, Math.min(Math.max(2, config.workers()), org.pgbackfill.schema.TargetSchema.INDEXES.size()));
-        long orphans;
-        long indexBytes;
-        try (Connection c = db.connection()) {
-            orphans = builder.addForeignKey(c);
+        long indexBytes = 0;
+        try (RunLock lock = RunLock.take(db, control)) {
+            Connection c = lock.connection();
+            if (!reached(c, runId, Phase.BUILD)) {
+                IndexBuilder builder = new IndexBuilder(config.maintenanceWorkMem(), config.lockTimeout());
+                builder.buildIndexes(db::connection, Math.min(Math.max(2, config.workers()), TargetSchema.INDEXES.size()));
+                stopIfAsked(Phase.BUILD);
+                long orphans = builder.addForeignKey(c);
+                if (orphans > 0) progress.info(orphans + " rows belonged to chats deleted during the run and were removed");
+                control.phase(c, runId, Phase.BUILD);
+            }
             indexBytes = count(c, "SELECT pg_indexes_size('chat_message')");
         }
-        if (orphans > 0) progress.info(orphans + " rows belonged to chats deleted during the run and were removed");
-        finishPhase(report, Phase.BUILD, t0, 0, indexBytes, db, runId);
+        finishPhaseTiming(report, Phase.BUILD, t0, 0, indexBytes);
 
-        // stamp
         t0 = System.nanoTime();
         progress.phaseStarted(Phase.STAMP);
-        try (Connection c = db.connection()) {
-            c.setAutoCommit(false);
-            AlembicStamp.stamp(c);
-            control.finish(c, runId);
-            c.commit();
-            c.setAutoCommit(true);
+        try (RunLock lock = RunLock.take(db, control)) {
+            Connection c = lock.connection();
+            if (control.openRun(c) != null && control.openRun(c).runId() == runId) {
+                c.setAutoCommit(false);
+                AlembicStamp.stamp(c);
+                control.finish(c, runId);
+                c.commit();
+                c.setAutoCommit(true);
+            } else {
+                progress.info("run " + runId + " was finished by another process");
+            }
             execute(c, "DROP TABLE IF EXISTS " + control.staging(), "DROP TABLE IF EXISTS " + control.schema() + ".collision");
             report.rowsWritten(count(c, "SELECT count(*) FROM chat_message"));
             report.rejections(control.rejectionsByReason(c, runId));
         }
-        finishPhase(report, Phase.STAMP, t0, 0, 0, db, runId);
+        finishPhaseTiming(report, Phase.STAMP, t0, 0, 0);
         return report;
     }
 
-    private void finishPhase(RunReport report, Phase phase, long startNanos, long rows, long bytes, Database db, long runId) throws SQLException {
-        PhaseReport p = new PhaseReport(phase, (System.nanoTime() - startNanos) / 1e9, rows, bytes);
-        report.addPhase(p);
-        if (phase != Phase.STAMP) {
+    /** How long a claim on a range lasts unless renewed (renewed every quarter of it). */
+    static final int LEASE_SECONDS = 60;
+    /** Consecutive load rounds that may fail (a writer's connection lost, the server restarting) before the run gives up. */
+    static final int MAX_LOAD_ROUNDS = 6;
+
+    /**
+     * Loads until every range is loaded, by this process or others: rounds of {@link LoadPhase}
+     * claim ranges; ranges whose staged rows vanished (a server crash empties UNLOGGED tables) go
+     * back to pending first; a failed round gives its ranges back and is retried with backoff.
+     */
+    private LoadPhase.Result load(Database db, long runId, long now, SchemaCheck.Facts facts, long planned) throws Exception {
+        String owner = owner();
+        long chats = 0, bytes = 0, rows = 0;
+        int failedRounds = 0;
+        Exception lastFailure = null;
+        ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pgbackfill-lease");
+            t.setDaemon(true);
+            return t;
+        });
+        heartbeat.scheduleAtFixedRate(() -> {
             try (Connection c = db.connection()) {
-                control.phase(c, runId, phase);
+                control.renewLeases(c, runId, owner, LEASE_SECONDS);
+            } catch (SQLException e) {
+                log.warn("could not renew this process's range leases: {}", e.getMessage());
+            }
+        }, LEASE_SECONDS / 4, LEASE_SECONDS / 4, TimeUnit.SECONDS);
+        try {
+            while (true) {
+                stopIfAsked(Phase.LOAD);
+                try (Connection c = db.connection()) {
+                    List<Integer> vanished = control.resetVanishedRanges(c, runId);
+                    if (!vanished.isEmpty()) progress.info("staged rows of ranges " + vanished + " vanished (server crash?); loading them again");
+                    Map<String, Long> states = control.rangeStates(c, runId);
+                    if (states.getOrDefault("pending", 0L) + states.getOrDefault("loading", 0L) == 0) break;
+                } catch (SQLException e) {
+                    if (++failedRounds > MAX_LOAD_ROUNDS) throw e;
+                    lastFailure = e;
+                    backoff(failedRounds, e);
+                    continue;
+                }
+                LoadPhase.Coordinator coordinator = coordinator(db, runId, owner);
+                try {
+                    LoadPhase.Result r = new LoadPhase(db, config, control, runId, now, facts, metrics)
+                        .run(coordinator, (b, units, staged) -> progress.loadProgress(b, planned <= 0 ? 0 : Math.min(0.99, (double) units / planned), staged));
+                    chats += r.chats();
+                    bytes += r.documentBytes();
+                    rows += r.rowsStaged();
+                    if (r.rowsStaged() > 0 || r.chats() > 0) failedRounds = 0;
+                } catch (LoadPhase.LoadException e) {
+                    throw e;   // one range failed again and again: its message names it
+                } catch (Exception e) {
+                    stopIfAsked(Phase.LOAD);
+                    if (++failedRounds > MAX_LOAD_ROUNDS) throw e;
+                    lastFailure = e;
+                    backoff(failedRounds, e);
+                    try (Connection c = db.connection()) {
+                        control.releaseAll(c, runId, owner);
+                    } catch (SQLException ignored) {
+                        // the leases expire by themselves
+                    }
+                    continue;
+                }
+                stopIfAsked(Phase.LOAD);
+                awaitRanges(db, runId, "loaded", "pending");   // others' ranges; returns early if one becomes claimable
+            }
+        } finally {
+            heartbeat.shutdownNow();
+            if (stopping()) {
+                try (Connection c = db.connection()) {
+                    control.releaseAll(c, runId, owner);
+                } catch (SQLException ignored) {
+                    // the leases expire by themselves
+                }
             }
         }
+        if (lastFailure != null) log.info("load recovered after: {}", lastFailure.getMessage());
+        return new LoadPhase.Result(chats, bytes, rows);
+    }
+
+    private LoadPhase.Coordinator coordinator(Database db, long runId, String owner) {
+        return new LoadPhase.Coordinator() {
+            @Override public ControlTables.Claim claim() throws SQLException {
+                try (Connection c = db.connection()) {
+                    return control.claimRange(c, runId, owner, LEASE_SECONDS);
+                }
+            }
+
+            @Override public void loaded(ControlTables.Claim claim, long chats, long rows, long bytes) throws SQLException {
+                try (Connection c = db.connection()) {
+                    if (!control.rangeLoaded(c, runId, claim, owner, chats, rows, bytes)) {
+                        log.warn("{} was loaded, but its lease had passed to another process; that one's load counts", claim.range());
+                    }
+                }
+            }
+
+            @Override public int failed(ControlTables.Claim claim, Exception cause) throws SQLException {
+                try (Connection c = db.connection()) {
+                    return control.releaseRange(c, runId, claim, owner, String.valueOf(cause));
+                }
+            }
+
+            @Override public boolean stopping() { return Backfill.this.stopping(); }
+        };
+    }
+
+    /** Waits while some range is not yet in {@code state} (another process holds it); returns early when one is in {@code unless}. */
+    private void awaitRanges(Database db, long runId, String state, String unless) throws Exception {
+        while (true) {
+            stopIfAsked(Phase.LOAD);
+            try (Connection c = db.connection();
+                 Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE state NOT IN ('" + state + "', 'merged')), "
+                     + "count(*) FILTER (WHERE state = '" + unless + "' OR (state = 'loading' AND lease_until < now())) FROM "
+                     + control.schema() + ".range WHERE run_id = " + runId)) {
+                rs.next();
+                if (rs.getLong(1) == 0 || (unless != null && rs.getLong(2) > 0)) return;
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    private boolean reached(Connection c, long runId, Phase phase) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT phase, finished_at IS NOT NULL FROM " + control.schema() + ".run WHERE run_id = " + runId)) {
+            if (!rs.next()) return false;
+            if (rs.getBoolean(2)) return true;
+            String p = rs.getString(1);
+            return Phase.valueOf(p.toUpperCase(java.util.Locale.ROOT)).ordinal() >= phase.ordinal();
+        }
+    }
+
+    private long estimatedBytes(Database db, long runId) throws SQLException {
+        try (Connection c = db.connection()) {
+            return count(c, "SELECT coalesce(sum(estimated_bytes), 0) FROM " + control.schema() + ".range WHERE run_id = " + runId);
+        }
+    }
+
+    private void backoff(int round, Exception e) throws InterruptedException {
+        long millis = Math.min(15_000L, 500L << Math.min(round, 5));
+        progress.info("load interrupted (" + rootMessage(e) + "); retrying in " + millis / 1000.0 + " s (" + round + " of "
+            + MAX_LOAD_ROUNDS + ")");
+        Thread.sleep(millis);
+    }
+
+    /** This process, as named in the range leases: host, pid and a random part. */
+    private static String owner() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "unknown-host";
+        }
+        return host + ":" + ProcessHandle.current().pid() + ":" + Long.toHexString(new java.util.Random().nextLong() & 0xffffff);
+    }
+
+    /** Asks the run to stop as soon as it can, leaving a state the next run resumes. */
+    public void stop() { stopRequested = true; }
+
+    private volatile boolean stopRequested;
+
+    boolean stopping() { return stopRequested; }
+
+    private void stopIfAsked(Phase phase) throws BackfillException {
+        if (stopRequested) {
+            throw new BackfillException(Kind.STOPPED, "stopped during " + phase.label() + " as asked; nothing is lost: run the same "
+                + "command again to resume where it stopped");
+        }
+    }
+
+    private void finishPhaseTiming(RunReport report, Phase phase, long startNanos, long rows, long bytes) {
+        PhaseReport p = new PhaseReport(phase, (System.nanoTime() - startNanos) / 1e9, rows, bytes);
+        report.addPhase(p);
         progress.phaseFinished(p);
         log.info("phase {} done in {} s", phase.label(), String.format("%.2f", p.seconds()));
+    }
+
+    /** Records a phase every process passes through (the load) as completed, unless a later one already is. */
+    private void finishPhase(RunReport report, Phase phase, long startNanos, long rows, long bytes, Database db, long runId) throws SQLException {
+        try (Connection c = db.connection()) {
+            if (!reached(c, runId, phase)) control.phase(c, runId, phase);
+        }
+        finishPhaseTiming(report, phase, startNanos, rows, bytes);
     }
 
     private Connection connect(Database db) throws BackfillException {

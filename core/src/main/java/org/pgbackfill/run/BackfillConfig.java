@@ -31,6 +31,7 @@ public final class BackfillConfig {
     private final String maintenanceWorkMem;
     private final String lockTimeout;
     private final ProgressListener progress;
+    private final boolean restart;
     private final io.micrometer.core.instrument.MeterRegistry meterRegistry;
 
     private BackfillConfig(Builder b) {
@@ -46,6 +47,7 @@ public final class BackfillConfig {
         this.maintenanceWorkMem = b.maintenanceWorkMem;
         this.lockTimeout = b.lockTimeout;
         this.progress = b.progress;
+        this.restart = b.restart;
         this.meterRegistry = b.meterRegistry;
     }
 
@@ -68,6 +70,8 @@ public final class BackfillConfig {
     public String maintenanceWorkMem() { return maintenanceWorkMem; }
     public String lockTimeout() { return lockTimeout; }
     public ProgressListener progress() { return progress; }
+    /** Abandon an unfinished run (dropping what it built) and start over, instead of resuming it. */
+    public boolean restart() { return restart; }
     /** Where the run's meters go (see {@link RunMetrics}). */
     public io.micrometer.core.instrument.MeterRegistry meterRegistry() { return meterRegistry; }
 
@@ -84,6 +88,7 @@ public final class BackfillConfig {
         private String maintenanceWorkMem = DEFAULT_MAINTENANCE_WORK_MEM;
         private String lockTimeout = "10s";
         private ProgressListener progress = ProgressListener.NONE;
+        private boolean restart;
         private io.micrometer.core.instrument.MeterRegistry meterRegistry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
         public Builder database(DatabaseUrl url) { this.database = url; return this; }
@@ -98,6 +103,7 @@ public final class BackfillConfig {
         public Builder inlineDocumentBytes(int n) { this.inlineDocumentBytes = n; return this; }
         public Builder maintenanceWorkMem(String s) { this.maintenanceWorkMem = s; return this; }
         public Builder lockTimeout(String s) { this.lockTimeout = s; return this; }
+        public Builder restart(boolean r) { this.restart = r; return this; }
         public Builder progress(ProgressListener p) { this.progress = Objects.requireNonNull(p); return this; }
         public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry r) { this.meterRegistry = Objects.requireNonNull(r); return this; }
 

@@ -12,7 +12,9 @@ public final class BackfillException extends Exception {
         NOT_OPEN_WEBUI(5),
         TARGET_EXISTS(6),
         INSUFFICIENT_PRIVILEGE(7),
-        RUN_FAILED(8);
+        RUN_FAILED(8),
+        /** Stopped on request (SIGINT, SIGTERM): the state is resumable. 130, as shells report an interrupted command. */
+        STOPPED(130);
 
         private final int exitCode;
 

@@ -13,8 +13,16 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The run's own tables, all in the tool's schema: the run and the phase it reached, its ranges,
- * and the rejections. Nothing here is ever created in Open WebUI's schema.
+ * The run's durable state, all in the tool's schema: the run (its fixed "now", the phase it
+ * completed), its ranges with their state and lease, and the rejections. Every process working on
+ * the run coordinates through these rows and nothing else: ranges are claimed with
+ * {@code FOR UPDATE SKIP LOCKED} and a lease that expires if its holder stops renewing it, and the
+ * steps that must happen once are taken under an advisory lock on the run.
+ *
+ * <p>A range moves {@code pending → loading → loaded → merged}. Every claim increments the range's
+ * {@code attempt}; staged rows and rejections carry the attempt that produced them, and only the
+ * range's final attempt counts, so a process that lost its lease but still writes cannot double
+ * anything.
  */
 public final class ControlTables {
     private final String s;
@@ -27,6 +35,9 @@ public final class ControlTables {
 
     public String stagingPartition(int rangeId) { return s + ".staging_r" + rangeId; }
 
+    /** The advisory lock key under which steps that must run once are taken. */
+    public String lockKey() { return "pgbackfill:" + s; }
+
     public void create(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("CREATE SCHEMA IF NOT EXISTS " + s);
@@ -36,19 +47,24 @@ public final class ControlTables {
                 + " finished_at timestamptz)");
             st.execute("CREATE TABLE IF NOT EXISTS " + s + ".range ("
                 + " run_id bigint NOT NULL, range_id int NOT NULL, lo text, hi text, estimated_bytes bigint NOT NULL,"
-                + " state text NOT NULL DEFAULT 'pending', chats bigint, rows_staged bigint, document_bytes bigint,"
+                + " state text NOT NULL DEFAULT 'pending', owner text, lease_until timestamptz, attempt int NOT NULL DEFAULT 0,"
+                + " chats bigint, rows_staged bigint, document_bytes bigint, last_error text,"
                 + " PRIMARY KEY (run_id, range_id))");
             st.execute("CREATE TABLE IF NOT EXISTS " + s + ".rejected_message ("
-                + " run_id bigint NOT NULL, chat_id text NOT NULL, message_key text NOT NULL, reason text NOT NULL,"
-                + " detail text, raw_json text, rejected_at timestamptz NOT NULL DEFAULT now())");
+                + " run_id bigint NOT NULL, range_id int, attempt int, chat_id text NOT NULL, message_key text NOT NULL,"
+                + " reason text NOT NULL, detail text, raw_json text, rejected_at timestamptz NOT NULL DEFAULT now())");
             st.execute("CREATE TABLE IF NOT EXISTS " + s + ".rejected_chat ("
-                + " run_id bigint NOT NULL, chat_id text NOT NULL, reason text NOT NULL, detail text,"
+                + " run_id bigint NOT NULL, range_id int, attempt int, chat_id text NOT NULL, reason text NOT NULL, detail text,"
                 + " raw_prefix text, rejected_at timestamptz NOT NULL DEFAULT now())");
         }
     }
 
-    /** An unfinished run: its id, its fixed "now", and whether it created chat_message. */
-    public record OpenRun(long runId, long nowEpoch, boolean createdTarget, String phase) { }
+    /** An unfinished run: its id, its fixed "now", whether it created chat_message, the last phase it completed. */
+    public record OpenRun(long runId, long nowEpoch, boolean createdTarget, String phase) {
+        public boolean completed(Phase p) {
+            return Phase.valueOf(phase.toUpperCase(java.util.Locale.ROOT)).ordinal() >= p.ordinal();
+        }
+    }
 
     public OpenRun openRun(Connection c) throws SQLException {
         if (!exists(c)) return null;
@@ -56,6 +72,16 @@ public final class ControlTables {
              ResultSet rs = st.executeQuery("SELECT run_id, now_epoch, created_target, phase FROM " + s
                  + ".run WHERE finished_at IS NULL ORDER BY run_id DESC LIMIT 1")) {
             return rs.next() ? new OpenRun(rs.getLong(1), rs.getLong(2), rs.getBoolean(3), rs.getString(4)) : null;
+        }
+    }
+
+    /** The last run that finished, or -1. */
+    public long lastFinishedRun(Connection c) throws SQLException {
+        if (!exists(c)) return -1;
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT coalesce(max(run_id), -1) FROM " + s + ".run WHERE finished_at IS NOT NULL")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
@@ -79,13 +105,11 @@ public final class ControlTables {
         }
     }
 
-    /** Forgets what an unfinished run had done (its ranges and rejections), keeping its id and "now". */
-    public void resetRun(Connection c, long runId) throws SQLException {
+    /** Abandons an unfinished run (for --restart): it stays in the table, marked abandoned. */
+    public void abandon(Connection c, long runId) throws SQLException {
         try (Statement st = c.createStatement()) {
+            st.execute("UPDATE " + s + ".run SET phase = 'abandoned', finished_at = now() WHERE run_id = " + runId);
             st.execute("DELETE FROM " + s + ".range WHERE run_id = " + runId);
-            st.execute("DELETE FROM " + s + ".rejected_message WHERE run_id = " + runId);
-            st.execute("DELETE FROM " + s + ".rejected_chat WHERE run_id = " + runId);
-            st.execute("UPDATE " + s + ".run SET phase = 'check', created_target = false WHERE run_id = " + runId);
         }
     }
 
@@ -103,7 +127,7 @@ public final class ControlTables {
 
     public void finish(Connection c, long runId) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute("UPDATE " + s + ".run SET phase = 'done', finished_at = now() WHERE run_id = " + runId);
+            st.execute("UPDATE " + s + ".run SET phase = 'stamp', finished_at = now() WHERE run_id = " + runId);
         }
     }
 
@@ -122,16 +146,136 @@ public final class ControlTables {
         }
     }
 
-    public void rangeLoaded(Connection c, long runId, int rangeId, long chats, long rows, long bytes) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s
-                + ".range SET state = 'loaded', chats = ?, rows_staged = ?, document_bytes = ? WHERE run_id = ? AND range_id = ?")) {
+    public List<KeyRange> ranges(Connection c, long runId) throws SQLException {
+        List<KeyRange> out = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT range_id, lo, hi, estimated_bytes FROM " + s + ".range WHERE run_id = "
+                 + runId + " ORDER BY range_id")) {
+            while (rs.next()) out.add(new KeyRange(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
+        }
+        return out;
+    }
+
+    /** A range this process holds: the range and the attempt number its rows are written under. */
+    public record Claim(KeyRange range, int attempt) { }
+
+    /**
+     * Claims a range to load: a pending one, or one whose holder's lease expired. Returns null when
+     * none is free right now (others may still hold some).
+     */
+    public Claim claimRange(Connection c, long runId, String owner, int leaseSeconds) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".range r SET state = 'loading', owner = ?, "
+                + "lease_until = now() + make_interval(secs => ?), attempt = r.attempt + 1 "
+                + "WHERE (r.run_id, r.range_id) = (SELECT run_id, range_id FROM " + s + ".range WHERE run_id = ? "
+                + "AND (state = 'pending' OR (state = 'loading' AND lease_until < now())) ORDER BY estimated_bytes DESC, range_id "
+                + "LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING r.range_id, r.lo, r.hi, r.estimated_bytes, r.attempt")) {
+            ps.setString(1, owner);
+            ps.setInt(2, leaseSeconds);
+            ps.setLong(3, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return null;
+                return new Claim(new KeyRange(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getLong(4)), rs.getInt(5));
+            }
+        }
+    }
+
+    /** Extends the leases this process holds; returns how many it still holds. */
+    public int renewLeases(Connection c, long runId, String owner, int leaseSeconds) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".range SET lease_until = now() + make_interval(secs => ?) "
+                + "WHERE run_id = ? AND owner = ? AND state = 'loading'")) {
+            ps.setInt(1, leaseSeconds);
+            ps.setLong(2, runId);
+            ps.setString(3, owner);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Marks a range loaded, if this claim still holds it (a lost lease makes this a no-op). */
+    public boolean rangeLoaded(Connection c, long runId, Claim claim, String owner, long chats, long rows, long bytes) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".range SET state = 'loaded', chats = ?, rows_staged = ?, "
+                + "document_bytes = ?, lease_until = NULL, last_error = NULL WHERE run_id = ? AND range_id = ? AND attempt = ? "
+                + "AND owner = ? AND state = 'loading'")) {
             ps.setLong(1, chats);
             ps.setLong(2, rows);
             ps.setLong(3, bytes);
             ps.setLong(4, runId);
-            ps.setInt(5, rangeId);
+            ps.setInt(5, claim.range().id());
+            ps.setInt(6, claim.attempt());
+            ps.setString(7, owner);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Gives a range back (its load failed or the process is stopping); returns its attempts so far. */
+    public int releaseRange(Connection c, long runId, Claim claim, String owner, String error) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".range SET state = 'pending', owner = NULL, lease_until = NULL, "
+                + "last_error = ? WHERE run_id = ? AND range_id = ? AND attempt = ? AND owner = ? AND state = 'loading' RETURNING attempt")) {
+            ps.setString(1, error);
+            ps.setLong(2, runId);
+            ps.setInt(3, claim.range().id());
+            ps.setInt(4, claim.attempt());
+            ps.setString(5, owner);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : claim.attempt();
+            }
+        }
+    }
+
+    /** Gives back every range this process holds. */
+    public void releaseAll(Connection c, long runId, String owner) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".range SET state = 'pending', owner = NULL, lease_until = NULL "
+                + "WHERE run_id = ? AND owner = ? AND state = 'loading'")) {
+            ps.setLong(1, runId);
+            ps.setString(2, owner);
             ps.executeUpdate();
         }
+    }
+
+    /** Ranges by state. */
+    public Map<String, Long> rangeStates(Connection c, long runId) throws SQLException {
+        Map<String, Long> m = new TreeMap<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT state, count(*) FROM " + s + ".range WHERE run_id = " + runId + " GROUP BY state")) {
+            while (rs.next()) m.put(rs.getString(1), rs.getLong(2));
+        }
+        return m;
+    }
+
+    /**
+     * PostgreSQL empties UNLOGGED tables after a crash: a range recorded as loaded whose staging
+     * partition now holds fewer rows of its final attempt than it recorded goes back to pending.
+     * Returns the ranges reset.
+     */
+    public List<Integer> resetVanishedRanges(Connection c, long runId) throws SQLException {
+        List<int[]> loaded = new ArrayList<>();
+        List<Long> recorded = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT range_id, attempt, rows_staged FROM " + s + ".range WHERE run_id = " + runId
+                 + " AND state = 'loaded'")) {
+            while (rs.next()) {
+                loaded.add(new int[] {rs.getInt(1), rs.getInt(2)});
+                recorded.add(rs.getLong(3));
+            }
+        }
+        List<Integer> reset = new ArrayList<>();
+        for (int i = 0; i < loaded.size(); i++) {
+            int rangeId = loaded.get(i)[0], attempt = loaded.get(i)[1];
+            long present;
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(*) FROM " + stagingPartition(rangeId) + " WHERE attempt = " + attempt)) {
+                rs.next();
+                present = rs.getLong(1);
+            }
+            if (present < recorded.get(i)) {
+                try (Statement st = c.createStatement()) {
+                    st.executeUpdate("UPDATE " + s + ".range SET state = 'pending', owner = NULL, lease_until = NULL, "
+                        + "last_error = 'staged rows vanished (server crash?)' WHERE run_id = " + runId + " AND range_id = " + rangeId
+                        + " AND state = 'loaded'");
+                }
+                reset.add(rangeId);
+            }
+        }
+        return reset;
     }
 
     public Map<String, Long> rejectionsByReason(Connection c, long runId) throws SQLException {

@@ -41,17 +41,21 @@ public final class StagingMerge {
 
     private String collisions() { return control.schema() + ".collision"; }
 
-    /** Creates chat_message exactly as upstream does (primary key only) and the collision table. */
+    /** Creates chat_message exactly as upstream does (primary key only) and the collision table, unless there already. */
     public void createTarget(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute(TargetSchema.CREATE_TABLE);
-            st.execute("DROP TABLE IF EXISTS " + collisions());
-            st.execute("CREATE TABLE " + collisions() + " (LIKE " + control.staging() + ")");
+            st.execute(TargetSchema.CREATE_TABLE.replace("CREATE TABLE chat_message", "CREATE TABLE IF NOT EXISTS chat_message"));
+            st.execute("CREATE TABLE IF NOT EXISTS " + collisions() + " (LIKE " + control.staging() + ")");
         }
     }
 
-    /** Merges every range, {@code parallel} at a time; returns the rows inserted. */
-    public long mergeAll(ConnectionSource db, List<Integer> rangeIds, int parallel, long runId) throws Exception {
+    /**
+     * Merges loaded ranges, {@code parallel} at a time, until none is left to take; returns the rows
+     * inserted. Each range is taken with {@code FOR UPDATE SKIP LOCKED} and merged and marked
+     * merged in that same transaction, so several processes can share the work and a process that
+     * dies mid-merge leaves the range to the next taker, with nothing half-done.
+     */
+    public long mergeAll(ConnectionSource db, int parallel, long runId, java.util.function.BooleanSupplier stopping) throws Exception {
         AtomicLong inserted = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), r -> {
             Thread t = new Thread(r, "pgbackfill-merge");
@@ -59,12 +63,16 @@ public final class StagingMerge {
             return t;
         });
         try {
-            List<Future<?>> futures = rangeIds.stream().<Future<?>>map(id -> pool.submit(() -> {
-                try (Connection c = db.connection()) {
-                    inserted.addAndGet(mergeRange(c, id, runId));
-                }
-                return null;
-            })).toList();
+            List<Future<?>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < Math.max(1, parallel); i++) {
+                futures.add(pool.submit(() -> {
+                    try (Connection c = db.connection()) {
+                        long n;
+                        while (!stopping.getAsBoolean() && (n = mergeNext(c, runId)) >= 0) inserted.addAndGet(n);
+                    }
+                    return null;
+                }));
+            }
             for (Future<?> f : futures) f.get();
         } finally {
             pool.shutdownNow();
@@ -72,15 +80,46 @@ public final class StagingMerge {
         return inserted.get();
     }
 
+    /** Takes one loaded range and merges it; -1 when none is free. */
+    private long mergeNext(Connection c, long runId) throws SQLException {
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            int rangeId, attempt;
+            try (var rs = st.executeQuery("SELECT range_id, attempt FROM " + control.schema() + ".range WHERE run_id = " + runId
+                    + " AND state = 'loaded' ORDER BY range_id LIMIT 1 FOR UPDATE SKIP LOCKED")) {
+                if (!rs.next()) {
+                    c.commit();
+                    return -1;
+                }
+                rangeId = rs.getInt(1);
+                attempt = rs.getInt(2);
+            }
+            long inserted = mergeRange(c, rangeId, attempt, runId);
+            st.executeUpdate("UPDATE " + control.schema() + ".range SET state = 'merged' WHERE run_id = " + runId + " AND range_id = " + rangeId);
+            c.commit();
+            return inserted;
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(true);
+        }
+    }
+
     /** Supplies connections (the run's pool). */
     public interface ConnectionSource { Connection connection() throws SQLException; }
 
-    long mergeRange(Connection c, int rangeId, long runId) throws SQLException {
+    /** Merges a range's final attempt, in the caller's transaction; rows and rejections of earlier attempts are dropped. */
+    private long mergeRange(Connection c, int rangeId, int attempt, long runId) throws SQLException {
         String partition = control.stagingPartition(rangeId);
-        c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
             if (toastCompression != null) st.execute("SET LOCAL default_toast_compression = " + toastCompression);
             st.execute("SET LOCAL synchronous_commit = off");
+            st.executeUpdate("DELETE FROM " + partition + " WHERE attempt <> " + attempt);
+            for (String t : new String[] {"rejected_message", "rejected_chat"}) {
+                st.executeUpdate("DELETE FROM " + control.schema() + "." + t + " WHERE run_id = " + runId + " AND range_id = "
+                    + rangeId + " AND attempt <> " + attempt);
+            }
             long staged;
             try (var rs = st.executeQuery("SELECT count(*) FROM " + partition)) {
                 rs.next();
@@ -95,13 +134,7 @@ public final class StagingMerge {
                     + "(SELECT 1 FROM chat_message m WHERE m.id = s.id AND m.chat_id = s.chat_id)");
             }
             st.execute("TRUNCATE " + partition);
-            c.commit();
             return inserted;
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(true);
         }
     }
 

@@ -134,27 +134,51 @@ class BackfillPipelineTest {
     }
 
     @Test
-    void aRunInterruptedAfterCreatingChatMessageIsRedoneWithItsOwnNow() throws Exception {
+    void aRunStoppedDuringLoadResumesToTheSameResultWithItsOwnNow() throws Exception {
         DatabaseUrl url = corpusDatabase("resume", "", false);
         ReferenceBackfill.Expectation expected;
         try (Connection c = PostgresFixture.connect(url)) {
             expected = ReferenceBackfill.run(c, NOW);
         }
-        // Simulate a run that died during merge: it created chat_message and recorded that.
-        try (Connection c = PostgresFixture.connect(url); Statement st = c.createStatement()) {
-            org.pgbackfill.run.ControlTables control = new org.pgbackfill.run.ControlTables("pgbackfill");
-            control.create(c);
-            long runId = control.startRun(c, NOW, 2);
-            st.execute(org.pgbackfill.schema.TargetSchema.CREATE_TABLE);
-            st.execute("INSERT INTO chat_message (id, chat_id, role) VALUES ('stale', 'x', 'user')");
-            control.createdTarget(c, runId);
+        Backfill[] first = new Backfill[1];
+        ProgressListener stopOnFirstProgress = new ProgressListener() {
+            @Override public void loadProgress(long bytesRead, double fractionDone, long rowsStaged) {
+                if (bytesRead > 0) first[0].stop();
+            }
+        };
+        first[0] = new Backfill(config(url, 2).progress(stopOnFirstProgress).build());
+        BackfillException stopped = org.junit.jupiter.api.Assertions.assertThrows(BackfillException.class, () -> first[0].run());
+        assertEquals(BackfillException.Kind.STOPPED, stopped.kind(), stopped.getMessage());
+        try (Connection c = PostgresFixture.connect(url)) {
+            assertEquals("374d2f66af06", PipelineAssertions.single(c, "SELECT version_num FROM alembic_version"));
+            assertEquals("0", PipelineAssertions.single(c, "SELECT count(*) FROM pgbackfill.range WHERE state = 'loading'"),
+                "a stopped run gives its ranges back");
         }
-        RunReport report = new Backfill(config(url, 2).nowEpoch(NOW + 999).build()).run();
+        RunReport report = new Backfill(config(url, 3).nowEpoch(NOW + 999).build()).run();
         assertEquals(NOW, report.nowEpoch(), "a resumed run keeps the first run's now");
         try (Connection c = PostgresFixture.connect(url)) {
             PipelineAssertions.assertFinishedRun(c, expected, "pgbackfill");
-            assertEquals("1", PipelineAssertions.single(c, "SELECT count(*) FROM pgbackfill.run"));
-            assertTrue(PipelineAssertions.single(c, "SELECT finished_at IS NOT NULL FROM pgbackfill.run").equals("t"));
+            assertEquals("1|1", PipelineAssertions.single(c, "SELECT count(*) || '|' || count(finished_at) FROM pgbackfill.run"));
+        }
+    }
+
+    @Test
+    void restartAbandonsAnUnfinishedRunAndStartsOver() throws Exception {
+        DatabaseUrl url = corpusDatabase("restart", "", false);
+        ReferenceBackfill.Expectation expected;
+        try (Connection c = PostgresFixture.connect(url)) {
+            expected = ReferenceBackfill.run(c, NOW);
+        }
+        Backfill[] first = new Backfill[1];
+        first[0] = new Backfill(config(url, 1).nowEpoch(NOW + 5).progress(new ProgressListener() {
+            @Override public void phaseStarted(Phase phase) { if (phase == Phase.MERGE) first[0].stop(); }
+        }).build());
+        org.junit.jupiter.api.Assertions.assertThrows(BackfillException.class, () -> first[0].run());
+        RunReport report = new Backfill(config(url, 2).restart(true).build()).run();
+        assertEquals(NOW, report.nowEpoch(), "a restarted run takes the new now");
+        try (Connection c = PostgresFixture.connect(url)) {
+            PipelineAssertions.assertFinishedRun(c, expected, "pgbackfill");
+            assertEquals("abandoned,stamp", PipelineAssertions.single(c, "SELECT string_agg(phase, ',' ORDER BY run_id) FROM pgbackfill.run"));
         }
     }
 }

@@ -1,0 +1,50 @@
+package org.pgbackfill.run;
+
+import org.pgbackfill.db.Database;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+
+/**
+ * A session advisory lock on the run, held on its own connection: the steps that must happen
+ * once (creating and planning the run, creating chat_message, resolving collisions, building
+ * indexes, stamping) are taken under it by whichever process gets there first; the others wait,
+ * then find the step recorded as done. If the holder dies, PostgreSQL releases the lock with its
+ * session.
+ */
+final class RunLock implements AutoCloseable {
+    private final Connection connection;
+    private final String key;
+
+    private RunLock(Connection connection, String key) {
+        this.connection = connection;
+        this.key = key;
+    }
+
+    static RunLock take(Database db, ControlTables control) throws SQLException {
+        Connection c = db.connection();
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(hashtext(?))")) {
+            ps.setString(1, control.lockKey());
+            ps.execute();
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return new RunLock(c, control.lockKey());
+    }
+
+    /** The connection holding the lock, for the step's own statements. */
+    Connection connection() { return connection; }
+
+    @Override public void close() throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_advisory_unlock(hashtext(?))")) {
+            if (!connection.getAutoCommit()) connection.rollback();
+            connection.setAutoCommit(true);
+            ps.setString(1, key);
+            ps.execute();
+        } finally {
+            connection.close();
+        }
+    }
+}
