@@ -58,7 +58,7 @@ public final class Backfill {
         RunReport report = new RunReport();
         report.workers(config.workers());
         int poolSize = config.workers() + config.writers() + 8;
-        try (Database db = new Database(config.database(), poolSize, "pgbackfill", config.meterRegistry())) {
+        try (Database db = new Database(config.database(), poolSize, owner, config.meterRegistry())) {
             return run(db, report);
         } catch (BackfillException e) {
             throw e;
@@ -221,7 +221,6 @@ public final class Backfill {
      * back to pending first; a failed round gives its ranges back and is retried with backoff.
      */
     private LoadPhase.Result load(Database db, long runId, long now, SchemaCheck.Facts facts, long planned) throws Exception {
-        String owner = owner();
         long chats = 0, bytes = 0, rows = 0;
         int failedRounds = 0;
         Exception lastFailure = null;
@@ -323,7 +322,7 @@ public final class Backfill {
             try (Connection c = db.connection();
                  Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE state NOT IN ('" + state + "', 'merged')), "
-                     + "count(*) FILTER (WHERE state = '" + unless + "' OR (state = 'loading' AND lease_until < now())) FROM "
+                     + "count(*) FILTER (WHERE state = '" + unless + "' OR (state = 'loading' AND " + ControlTables.LEASE_LAPSED + ")) FROM "
                      + control.schema() + ".range WHERE run_id = " + runId)) {
                 rs.next();
                 if (rs.getLong(1) == 0 || (unless != null && rs.getLong(2) > 0)) return;
@@ -355,16 +354,23 @@ public final class Backfill {
         Thread.sleep(millis);
     }
 
-    /** This process, as named in the range leases: host, pid and a random part. */
+    /**
+     * This process, as named in the range leases and as every one of its connections' application_name:
+     * a lease whose holder has no session left is free at once, without waiting for it to expire.
+     */
     private static String owner() {
         String host;
         try {
             host = java.net.InetAddress.getLocalHost().getHostName();
         } catch (java.io.IOException e) {
-            host = "unknown-host";
+            host = "host";
         }
-        return host + ":" + ProcessHandle.current().pid() + ":" + Long.toHexString(new java.util.Random().nextLong() & 0xffffff);
+        String tail = ":" + ProcessHandle.current().pid() + ":" + Long.toHexString(new java.util.Random().nextLong() & 0xffffff);
+        String head = "pgbackfill:" + host;
+        return head.substring(0, Math.min(head.length(), 63 - tail.length())) + tail;   // application_name holds 63 bytes
     }
+
+    private final String owner = owner();
 
     /** Asks the run to stop as soon as it can, leaving a state the next run resumes. */
     public void stop() { stopRequested = true; }

@@ -29,6 +29,13 @@ public final class ControlTables {
 
     public ControlTables(String schema) { this.s = schema; }
 
+    /**
+     * SQL: the lease of a loading range is over — expired, or its holder has no session left (every
+     * connection of a process carries the lease owner as its application_name).
+     */
+    public static final String LEASE_LAPSED = "(lease_until < now() OR NOT EXISTS "
+        + "(SELECT 1 FROM pg_stat_activity a WHERE a.application_name = owner))";
+
     public String schema() { return s; }
 
     public String staging() { return s + ".staging"; }
@@ -167,7 +174,7 @@ public final class ControlTables {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".range r SET state = 'loading', owner = ?, "
                 + "lease_until = now() + make_interval(secs => ?), attempt = r.attempt + 1 "
                 + "WHERE (r.run_id, r.range_id) = (SELECT run_id, range_id FROM " + s + ".range WHERE run_id = ? "
-                + "AND (state = 'pending' OR (state = 'loading' AND lease_until < now())) ORDER BY estimated_bytes DESC, range_id "
+                + "AND (state = 'pending' OR (state = 'loading' AND " + LEASE_LAPSED + ")) ORDER BY estimated_bytes DESC, range_id "
                 + "LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING r.range_id, r.lo, r.hi, r.estimated_bytes, r.attempt")) {
             ps.setString(1, owner);
             ps.setInt(2, leaseSeconds);
