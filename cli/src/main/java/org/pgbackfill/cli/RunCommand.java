@@ -18,9 +18,9 @@ final class RunCommand implements Callable<Integer> {
         description = "postgresql://user:pass@host:port/db (Open WebUI's DATABASE_URL) or a JDBC URL. Default: $DATABASE_URL.")
     String databaseUrl;
 
-    @Option(names = "--workers", defaultValue = "${env:PGBACKFILL_WORKERS:-0}",
+    @Option(names = "--workers", defaultValue = "${env:PGBACKFILL_WORKERS}",
         description = "Reader threads, one connection each (default: the number of CPU cores). Env: PGBACKFILL_WORKERS.")
-    int workers;
+    Integer workers;
 
     @Option(names = "--writers", defaultValue = "${env:PGBACKFILL_WRITERS:-0}",
         description = "COPY writer threads, one connection each (default: half the workers, 1 to 4). Env: PGBACKFILL_WRITERS.")
@@ -78,8 +78,7 @@ final class RunCommand implements Callable<Integer> {
             .rangesPerWorker(rangesPerWorker)
             .inlineDocumentBytes(inlineDocumentMb << 20)
             .maintenanceWorkMem(maintenanceWorkMem);
-        if (workers < 0) throw new IllegalArgumentException("--workers must be positive, got " + workers);
-        if (workers > 0) b.workers(workers);
+        if (workers != null) b.workers(workers);
         return BackfillRunner.onConsole(quiet).run(b, metricsPort).exitCode();
     }
 }

@@ -38,8 +38,8 @@ public final class DatabaseUrl {
         int scheme = u.indexOf("://");
         String prefix = scheme < 0 ? "" : u.substring(0, scheme);
         if (!(prefix.equals("postgresql") || prefix.equals("postgres") || prefix.startsWith("postgresql+"))) {
-            throw new IllegalArgumentException("unsupported database URL scheme '" + (scheme < 0 ? redactLoosely(u) : prefix)
-                + "': expected postgresql://user:password@host:port/dbname or jdbc:postgresql://host:port/dbname");
+            throw new IllegalArgumentException((scheme < 0 ? "the database URL has no scheme" : "unsupported database URL scheme '"
+                + prefix + "'") + ": expected postgresql://user:password@host:port/dbname or jdbc:postgresql://host:port/dbname");
         }
         String rest = u.substring(scheme + 3);
         String query = "";
@@ -127,7 +127,13 @@ public final class DatabaseUrl {
 
     /** For messages about a URL we could not parse: drops anything between "://" and "@". */
     static String redactLoosely(String u) {
-        return u.replaceAll("(?<=://)[^@/]*@", "***@").replaceAll("(?i)(password=)[^&]*", "$1***");
+        int at = u.lastIndexOf('@');
+        if (at >= 0) {
+            int scheme = u.indexOf("://");
+            int from = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+            u = u.substring(0, from) + "***" + u.substring(at);
+        }
+        return u.replaceAll("(?i)(password=)[^&]*", "$1***");
     }
 
     /** JDBC URL without credentials. */
