@@ -113,6 +113,37 @@ class FaultsIT {
     }
 
     @Test
+    void sigtermStopsWithinSecondsLeavingAResumableRun() throws Exception {
+        DatabaseUrl url = BackfillChecks.copyOf(pg, pg.databaseName(), "sigterm");
+        CliProcess p = CliProcess.start("run", BackfillChecks.runArgs(url));
+        try {
+            assertTrue(p.awaitLine(s -> s.startsWith("load"), 120).isPresent(), "the run reached its load\n" + p.output());
+            Thread.sleep(1500);
+            long asked = System.nanoTime();
+            ProcessHandle.of(p.pid()).ifPresent(ProcessHandle::destroy);   // SIGTERM on Linux
+            int code = p.waitFor(30);
+            double seconds = (System.nanoTime() - asked) / 1e9;
+            log("SIGTERM: exit %d after %.1f s", code, seconds);
+            assertTrue(code == 143 || code == 130, "exit code of a stopped run: " + code + "\n" + p.output());
+            assertTrue(seconds < 20, "stopped within seconds, took " + seconds);
+            assertTrue(p.output().contains("run the same command again"), "it says how to resume\n" + p.output());
+        } finally {
+            p.killIfAlive();
+        }
+        try (Connection c = PostgresFixture.connect(url); var st = c.createStatement()) {
+            assertEquals("374d2f66af06", BackfillChecks.alembicRevision(c));
+            try (var rs = st.executeQuery("SELECT count(*) FROM pgbackfill.range WHERE state = 'loading'")) {
+                rs.next();
+                assertEquals(0, rs.getLong(1), "a stopped run gives its ranges back");
+            }
+        }
+        CliProcess again = CliProcess.runToEnd("resumption", 300, BackfillChecks.runArgs(url));
+        assertEquals(0, again.exitCode(), again.output());
+        assertTrue(again.output().contains("resuming unfinished run"), again.output());
+        BackfillChecks.assertExactResult(url, reference);
+    }
+
+    @Test
     void serverRestartedInImmediateModeMidLoad() throws Exception {
         DatabaseUrl server = PostgresFixture.serverUrl();
         Matcher m = SERVER.matcher(server.jdbcUrl());
