@@ -16,7 +16,13 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource pool;
     private final DatabaseUrl url;
 
-    public Database(DatabaseUrl url, int poolSize, String applicationName, io.micrometer.core.instrument.MeterRegistry meters) {
+    /**
+     * @param lockTimeout PostgreSQL's lock_timeout for every statement of the run (DDL and all), so the
+     *                    run never queues behind the application's locks for long; a step that hits it
+     *                    fails with a message and is retried by the next run
+     */
+    public Database(DatabaseUrl url, int poolSize, String applicationName, io.micrometer.core.instrument.MeterRegistry meters,
+                    String lockTimeout) {
         this.url = url;
         HikariConfig c = new HikariConfig();
         c.setJdbcUrl(url.jdbcUrl());
@@ -32,7 +38,7 @@ public final class Database implements AutoCloseable {
         c.setConnectionTimeout(30_000);
         c.setInitializationFailTimeout(-1);   // connect lazily: the first checkout reports the real error
         c.setConnectionInitSql("SET standard_conforming_strings = on; SET statement_timeout = 0; "
-            + "SET idle_in_transaction_session_timeout = 0");
+            + "SET idle_in_transaction_session_timeout = 0; SET lock_timeout = '" + lockTimeout.replace("'", "") + "'");
         this.pool = new HikariDataSource(c);
     }
 

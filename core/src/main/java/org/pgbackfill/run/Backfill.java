@@ -58,7 +58,7 @@ public final class Backfill {
         RunReport report = new RunReport();
         report.workers(config.workers());
         int poolSize = config.workers() + config.writers() + 8;
-        try (Database db = new Database(config.database(), poolSize, owner, config.meterRegistry())) {
+        try (Database db = new Database(config.database(), poolSize, owner, config.meterRegistry(), config.lockTimeout())) {
             return run(db, report);
         } catch (BackfillException e) {
             throw e;

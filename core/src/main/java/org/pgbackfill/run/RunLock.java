@@ -16,22 +16,31 @@ import java.sql.SQLException;
 final class RunLock implements AutoCloseable {
     private final Connection connection;
     private final String key;
+    private final String savedLockTimeout;
 
-    private RunLock(Connection connection, String key) {
+    private RunLock(Connection connection, String key, String savedLockTimeout) {
         this.connection = connection;
         this.key = key;
+        this.savedLockTimeout = savedLockTimeout;
     }
 
     static RunLock take(Database db, ControlTables control) throws SQLException {
         Connection c = db.connection();
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(hashtext(?))")) {
+            // waiting here is waiting for another process's step (an index build can take minutes), not for the application
+            String saved;
+            try (var st = c.createStatement(); var rs = st.executeQuery("SHOW lock_timeout")) {
+                rs.next();
+                saved = rs.getString(1);
+                st.execute("SET lock_timeout = 0");
+            }
             ps.setString(1, control.lockKey());
             ps.execute();
+            return new RunLock(c, control.lockKey(), saved);
         } catch (SQLException e) {
             c.close();
             throw e;
         }
-        return new RunLock(c, control.lockKey());
     }
 
     /** The connection holding the lock, for the step's own statements. */
@@ -44,6 +53,11 @@ final class RunLock implements AutoCloseable {
             ps.setString(1, key);
             ps.execute();
         } finally {
+            try (var st = connection.createStatement()) {
+                st.execute("SET lock_timeout = '" + savedLockTimeout.replace("'", "") + "'");
+            } catch (SQLException ignored) {
+                // the connection is closing anyway
+            }
             connection.close();
         }
     }
