@@ -1,0 +1,50 @@
+package org.pgbackfill.cli;
+
+import org.pgbackfill.db.DatabaseUrl;
+import org.pgbackfill.run.BackfillConfig;
+import org.pgbackfill.run.RunStatus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.concurrent.Callable;
+
+/** {@code pgbackfill status}: the current or last run, from any machine that reaches the database. Read-only. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = {"Shows the state of the current or last run: phase, ranges by state, which processes hold leases, rows, rejections.",
+        "Reads only the tool's control tables; safe while runs are going on, from any machine."},
+    footer = {"%nExamples:",
+        "  DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui java -jar pgbackfill.jar status",
+        "  java -jar pgbackfill.jar status --database-url $URL --json"})
+final class StatusCommand implements Callable<Integer> {
+    @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
+        description = "postgresql://user:pass@host:port/db or a JDBC URL. Default: $DATABASE_URL.")
+    String databaseUrl;
+
+    @Option(names = "--schema", defaultValue = "${env:PGBACKFILL_SCHEMA:-" + BackfillConfig.DEFAULT_SCHEMA + "}",
+        description = "The tool's schema (default: ${DEFAULT-VALUE}). Env: PGBACKFILL_SCHEMA.")
+    String schema;
+
+    @Option(names = "--json", description = "Print JSON instead of text.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+        try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.properties())) {
+            RunStatus status = RunStatus.read(c, schema);
+            if (status == null) {
+                System.out.println(json ? "{}" : "no pgbackfill run on " + url + " (schema " + schema + ")");
+                return 0;
+            }
+            System.out.print(json ? status.toJson() + "\n" : status.describe());
+            return 0;
+        } catch (SQLException e) {
+            System.err.println("pgbackfill: cannot read the run's state from " + url + ": " + e.getMessage());
+            String state = e.getSQLState();
+            return state != null && (state.startsWith("08") || state.startsWith("28") || state.equals("3D000")) ? 3 : 8;
+        }
+    }
+}

@@ -1,0 +1,134 @@
+package org.pgbackfill.run;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The state of the current or last run, read from the control tables only (so it works from any
+ * machine that can reach the database, while processes are running): the phase, ranges by state,
+ * who holds which leases, rows staged, rejections by reason.
+ */
+public record RunStatus(long runId, String phase, boolean finished, long nowEpoch, String startedAt, String finishedAt,
+                        Map<String, Long> rangesByState, long chatsRead, long rowsStaged, long documentBytes,
+                        long plannedBytes, long loadedPlannedBytes, List<Lease> leases, Map<String, Long> rejectionsByReason) {
+
+    /** A range held by a process. */
+    public record Lease(int rangeId, String owner, String leaseUntil, int attempt) { }
+
+    /** The latest run in {@code schema}, or null when the tool never ran on this database. */
+    public static RunStatus read(Connection c, String schema) throws SQLException {
+        ControlTables control = new ControlTables(schema);
+        if (!control.exists(c)) return null;
+        long runId;
+        String phase, startedAt, finishedAt;
+        long now;
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT run_id, phase, now_epoch, started_at::text, finished_at::text FROM " + schema
+                 + ".run ORDER BY run_id DESC LIMIT 1")) {
+            if (!rs.next()) return null;
+            runId = rs.getLong(1);
+            phase = rs.getString(2);
+            now = rs.getLong(3);
+            startedAt = rs.getString(4);
+            finishedAt = rs.getString(5);
+        }
+        long chats, rows, bytes, planned, loadedPlanned;
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT coalesce(sum(chats), 0), coalesce(sum(rows_staged), 0), coalesce(sum(document_bytes), 0), "
+                 + "coalesce(sum(estimated_bytes), 0), coalesce(sum(estimated_bytes) FILTER (WHERE state IN ('loaded', 'merged')), 0) FROM "
+                 + schema + ".range WHERE run_id = " + runId)) {
+            rs.next();
+            chats = rs.getLong(1);
+            rows = rs.getLong(2);
+            bytes = rs.getLong(3);
+            planned = rs.getLong(4);
+            loadedPlanned = rs.getLong(5);
+        }
+        List<Lease> leases = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT range_id, owner, lease_until::text, attempt FROM " + schema + ".range WHERE run_id = "
+                 + runId + " AND state = 'loading' ORDER BY range_id")) {
+            while (rs.next()) leases.add(new Lease(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getInt(4)));
+        }
+        return new RunStatus(runId, phase, finishedAt != null, now, startedAt, finishedAt, control.rangeStates(c, runId),
+            chats, rows, bytes, planned, loadedPlanned, leases, new TreeMap<>(control.rejectionsByReason(c, runId)));
+    }
+
+    /** For people. */
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("run %d: %s (last phase completed: %s), started %s%s%n", runId,
+            finished ? (phase.equals("abandoned") ? "abandoned" : "finished") : "unfinished", phase, startedAt,
+            finished ? ", ended " + finishedAt : ""));
+        b.append("now for timestamp fallbacks: ").append(nowEpoch).append('\n');
+        long total = rangesByState.values().stream().mapToLong(Long::longValue).sum();
+        b.append("ranges: ").append(total);
+        rangesByState.forEach((state, n) -> b.append(", ").append(n).append(' ').append(state));
+        b.append('\n');
+        if (plannedBytes > 0 && !finished) {
+            b.append(String.format("load: about %.0f%% of the planned documents loaded%n", 100.0 * loadedPlannedBytes / plannedBytes));
+        }
+        b.append(String.format("loaded so far: %d chats, %.1f MB of documents, %d rows staged%n", chatsRead, documentBytes / 1e6, rowsStaged));
+        for (Lease l : leases) {
+            b.append(String.format("  range %d held by %s until %s (attempt %d)%n", l.rangeId(), l.owner(), l.leaseUntil(), l.attempt()));
+        }
+        if (rejectionsByReason.isEmpty()) {
+            b.append("rejections: none\n");
+        } else {
+            b.append("rejections:\n");
+            rejectionsByReason.forEach((reason, n) -> b.append(String.format("  %-24s %d%n", reason, n)));
+        }
+        return b.toString();
+    }
+
+    /** For machines. */
+    public String toJson() {
+        StringWriter w = new StringWriter();
+        try (JsonGenerator g = new JsonFactory().createGenerator(w)) {
+            g.useDefaultPrettyPrinter();
+            g.writeStartObject();
+            g.writeNumberField("run_id", runId);
+            g.writeStringField("phase", phase);
+            g.writeBooleanField("finished", finished);
+            g.writeNumberField("now_epoch", nowEpoch);
+            g.writeStringField("started_at", startedAt);
+            g.writeStringField("finished_at", finishedAt);
+            g.writeObjectFieldStart("ranges");
+            for (Map.Entry<String, Long> e : rangesByState.entrySet()) g.writeNumberField(e.getKey(), e.getValue());
+            g.writeEndObject();
+            g.writeNumberField("chats_read", chatsRead);
+            g.writeNumberField("rows_staged", rowsStaged);
+            g.writeNumberField("document_bytes", documentBytes);
+            g.writeNumberField("planned_bytes", plannedBytes);
+            g.writeNumberField("loaded_planned_bytes", loadedPlannedBytes);
+            g.writeArrayFieldStart("leases");
+            for (Lease l : leases) {
+                g.writeStartObject();
+                g.writeNumberField("range_id", l.rangeId());
+                g.writeStringField("owner", l.owner());
+                g.writeStringField("lease_until", l.leaseUntil());
+                g.writeNumberField("attempt", l.attempt());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeObjectFieldStart("rejections");
+            for (Map.Entry<String, Long> e : rejectionsByReason.entrySet()) g.writeNumberField(e.getKey(), e.getValue());
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return w.toString();
+    }
+}
