@@ -62,6 +62,11 @@ final class RunCommand implements Callable<Integer> {
         + "instead of resuming it.")
     boolean restart;
 
+    @Option(names = "--report", paramLabel = "FILE",
+        description = "Also write the report as JSON to FILE: seconds, rows, bytes and MB/s per phase, rejections by reason, "
+            + "WAL bytes, peak heap, workers, server version.")
+    java.nio.file.Path report;
+
     @Option(names = "--quiet", description = "No progress display; the summary only.")
     boolean quiet;
 
@@ -79,6 +84,15 @@ final class RunCommand implements Callable<Integer> {
             .inlineDocumentBytes(inlineDocumentMb << 20)
             .maintenanceWorkMem(maintenanceWorkMem);
         if (workers != null) b.workers(workers);
-        return BackfillRunner.onConsole(quiet).run(b, metricsPort).exitCode();
+        BackfillRunner.Outcome outcome = BackfillRunner.onConsole(quiet).run(b, metricsPort);
+        if (report != null && outcome.report() != null) {
+            try {
+                java.nio.file.Files.writeString(report, outcome.report().toJson() + "\n");
+                System.out.println("report written to " + report);
+            } catch (java.io.IOException e) {
+                System.err.println("pgbackfill: the run succeeded, but the report could not be written to " + report + ": " + e.getMessage());
+            }
+        }
+        return outcome.exitCode();
     }
 }

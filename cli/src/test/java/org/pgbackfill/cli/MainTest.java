@@ -70,8 +70,17 @@ class MainTest {
         }
         // trust authentication ignores the password; it must still never be printed
         String withPassword = url.jdbcUrl() + (url.jdbcUrl().contains("?") ? "&" : "?") + "password=hunter2";
-        int code = Main.execute("run", "--database-url", withPassword, "--workers", "2", "--now-epoch", "1750000000");
+        java.nio.file.Path reportFile = java.nio.file.Files.createTempFile("pgbackfill-report", ".json");
+        int code = Main.execute("run", "--database-url", withPassword, "--workers", "2", "--now-epoch", "1750000000",
+            "--report", reportFile.toString());
         assertEquals(0, code, output());
+        var report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(reportFile.toFile());
+        java.nio.file.Files.delete(reportFile);
+        assertEquals(6, report.get("phases").size(), report.toString());
+        assertEquals("load", report.get("phases").get(2).get("phase").asText());
+        assertTrue(report.get("rows_written").asLong() > 0 && report.get("rejections").size() > 0, report.toString());
+        assertTrue(report.get("wal_bytes").asLong() > 0 && report.get("peak_heap_bytes").asLong() > 0, report.toString());
+        assertTrue(report.get("server_version").asText().matches("\\d+.*"), report.toString());
         String o = output();
         assertTrue(o.contains("load") && o.contains("MB/s") && o.contains("rows in chat_message") && o.contains("rejections:"), o);
         assertTrue(o.contains("Alembic revision is now 8452d01d26d7"), o);

@@ -77,10 +77,13 @@ public final class Backfill {
         progress.phaseStarted(Phase.CHECK);
         SchemaCheck.Facts facts;
         ControlTables.OpenRun run;
+        long walAtStart;
         try (Connection c = connect(db)) {
             ControlTables.OpenRun open = control.openRun(c);
             facts = SchemaCheck.check(c, control, open != null && open.createdTarget());
+            walAtStart = walBytes(c);
         }
+        report.serverVersion(facts.serverVersion());
         finishPhaseTiming(report, Phase.CHECK, t0, 0, 0);
 
         t0 = System.nanoTime();
@@ -123,6 +126,7 @@ public final class Backfill {
         long runId = run.runId();
         long now = run.nowEpoch();
         report.nowEpoch(now);
+        report.runId(runId);
         finishPhaseTiming(report, Phase.PLAN, t0, 0, 0);
         log.info("run {} on {} (PostgreSQL {}), now={}, {} workers, {} writers", runId, config.database(),
             facts.serverVersion(), now, config.workers(), config.writers());
@@ -205,6 +209,8 @@ public final class Backfill {
             execute(c, "DROP TABLE IF EXISTS " + control.staging(), "DROP TABLE IF EXISTS " + control.schema() + ".collision");
             report.rowsWritten(count(c, "SELECT count(*) FROM chat_message"));
             report.rejections(control.rejectionsByReason(c, runId));
+            long walAtEnd = walBytes(c);
+            report.walBytes(walAtStart < 0 || walAtEnd < 0 ? -1 : walAtEnd - walAtStart);
         }
         finishPhaseTiming(report, Phase.STAMP, t0, 0, 0);
         return report;
@@ -338,6 +344,16 @@ public final class Backfill {
             if (rs.getBoolean(2)) return true;
             String p = rs.getString(1);
             return Phase.valueOf(p.toUpperCase(java.util.Locale.ROOT)).ordinal() >= phase.ordinal();
+        }
+    }
+
+    /** The server's WAL insert position in bytes (WAL written = its difference), or -1 where it cannot be read (a standby). */
+    private static long walBytes(Connection c) {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint")) {
+            return rs.next() ? rs.getLong(1) : -1;
+        } catch (SQLException e) {
+            return -1;
         }
     }
 

@@ -16,6 +16,9 @@ public final class RunReport {
     private long rowsWritten;
     private int workers;
     private long nowEpoch;
+    private long runId;
+    private String serverVersion = "";
+    private long walBytes = -1;
 
     void addPhase(PhaseReport report) { phases.add(report); }
     void chatsRead(long n) { chatsRead = n; }
@@ -24,6 +27,9 @@ public final class RunReport {
     void rowsWritten(long n) { rowsWritten = n; }
     void workers(int n) { workers = n; }
     void nowEpoch(long n) { nowEpoch = n; }
+    void runId(long n) { runId = n; }
+    void serverVersion(String v) { serverVersion = v; }
+    void walBytes(long n) { walBytes = n; }
     void rejections(Map<String, Long> byReason) { rejectionsByReason.clear(); rejectionsByReason.putAll(byReason); }
 
     public List<PhaseReport> phases() { return Collections.unmodifiableList(phases); }
@@ -35,6 +41,57 @@ public final class RunReport {
     public long rowsWritten() { return rowsWritten; }
     public int workers() { return workers; }
     public long nowEpoch() { return nowEpoch; }
+    public long runId() { return runId; }
+    public String serverVersion() { return serverVersion; }
+    /** WAL the server wrote while this process ran (all sessions, from the WAL insert position), or -1 when unknown. */
+    public long walBytes() { return walBytes; }
+
+    /** The peak heap this JVM used so far (sum of the heap pools' peaks), in bytes. */
+    public static long peakHeapBytes() {
+        long peak = 0;
+        for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getPeakUsage() != null) peak += pool.getPeakUsage().getUsed();
+        }
+        return peak;
+    }
+
+    /** The report as JSON, for {@code run --report FILE}. */
+    public String toJson() {
+        java.io.StringWriter w = new java.io.StringWriter();
+        try (com.fasterxml.jackson.core.JsonGenerator g = new com.fasterxml.jackson.core.JsonFactory().createGenerator(w)) {
+            g.useDefaultPrettyPrinter();
+            g.writeStartObject();
+            g.writeNumberField("run_id", runId);
+            g.writeStringField("server_version", serverVersion);
+            g.writeNumberField("workers", workers);
+            g.writeNumberField("now_epoch", nowEpoch);
+            g.writeNumberField("total_seconds", totalSeconds());
+            g.writeArrayFieldStart("phases");
+            for (PhaseReport p : phases) {
+                g.writeStartObject();
+                g.writeStringField("phase", p.phase().label());
+                g.writeNumberField("seconds", p.seconds());
+                g.writeNumberField("rows", p.rows());
+                g.writeNumberField("bytes", p.bytes());
+                g.writeNumberField("megabytes_per_second", p.megabytesPerSecond());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeNumberField("chats_read", chatsRead);
+            g.writeNumberField("document_bytes", documentBytes);
+            g.writeNumberField("rows_staged", rowsStaged);
+            g.writeNumberField("rows_written", rowsWritten);
+            g.writeObjectFieldStart("rejections");
+            for (Map.Entry<String, Long> e : rejectionsByReason.entrySet()) g.writeNumberField(e.getKey(), e.getValue());
+            g.writeEndObject();
+            g.writeNumberField("wal_bytes", walBytes);
+            g.writeNumberField("peak_heap_bytes", peakHeapBytes());
+            g.writeEndObject();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return w.toString();
+    }
     public long rejectionCount() { return rejectionsByReason.values().stream().mapToLong(Long::longValue).sum(); }
     public double totalSeconds() { return phases.stream().mapToDouble(PhaseReport::seconds).sum(); }
 
@@ -49,6 +106,8 @@ public final class RunReport {
         b.append(String.format("total   %9.2f s with %d worker(s); now=%d%n", totalSeconds(), workers, nowEpoch));
         b.append(String.format("chats read: %d (%.1f MB of documents); rows staged: %d; rows in chat_message: %d%n",
             chatsRead, documentBytes / 1e6, rowsStaged, rowsWritten));
+        b.append(String.format("WAL written by the server meanwhile: %s; peak heap: %.0f MB; PostgreSQL %s%n",
+            walBytes < 0 ? "unknown" : String.format("%.1f MB", walBytes / 1e6), peakHeapBytes() / 1e6, serverVersion));
         if (rejectionsByReason.isEmpty()) {
             b.append("rejections: none\n");
         } else {
