@@ -1,0 +1,58 @@
+package org.pgbackfill.cli;
+
+import org.pgbackfill.db.DatabaseUrl;
+import org.pgbackfill.run.BackfillConfig;
+import org.pgbackfill.run.BackfillException;
+import org.pgbackfill.run.DryRun;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.concurrent.Callable;
+
+/** {@code pgbackfill plan}: a dry run. Writes nothing. */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+    description = {"A dry run: runs the checks, measures chat by sampling, shows the ranges a run would use, calibrates",
+        "read and extraction speed for a few seconds, and estimates the duration and the disk the run will need. Writes nothing."},
+    footer = {"%nExamples:",
+        "  DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui java -jar pgbackfill.jar plan",
+        "  java -jar pgbackfill.jar plan --database-url $URL --workers 8 --calibration-seconds 10"})
+final class PlanCommand implements Callable<Integer> {
+    @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
+        description = "postgresql://user:pass@host:port/db or a JDBC URL. Default: $DATABASE_URL.")
+    String databaseUrl;
+
+    @Option(names = "--workers", defaultValue = "${env:PGBACKFILL_WORKERS}",
+        description = "The workers the run would use (default: the number of CPU cores). Env: PGBACKFILL_WORKERS.")
+    Integer workers;
+
+    @Option(names = "--schema", defaultValue = "${env:PGBACKFILL_SCHEMA:-" + BackfillConfig.DEFAULT_SCHEMA + "}",
+        description = "The tool's schema (default: ${DEFAULT-VALUE}). Env: PGBACKFILL_SCHEMA.")
+    String schema;
+
+    @Option(names = "--calibration-seconds", defaultValue = "3",
+        description = "How long to read sample documents to measure speed (default: ${DEFAULT-VALUE}).")
+    double calibrationSeconds;
+
+    @Override
+    public Integer call() {
+        BackfillConfig.Builder b = BackfillConfig.builder().databaseUrl(databaseUrl).schema(schema);
+        if (workers != null) b.workers(workers);
+        BackfillConfig config = b.build();
+        DatabaseUrl url = config.database();
+        try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.properties())) {
+            System.out.println("pgbackfill: dry run on " + url);
+            System.out.print(DryRun.estimate(c, config, calibrationSeconds).describe(config.workers()));
+            return 0;
+        } catch (BackfillException e) {
+            System.err.println("pgbackfill: " + e.getMessage());
+            return e.kind().exitCode();
+        } catch (SQLException e) {
+            System.err.println("pgbackfill: the dry run on " + url + " failed: " + e.getMessage());
+            String state = e.getSQLState();
+            return state != null && (state.startsWith("08") || state.startsWith("28") || state.equals("3D000")) ? 3 : 8;
+        }
+    }
+}
