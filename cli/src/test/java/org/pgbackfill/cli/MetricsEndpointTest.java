@@ -52,7 +52,7 @@ class MetricsEndpointTest {
         }
         assertEquals(0, run.get());
         assertTrue(last != null, "the endpoint answered during the run");
-        for (String series : new String[] {"pgbackfill_phase{", "pgbackfill_phase_duration_seconds{", "pgbackfill_chats_read_total", "pgbackfill_rows_staged_total",
+        for (String series : new String[] {"pgbackfill_phase{", "pgbackfill_phase_duration_seconds{", "pgbackfill_copy_commit_seconds_bucket", "pgbackfill_ranges{", "pgbackfill_worker_read_bytes_total", "pgbackfill_ring_occupancy", "pgbackfill_wal_written_bytes", "pgbackfill_chats_read_total", "pgbackfill_rows_staged_total",
                 "hikaricp_connections", "jvm_memory_used_bytes"}) {
             assertTrue(last.contains(series), series + " in\n" + last.substring(0, Math.min(2000, last.length())));
         }

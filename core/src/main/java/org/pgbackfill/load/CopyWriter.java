@@ -153,6 +153,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
 
     /** Loads everything pending in one transaction (isolating bad rows if it fails), then reports the ranges. */
     private void commit() throws Exception {
+        long commitStart = firstPendingNanos == 0 ? System.nanoTime() : firstPendingNanos;
         if (rows.isEmpty() && rejections.isEmpty()) {
             firstPendingNanos = 0;
             return;
@@ -178,6 +179,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
             c.commit();
         }
         for (RowEvent.Rejection r : rejections) metrics.rejected(r.reason().name(), 1);
+        metrics.copyCommitted(rows.size(), System.nanoTime() - commitStart);
         for (Map.Entry<ControlTables.Claim, long[]> r : perRange.entrySet()) {
             tracker.committed(r.getKey(), r.getValue()[0], r.getValue()[1]);
         }

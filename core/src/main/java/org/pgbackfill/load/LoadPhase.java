@@ -120,6 +120,7 @@ public final class LoadPhase {
             @Override public void handleOnShutdownException(Throwable ex) { log.debug("writer shutdown", ex); }
         });
         RingBuffer<RowEvent> ring = disruptor.start();
+        metrics.ringOccupancy(ring, r -> r.getBufferSize() - r.remainingCapacity());
         Publisher publisher = new Publisher(ring, inFlight, budgetPermits, failure, coordinator);
 
         List<Thread> readers = new ArrayList<>();
@@ -140,6 +141,7 @@ public final class LoadPhase {
                             conn = null;
                             if (coordinator.stopping() || failure.get() != null) break;
                             int attempts = coordinator.failed(claim, e);
+                            metrics.retried("range");
                             if (attempts >= MAX_ATTEMPTS) throw new LoadException(claim.range(), attempts, e);
                             log.warn("{} failed (attempt {} of {}), will retry: {}", claim.range(), attempts, MAX_ATTEMPTS, e.toString());
                             Thread.sleep(Math.min(10_000L, 500L << attempts));
@@ -147,6 +149,7 @@ public final class LoadPhase {
                         }
                         chats.addAndGet(totals.chats());
                         docBytes.addAndGet(totals.documentBytes());
+                        metrics.workerRead(Thread.currentThread().getName(), totals.documentBytes());
                         tracker.published(claim, sink.events, totals.chats(), totals.documentBytes());
                         progress.update(read.documentBytes().get(), read.plannedBytes().get(), tracker.rowsCommitted());
                     }

@@ -84,6 +84,15 @@ public final class Backfill {
             walAtStart = walBytes(c);
         }
         report.serverVersion(facts.serverVersion());
+        long walStart = walAtStart;
+        metrics.walWritten(() -> {
+            try (Connection c = db.connection()) {
+                long w = walBytes(c);
+                return w < 0 || walStart < 0 ? -1 : w - walStart;
+            } catch (SQLException e) {
+                return -1;
+            }
+        });
         finishPhaseTiming(report, Phase.CHECK, t0, 0, 0);
 
         t0 = System.nanoTime();
@@ -125,6 +134,13 @@ public final class Backfill {
         }
         long runId = run.runId();
         long now = run.nowEpoch();
+        metrics.rangeStates(() -> {
+            try (Connection c = db.connection()) {
+                return control.rangeStates(c, runId);
+            } catch (SQLException e) {
+                return Map.of();
+            }
+        });
         report.nowEpoch(now);
         report.runId(runId);
         finishPhaseTiming(report, Phase.PLAN, t0, 0, 0);
@@ -270,6 +286,7 @@ public final class Backfill {
                     stopIfAsked(Phase.LOAD);
                     if (++failedRounds > MAX_LOAD_ROUNDS) throw e;
                     lastFailure = e;
+                    metrics.retried("load round");
                     backoff(failedRounds, e);
                     try (Connection c = db.connection()) {
                         control.releaseAll(c, runId, owner);

@@ -15,7 +15,10 @@ import java.util.function.ToDoubleFunction;
  * Prometheus; embedders bring their own). Names are stable: with Prometheus naming they become
  * {@code pgbackfill_chats_read_total}, {@code pgbackfill_document_read_bytes_total},
  * {@code pgbackfill_rows_staged_total}, {@code pgbackfill_rejections_total{reason}},
- * {@code pgbackfill_phase{phase}} (1 while the phase runs) and {@code pgbackfill_phase_duration_seconds{phase}}.
+ * {@code pgbackfill_phase{phase}} (1 while the phase runs), {@code pgbackfill_phase_duration_seconds{phase}},
+ * {@code pgbackfill_copy_commit_seconds} and {@code pgbackfill_copy_batch_rows} (histograms),
+ * {@code pgbackfill_worker_read_bytes_total{worker}}, {@code pgbackfill_retries_total{what}},
+ * {@code pgbackfill_ring_occupancy}, {@code pgbackfill_ranges{state}} and {@code pgbackfill_wal_written_bytes}.
  */
 public final class RunMetrics {
     private final MeterRegistry registry;
@@ -51,6 +54,45 @@ public final class RunMetrics {
         FunctionCounter.builder("pgbackfill.document.read", source, documentBytes).baseUnit("bytes")
             .description("bytes of chat documents read").register(registry);
         FunctionCounter.builder("pgbackfill.rows.staged", source, rowsStaged).description("rows committed to staging").register(registry);
+    }
+
+    /** A COPY transaction of {@code rows} rows committed after {@code nanos} (encode, send, commit). */
+    public void copyCommitted(long rows, long nanos) {
+        io.micrometer.core.instrument.Timer.builder("pgbackfill.copy.commit").description("COPY transactions into staging, until committed")
+            .publishPercentileHistogram().register(registry).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        io.micrometer.core.instrument.DistributionSummary.builder("pgbackfill.copy.batch.rows").description("rows per COPY transaction")
+            .publishPercentileHistogram().register(registry).record(rows);
+    }
+
+    /** A reader finished a range: per-worker throughput. */
+    public void workerRead(String worker, long documentBytes) {
+        Counter.builder("pgbackfill.worker.read").baseUnit("bytes").tag("worker", worker).description("document bytes read per worker")
+            .register(registry).increment(documentBytes);
+    }
+
+    /** A range or a load round was retried. */
+    public void retried(String what) {
+        Counter.builder("pgbackfill.retries").tag("what", what).description("ranges and load rounds retried after a failure")
+            .register(registry).increment();
+    }
+
+    /** Slots in use in the ring between readers and writers. */
+    public <T> void ringOccupancy(T ring, ToDoubleFunction<T> used) {
+        Gauge.builder("pgbackfill.ring.occupancy", ring, used).description("ring slots in use").register(registry);
+    }
+
+    /** Ranges by state, read from the control table by {@code states} (state → count). */
+    public void rangeStates(java.util.function.Supplier<Map<String, Long>> states) {
+        for (String state : new String[] {"pending", "loading", "loaded", "merged"}) {
+            Gauge.builder("pgbackfill.ranges", states, s -> s.get().getOrDefault(state, 0L)).tag("state", state)
+                .description("ranges of the run by state").register(registry);
+        }
+    }
+
+    /** WAL the server wrote since the run began, from {@code walBytes} (bytes; negative when unknown). */
+    public void walWritten(java.util.function.LongSupplier walBytes) {
+        Gauge.builder("pgbackfill.wal.written", walBytes, w -> Math.max(0, w.getAsLong())).baseUnit("bytes")
+            .description("WAL written by the server since the run began (all sessions)").register(registry);
     }
 
     public void rejected(String reason, long n) {
