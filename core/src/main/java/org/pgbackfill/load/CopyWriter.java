@@ -131,6 +131,22 @@ final class CopyWriter implements EventHandler<RowEvent> {
 
     static int permitsFor(int weight) { return 1 + weight / 1024; }
 
+    /** Rejections logged one by one; after that, one line every {@link #REJECTIONS_PER_LINE}. */
+    static final int REJECTIONS_LOGGED = 10;
+    static final int REJECTIONS_PER_LINE = 1000;
+    private static final java.util.concurrent.atomic.AtomicLong REJECTIONS = new java.util.concurrent.atomic.AtomicLong();
+
+    private void logRejection(RowEvent.Rejection r) {
+        long n = REJECTIONS.incrementAndGet();
+        if (n <= REJECTIONS_LOGGED) {
+            log.warn("rejected {} of chat {}: {} ({}){}", r.messageKey() == null ? "the document" : "message " + textSafe(r.messageKey()),
+                r.chatId(), r.reason(), r.detail(), n == REJECTIONS_LOGGED ? "; further rejections are counted, see " + copySql.split(" ")[1]
+                    .replace(".staging", ".rejected_message") : "");
+        } else if (n % REJECTIONS_PER_LINE == 0) {
+            log.warn("{} rejections so far (all recorded with their raw JSON in the rejection tables)", n);
+        }
+    }
+
     private void count(ControlTables.Claim claim, int row) {
         long[] c = perRange.computeIfAbsent(claim, k -> new long[2]);
         c[0]++;
@@ -178,7 +194,10 @@ final class CopyWriter implements EventHandler<RowEvent> {
             insertRejections(c);
             c.commit();
         }
-        for (RowEvent.Rejection r : rejections) metrics.rejected(r.reason().name(), 1);
+        for (RowEvent.Rejection r : rejections) {
+            metrics.rejected(r.reason().name(), 1);
+            logRejection(r);
+        }
         metrics.copyCommitted(rows.size(), System.nanoTime() - commitStart);
         for (Map.Entry<ControlTables.Claim, long[]> r : perRange.entrySet()) {
             tracker.committed(r.getKey(), r.getValue()[0], r.getValue()[1]);

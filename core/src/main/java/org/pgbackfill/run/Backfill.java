@@ -172,7 +172,7 @@ public final class Backfill {
             c.commit();
             c.setAutoCommit(true);
         }
-        long merged = merge.mergeAll(db::connection, Math.min(config.workers(), 4), runId, this::stopping);
+        long merged = merge.mergeAll(db::connection, Math.min(config.workers(), 4), runId, this::stopping, metrics::merged);
         stopIfAsked(Phase.MERGE);
         awaitRanges(db, runId, "merged", null);
         try (RunLock lock = RunLock.take(db, control)) {
@@ -423,7 +423,7 @@ public final class Backfill {
         PhaseReport p = new PhaseReport(phase, (System.nanoTime() - startNanos) / 1e9, rows, bytes);
         report.addPhase(p);
         progress.phaseFinished(p);
-        log.info("phase {} done in {} s", phase.label(), String.format("%.2f", p.seconds()));
+        log.debug("phase {} done in {} s", phase.label(), String.format("%.2f", p.seconds()));
     }
 
     /** Records a phase every process passes through (the load) as completed, unless a later one already is. */

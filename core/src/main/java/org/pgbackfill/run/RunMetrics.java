@@ -64,6 +64,11 @@ public final class RunMetrics {
             .publishPercentileHistogram().register(registry).record(rows);
     }
 
+    /** Rows a range's merge inserted into chat_message. */
+    public void merged(long rows) {
+        Counter.builder("pgbackfill.rows.merged").description("rows merged into chat_message").register(registry).increment(rows);
+    }
+
     /** A reader finished a range: per-worker throughput. */
     public void workerRead(String worker, long documentBytes) {
         Counter.builder("pgbackfill.worker.read").baseUnit("bytes").tag("worker", worker).description("document bytes read per worker")

@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * machine that can reach the database, while processes are running): the phase, ranges by state,
  * who holds which leases, rows staged, rejections by reason.
  */
-public record RunStatus(long runId, String phase, boolean finished, long nowEpoch, String startedAt, String finishedAt,
+public record RunStatus(long runId, String phase, boolean finished, long nowEpoch, String startedAt, String finishedAt, double elapsedSeconds,
                         Map<String, Long> rangesByState, long chatsRead, long rowsStaged, long documentBytes,
                         long plannedBytes, long loadedPlannedBytes, List<Lease> leases, Map<String, Long> rejectionsByReason) {
 
@@ -33,8 +33,10 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         long runId;
         String phase, startedAt, finishedAt;
         long now;
+        double elapsed;
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT run_id, phase, now_epoch, started_at::text, finished_at::text FROM " + schema
+             ResultSet rs = st.executeQuery("SELECT run_id, phase, now_epoch, started_at::text, finished_at::text, "
+                 + "extract(epoch FROM coalesce(finished_at, now()) - started_at)::float8 FROM " + schema
                  + ".run ORDER BY run_id DESC LIMIT 1")) {
             if (!rs.next()) return null;
             runId = rs.getLong(1);
@@ -42,6 +44,7 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             now = rs.getLong(3);
             startedAt = rs.getString(4);
             finishedAt = rs.getString(5);
+            elapsed = rs.getDouble(6);
         }
         long chats, rows, bytes, planned, loadedPlanned;
         try (Statement st = c.createStatement();
@@ -61,8 +64,20 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
                  + runId + " AND state = 'loading' ORDER BY range_id")) {
             while (rs.next()) leases.add(new Lease(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getInt(4)));
         }
-        return new RunStatus(runId, phase, finishedAt != null, now, startedAt, finishedAt, control.rangeStates(c, runId),
+        return new RunStatus(runId, phase, finishedAt != null, now, startedAt, finishedAt, elapsed, control.rangeStates(c, runId),
             chats, rows, bytes, planned, loadedPlanned, leases, new TreeMap<>(control.rejectionsByReason(c, runId)));
+    }
+
+    /** Documents loaded per second since the run started (MB/s). */
+    public double megabytesPerSecond() {
+        return elapsedSeconds <= 0 ? 0 : documentBytes / 1e6 / elapsedSeconds;
+    }
+
+    /** Seconds until the load is done, from the share of planned bytes loaded so far; -1 before it can be trusted. */
+    public double loadEtaSeconds() {
+        if (finished || plannedBytes <= 0 || loadedPlannedBytes <= 0 || loadedPlannedBytes >= plannedBytes) return -1;
+        double done = (double) loadedPlannedBytes / plannedBytes;
+        return elapsedSeconds * (1 - done) / done;
     }
 
     /** For people. */
@@ -77,7 +92,9 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         rangesByState.forEach((state, n) -> b.append(", ").append(n).append(' ').append(state));
         b.append('\n');
         if (plannedBytes > 0 && !finished) {
-            b.append(String.format("load: about %.0f%% of the planned documents loaded%n", 100.0 * loadedPlannedBytes / plannedBytes));
+            double eta = loadEtaSeconds();
+            b.append(String.format("load: about %.0f%% of the planned documents loaded, %.1f MB/s%s%n", 100.0 * loadedPlannedBytes / plannedBytes,
+                megabytesPerSecond(), eta >= 0 ? String.format(", load done in about %.0f s", eta) : ""));
         }
         b.append(String.format("loaded so far: %d chats, %.1f MB of documents, %d rows staged%n", chatsRead, documentBytes / 1e6, rowsStaged));
         for (Lease l : leases) {
@@ -112,6 +129,9 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             g.writeNumberField("document_bytes", documentBytes);
             g.writeNumberField("planned_bytes", plannedBytes);
             g.writeNumberField("loaded_planned_bytes", loadedPlannedBytes);
+            g.writeNumberField("elapsed_seconds", elapsedSeconds);
+            g.writeNumberField("megabytes_per_second", megabytesPerSecond());
+            g.writeNumberField("load_eta_seconds", loadEtaSeconds());
             g.writeArrayFieldStart("leases");
             for (Lease l : leases) {
                 g.writeStartObject();

@@ -55,7 +55,8 @@ public final class StagingMerge {
      * merged in that same transaction, so several processes can share the work and a process that
      * dies mid-merge leaves the range to the next taker, with nothing half-done.
      */
-    public long mergeAll(ConnectionSource db, int parallel, long runId, java.util.function.BooleanSupplier stopping) throws Exception {
+    public long mergeAll(ConnectionSource db, int parallel, long runId, java.util.function.BooleanSupplier stopping,
+                         java.util.function.LongConsumer mergedRows) throws Exception {
         AtomicLong inserted = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), r -> {
             Thread t = new Thread(r, "pgbackfill-merge");
@@ -68,7 +69,10 @@ public final class StagingMerge {
                 futures.add(pool.submit(() -> {
                     try (Connection c = db.connection()) {
                         long n;
-                        while (!stopping.getAsBoolean() && (n = mergeNext(c, runId)) >= 0) inserted.addAndGet(n);
+                        while (!stopping.getAsBoolean() && (n = mergeNext(c, runId)) >= 0) {
+                            inserted.addAndGet(n);
+                            mergedRows.accept(n);
+                        }
                     }
                     return null;
                 }));
