@@ -47,6 +47,17 @@ public final class Main {
         return cl.execute(args);
     }
 
+    /**
+     * The exit code of a command that failed on a database error outside a run: 3 when the server
+     * could not be reached or refused the login (SQLSTATE classes 08 and 28, 3D000), else 8.
+     */
+    static int exitCodeFor(java.sql.SQLException e) {
+        String state = e.getSQLState();
+        boolean connect = state != null && (state.startsWith("08") || state.startsWith("28") || state.equals("3D000"));
+        return connect ? org.pgbackfill.run.BackfillException.Kind.CANNOT_CONNECT.exitCode()
+            : org.pgbackfill.run.BackfillException.Kind.RUN_FAILED.exitCode();
+    }
+
     static final class Version implements CommandLine.IVersionProvider {
         @Override public String[] getVersion() {
             String v = Main.class.getPackage().getImplementationVersion();

@@ -51,8 +51,7 @@ final class PlanCommand implements Callable<Integer> {
             return e.kind().exitCode();
         } catch (SQLException e) {
             System.err.println("pgbackfill: the dry run on " + url + " failed: " + e.getMessage());
-            String state = e.getSQLState();
-            return state != null && (state.startsWith("08") || state.startsWith("28") || state.equals("3D000")) ? 3 : 8;
+            return Main.exitCodeFor(e);
         }
     }
 }

@@ -101,7 +101,7 @@ final class SeedCommand implements Callable<Integer> {
             return 0;
         } catch (SQLException e) {
             System.err.println("pgbackfill: seeding " + url + " failed: " + e.getMessage());
-            return "08001".equals(e.getSQLState()) || "3D000".equals(e.getSQLState()) || "28P01".equals(e.getSQLState()) ? 3 : 8;
+            return Main.exitCodeFor(e);
         } finally {
             for (Connection c : conns) c.close();
         }

@@ -43,8 +43,7 @@ final class StatusCommand implements Callable<Integer> {
             return 0;
         } catch (SQLException e) {
             System.err.println("pgbackfill: cannot read the run's state from " + url + ": " + e.getMessage());
-            String state = e.getSQLState();
-            return state != null && (state.startsWith("08") || state.startsWith("28") || state.equals("3D000")) ? 3 : 8;
+            return Main.exitCodeFor(e);
         }
     }
 }
