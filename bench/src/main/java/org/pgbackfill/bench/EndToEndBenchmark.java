@@ -1,26 +1,12 @@
 package org.pgbackfill.bench;
 
 import org.pgbackfill.db.DatabaseUrl;
-import org.pgbackfill.run.Backfill;
-import org.pgbackfill.run.BackfillConfig;
-import org.pgbackfill.run.Phase;
-import org.pgbackfill.run.PhaseReport;
-import org.pgbackfill.run.ProgressListener;
-import org.pgbackfill.run.RunReport;
-import org.pgbackfill.seed.ChatSeeder;
 import org.pgbackfill.seed.EdgeCase;
 import org.pgbackfill.seed.GeneratorOptions;
-import org.pgbackfill.seed.SeedReport;
-import org.postgresql.PGConnection;
 
-import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -30,36 +16,31 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The whole backfill against a real PostgreSQL, per worker count, next to what merely reading the
- * documents costs.
+ * The whole backfill against a real PostgreSQL, next to what the machine can do and what users
+ * would otherwise run, all on one server in one run:
  * <pre>
+ * mvn -B -DskipTests package
  * java -cp bench/target/pgbackfill-bench.jar org.pgbackfill.bench.EndToEndBenchmark \
- *   --database-url postgresql://postgres@127.0.0.1:5432/postgres --size-mb 1000 --workers 1,2,4
+ *   --database-url postgresql://postgres@127.0.0.1:5432/postgres --size-mb 1600 --workers 1,2,4
  * </pre>
  * <ol>
- * <li>Seeds a template database ({@value #TEMPLATE}) once with {@link ChatSeeder}; later runs
- *     with the same generator options reuse it (the options are kept in the database's comment).
- *     It is kept at the end; {@code --drop-template} drops it.</li>
- * <li>Measures the read limit on it: {@code COPY (SELECT id, user_id, chat FROM chat WHERE
- *     user_id NOT LIKE 'shared-%') TO STDOUT}, streamed to this process and discarded (best of
- *     {@code --read-repeats}, warm cache), and, when the role may write server files, the same
- *     {@code TO '/dev/null'} on the server.</li>
- * <li>For each worker count: {@code CREATE DATABASE … TEMPLATE} (a file copy, seconds), a
- *     {@link Backfill} with a fixed "now", then {@code DROP DATABASE}.</li>
- * <li>Prints one table: per worker count and phase, seconds, MB/s of documents (the documents the
- *     backfill read, in 10^6 bytes, divided by the phase's seconds), rows/s (rows in
- *     {@code chat_message} divided by the seconds) and the ratio of that MB/s to the read limit.</li>
+ * <li>Seeds a template database of generated chats once (skewed sizes, incompressible base64),
+ *     kept for later runs with the same options ({@link BenchDatabases}).</li>
+ * <li>Runs {@code pgbackfill run} (the command-line jar, in its own JVM with {@code --max-heap})
+ *     on a fresh copy per worker count: its report gives the phases, WAL and heap; /proc gives
+ *     its peak RSS.</li>
+ * <li>Measures the limits ({@link Limits}): reading the documents, writing the final rows into
+ *     a fresh logged table, building the eight indexes.</li>
+ * <li>Runs the baselines on fresh copies: (a) {@link UpstreamBaseline}, upstream's algorithm in
+ *     Java; (b) {@link JsonbBaseline}, one server-side INSERT … SELECT over jsonb_each.</li>
+ * <li>Memory: pgbackfill on templates of other sizes and on one holding a single huge document,
+ *     with the same heap limit: the peaks must not grow with the data.</li>
+ * <li>Prints the tables and whether each target of issue #6 is met.</li>
  * </ol>
  */
 public final class EndToEndBenchmark {
-    static final String TEMPLATE = "pgbackfill_bench_src";
-    static final String SCRATCH_PREFIX = "pgbackfill_bench_run_";
-    /** Bump when the generator changes what it makes, so that stale templates are re-seeded. */
-    static final String GENERATOR_VERSION = "1";
-
     public static void main(String[] args) throws Exception {
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            // the engine's INFO lines would interleave with the table; -Dorg.slf4j.simpleLogger.defaultLogLevel=info shows them
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
         Options o;
@@ -75,236 +56,153 @@ public final class EndToEndBenchmark {
     }
 
     private final Options o;
-    private final List<String> scratch = new ArrayList<>();
 
     EndToEndBenchmark(Options o) { this.o = o; }
 
-    int run(PrintStream out) throws Exception {
-        DatabaseUrl admin = o.url;
-        Template t = ensureTemplate(admin, out);
-        out.printf(Locale.ROOT, "template %s: %d chats, %.1f MB of documents (%.1f MB read by the backfill's predicate)%n",
-            TEMPLATE, t.chats, t.documentBytes / 1e6, t.readBytes / 1e6);
+    /** One row of the speed table. */
+    private record Row(String name, double load, double merge, double build, double total, long walBytes, long heapBytes,
+                       long liveHeapBytes, long rssBytes) { }
 
-        ReadLimit limit = measureRead(admin.withDatabase(TEMPLATE), t, out);
-        Map<Integer, List<RunReport>> results = new LinkedHashMap<>();
-        try {
+    int run(PrintStream out) throws Exception {
+        PgbackfillProcess pgbackfill = new PgbackfillProcess(o.cliJar, o.maxHeap);
+        List<Row> rows = new ArrayList<>();
+        Map<String, Double> totals = new LinkedHashMap<>();
+        Limits.Figures limits;
+        BenchDatabases.Template t;
+        List<String[]> memory = new ArrayList<>();
+        try (BenchDatabases dbs = new BenchDatabases(o.url, o.reseed)) {
+            t = dbs.generated(BenchDatabases.PREFIX + o.sizeMb + "mb", generatorOptions(o.sizeMb), fingerprint(o.sizeMb), o.seedConnections, out);
+            out.printf(Locale.ROOT, "dataset %s: %d chats, %.1f MB of documents (%.1f MB read by the backfill's predicate), largest %.1f MB%n",
+                t.name(), t.chats(), t.documentBytes() / 1e6, t.readBytes() / 1e6, t.largestDocumentBytes() / 1e6);
+
+            double[] writeAndIndex = null;
             for (int workers : o.workers) {
-                for (int r = 0; r < o.repeats; r++) {
-                    String db = SCRATCH_PREFIX + workers + "_" + r;
-                    createCopy(admin, db);
-                    scratch.add(db);
-                    out.printf(Locale.ROOT, "backfill with %d worker(s) on %s ...%n", workers, db);
-                    BackfillConfig.Builder cb = BackfillConfig.builder().database(admin.withDatabase(db))
-                        .workers(workers).nowEpoch(o.nowEpoch).progress(new PhasePrinter(out));
-                    RunReport report = new Backfill(cb.build()).run();
-                    results.computeIfAbsent(workers, k -> new ArrayList<>()).add(report);
-                    drop(admin, db);
-                    scratch.remove(db);
+                DatabaseUrl copy = dbs.copy(t, "w" + workers);
+                out.printf(Locale.ROOT, "pgbackfill run --workers %d (java -Xmx%s -jar %s) ...%n", workers, o.maxHeap, o.cliJar);
+                PgbackfillProcess.Result r = pgbackfill.run(copy, workers, o.nowEpoch);
+                String name = "pgbackfill, " + workers + " worker" + (workers == 1 ? "" : "s");
+                rows.add(new Row(name, r.phaseSeconds("check") + r.phaseSeconds("plan") + r.phaseSeconds("load"), r.phaseSeconds("merge"),
+                    r.phaseSeconds("build") + r.phaseSeconds("stamp"), r.totalSeconds(), r.walBytes(), r.peakHeapBytes(),
+                    r.peakHeapAfterGcBytes(), r.peakRssBytes()));
+                totals.put(name, r.totalSeconds());
+                out.printf(Locale.ROOT, "  %.2f s, %d rows, WAL %.0f MB, peak heap %.0f MB, peak RSS %.0f MB%n", r.totalSeconds(), r.rows(),
+                    r.walBytes() / 1e6, r.peakHeapBytes() / 1e6, r.peakRssBytes() / 1e6);
+                if (writeAndIndex == null) {
+                    out.println("limits: writing the final rows into a fresh logged table, building the eight indexes ...");
+                    try (Connection c = BenchDatabases.connect(copy)) {
+                        writeAndIndex = Limits.writeAndIndex(c, o.limitRepeats, "256MB", toastCompression(c));
+                    }
                 }
+                dbs.release(copy);
             }
-        } finally {
-            for (String db : new ArrayList<>(scratch)) {
-                try { drop(admin, db); } catch (SQLException e) { out.println("could not drop " + db + ": " + e.getMessage()); }
+            out.println("limits: reading the documents ...");
+            double read;
+            try (Connection c = BenchDatabases.connect(dbs.url(t.name()))) {
+                read = Limits.read(c, o.limitRepeats + 1);
             }
-            if (o.dropTemplate) drop(admin, TEMPLATE);
+            limits = new Limits.Figures(read, writeAndIndex[0], writeAndIndex[1], (long) writeAndIndex[2]);
+
+            for (String baseline : o.baselines) {
+                DatabaseUrl copy = dbs.copy(t, "baseline_" + baseline);
+                out.println("baseline (" + baseline + ") ...");
+                try (Connection c = BenchDatabases.connect(copy)) {
+                    long wal0 = BenchDatabases.walPosition(c);
+                    BaselineResult b = baseline.equals("a") ? UpstreamBaseline.run(c, o.nowEpoch, out) : JsonbBaseline.run(c, o.nowEpoch, out);
+                    long wal = BenchDatabases.walPosition(c) - wal0;
+                    out.println("  " + b);
+                    String name = baseline.equals("a") ? "baseline (a) upstream's algorithm" : "baseline (b) INSERT … SELECT jsonb_each";
+                    rows.add(new Row(name, b.loadSeconds(), 0, b.indexSeconds() + b.foreignKeySeconds(), b.totalSeconds(), wal, -1, -1, -1));
+                    totals.put(baseline, b.totalSeconds());
+                }
+                dbs.release(copy);
+            }
+
+            List<BenchDatabases.Template> memoryTemplates = new ArrayList<>();
+            for (long size : o.memorySizes) {
+                memoryTemplates.add(size == o.sizeMb ? t
+                    : dbs.generated(BenchDatabases.PREFIX + size + "mb", generatorOptions(size), fingerprint(size), o.seedConnections, out));
+            }
+            if (o.hugeDocumentMb > 0) {
+                memoryTemplates.add(dbs.hugeDocument(BenchDatabases.PREFIX + "huge_" + o.hugeDocumentMb + "mb", o.hugeDocumentMb, out));
+            }
+            for (BenchDatabases.Template m : memoryTemplates) {
+                DatabaseUrl copy = dbs.copy(m, "memory");
+                out.printf(Locale.ROOT, "memory: pgbackfill run --workers %d on %s ...%n", o.memoryWorkers, m.name());
+                PgbackfillProcess.Result r = pgbackfill.run(copy, o.memoryWorkers, o.nowEpoch);
+                memory.add(new String[] {m.name(), mb(m.documentBytes()), mb(m.largestDocumentBytes()), String.valueOf(r.rows()),
+                    String.format(Locale.ROOT, "%.1f", r.totalSeconds()), mb(r.peakHeapBytes()), mb(r.peakHeapAfterGcBytes()),
+                    mb(r.peakRssBytes())});
+                dbs.release(copy);
+            }
         }
-        printTable(out, t, limit, results);
-        if (!o.dropTemplate) out.println("kept " + TEMPLATE + " for the next run (--drop-template drops it)");
+        printTables(out, t, limits, rows, totals, memory);
         return 0;
     }
 
-    // ---------------------------------------------------------------- template --------------
-
-    record Template(long chats, long documentBytes, long readBytes) { }
-
-    private Template ensureTemplate(DatabaseUrl admin, PrintStream out) throws SQLException {
-        String fingerprint = fingerprint();
-        try (Connection c = connect(admin)) {
-            String comment = one(c, "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '" + TEMPLATE + "'");
-            if (comment != null && !o.reseed && comment.startsWith(fingerprint + ";")) {
-                String[] f = comment.substring(fingerprint.length() + 1).split(",");
-                out.println("reusing " + TEMPLATE + " (" + fingerprint + ")");
-                return new Template(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]));
-            }
-            if (exists(c, TEMPLATE)) {
-                out.println("dropping " + TEMPLATE + (o.reseed ? " (--reseed)" : " (made with other options)"));
-                drop(admin, TEMPLATE);
-            }
-            exec(c, "CREATE DATABASE " + TEMPLATE + " ENCODING 'UTF8' TEMPLATE template0");
-        }
-        DatabaseUrl url = admin.withDatabase(TEMPLATE);
-        GeneratorOptions g = generatorOptions();
-        out.printf(Locale.ROOT, "seeding %s with %d MB of generated chats over %d connection(s) ...%n",
-            TEMPLATE, o.sizeMb, o.seedConnections);
-        List<Connection> cs = new ArrayList<>();
-        SeedReport seeded;
-        long readBytes;
+    private static String toastCompression(Connection c) {
         try {
-            for (int i = 0; i < o.seedConnections; i++) cs.add(connect(url));
-            seeded = new ChatSeeder(g).seed(cs);
-            out.println("seeded: " + seeded);
-            Connection c = cs.get(0);
-            exec(c, "VACUUM (FREEZE, ANALYZE) chat");       // hint bits set once, not during the timed reads
-            readBytes = Long.parseLong(one(c, "SELECT coalesce(sum(octet_length(chat::text)), 0) FROM chat WHERE user_id NOT LIKE 'shared-%'"));
-            try { exec(c, "CHECKPOINT"); } catch (SQLException e) { /* needs pg_checkpoint; only makes the copy faster */ }
-        } finally {
-            for (Connection c : cs) c.close();
+            BenchDatabases.exec(c, "SET default_toast_compression = lz4");
+            return "lz4";
+        } catch (java.sql.SQLException e) {
+            return null;
         }
-        try (Connection c = connect(admin)) {
-            exec(c, "COMMENT ON DATABASE " + TEMPLATE + " IS '" + fingerprint + ";" + seeded.chats() + ","
-                + seeded.documentBytes() + "," + readBytes + "'");
-        }
-        return new Template(seeded.chats(), seeded.documentBytes(), readBytes);
     }
 
-    private GeneratorOptions generatorOptions() {
-        return GeneratorOptions.builder().seed(o.seed).chats(Long.MAX_VALUE).targetBytes(o.sizeMb * 1_000_000L)
+    private static String mb(long bytes) { return bytes < 0 ? "-" : String.format(Locale.ROOT, "%.0f", bytes / 1e6); }
+
+    private void printTables(PrintStream out, BenchDatabases.Template t, Limits.Figures limits, List<Row> rows,
+                             Map<String, Double> totals, List<String[]> memory) {
+        double docMb = t.readBytes() / 1e6;
+        out.println();
+        out.printf(Locale.ROOT, "## %d chats, %.0f MB of documents read; %d-core machine; pgbackfill runs with -Xmx%s%n", t.chats(), docMb,
+            Runtime.getRuntime().availableProcessors(), o.maxHeap);
+        out.println();
+        out.println("| scenario | load s | merge s | build s | total s | MB/s | WAL MB | peak heap MB (after GC) | peak RSS MB | × limits | × faster than (a) | × faster than (b) |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        out.printf(Locale.ROOT, "| limit: read (COPY … TO STDOUT) | %.2f | | | %.2f | %.0f | | | | | | |%n", limits.readSeconds(), limits.readSeconds(), docMb / limits.readSeconds());
+        out.printf(Locale.ROOT, "| limit: write (binary COPY of the %.0f MB of final rows, logged) | %.2f | | | %.2f | | | | | | | |%n",
+            limits.rowBytes() / 1e6, limits.writeSeconds(), limits.writeSeconds());
+        out.printf(Locale.ROOT, "| limit: the eight indexes, one after another | | | %.2f | %.2f | | | | | | | |%n", limits.indexSeconds(), limits.indexSeconds());
+        out.printf(Locale.ROOT, "| **limits, sum** | | | | **%.2f** | %.0f | | | | 1.00 | | |%n", limits.sum(), docMb / limits.sum());
+        Double a = totals.get("a"), b = totals.get("b");
+        for (Row r : rows) {
+            out.printf(Locale.ROOT, "| %s | %.2f | %s | %.2f | %.2f | %.0f | %s | %s | %s | %.2f | %s | %s |%n", r.name, r.load,
+                r.merge > 0 ? String.format(Locale.ROOT, "%.2f", r.merge) : "", r.build, r.total, docMb / r.total, mb(r.walBytes),
+                r.heapBytes < 0 ? "-" : mb(r.heapBytes) + " (" + mb(r.liveHeapBytes) + ")", mb(r.rssBytes), r.total / limits.sum(),
+                a == null ? "" : String.format(Locale.ROOT, "%.1f", a / r.total), b == null ? "" : String.format(Locale.ROOT, "%.1f", b / r.total));
+        }
+        if (!memory.isEmpty()) {
+            out.println();
+            out.printf(Locale.ROOT, "## Memory: pgbackfill run --workers %d, -Xmx%s%n%n", o.memoryWorkers, o.maxHeap);
+            out.println("| dataset | MB of documents | largest document MB | rows | total s | peak heap MB | peak heap after GC MB | peak RSS MB |");
+            out.println("|---|---|---|---|---|---|---|---|");
+            for (String[] m : memory) out.println("| " + String.join(" | ", m) + " |");
+        }
+        out.println();
+        double best = rows.stream().filter(r -> r.name.startsWith("pgbackfill")).mapToDouble(Row::total).min().orElse(Double.NaN);
+        long heap = rows.stream().filter(r -> r.name.startsWith("pgbackfill")).mapToLong(Row::heapBytes).max().orElse(-1);
+        out.println("## Targets (best pgbackfill run)");
+        out.println();
+        target(out, "end to end within 1.5× the sum of the limits", best / limits.sum(), "×", best <= 1.5 * limits.sum());
+        if (a != null) target(out, "at least 5× faster than baseline (a)", a / best, "×", a / best >= 5);
+        if (b != null) target(out, "at least 2.5× faster than baseline (b)", b / best, "×", b / best >= 2.5);
+        target(out, "peak heap under 512 MB", heap / 1e6, "MB", heap >= 0 && heap < 512e6);
+    }
+
+    private static void target(PrintStream out, String what, double value, String unit, boolean met) {
+        out.printf(Locale.ROOT, "- %s: %.2f %s — %s%n", what, value, unit, met ? "met" : "MISSED");
+    }
+
+    private GeneratorOptions generatorOptions(long sizeMb) {
+        return GeneratorOptions.builder().seed(o.seed).chats(Long.MAX_VALUE).targetBytes(sizeMb * 1_000_000L)
             .meanDocumentBytes(o.meanKb * 1024).sizeSigma(o.sigma).edgeCaseShare(o.edgeShare).edgeCases(o.edgeCases())
             .incompressibleShare(o.incompressibleShare).build();
     }
 
-    private String fingerprint() {
+    private String fingerprint(long sizeMb) {
         return String.format(Locale.ROOT, "pgbackfill-bench v%s seed=%d size=%dMB mean=%dKB sigma=%s edge=%s%s incompressible=%s",
-            GENERATOR_VERSION, o.seed, o.sizeMb, o.meanKb, o.sigma, o.edgeShare,
+            BenchDatabases.GENERATOR_VERSION, o.seed, sizeMb, o.meanKb, o.sigma, o.edgeShare,
             o.excluded.isEmpty() ? "" : " without " + o.excluded, o.incompressibleShare);
-    }
-
-    private void createCopy(DatabaseUrl admin, String db) throws SQLException, InterruptedException {
-        try (Connection c = connect(admin)) {
-            if (exists(c, db)) drop(admin, db);
-            int version = Integer.parseInt(one(c, "SHOW server_version_num"));
-            String strategy = version >= 150000 ? " STRATEGY FILE_COPY" : "";
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    exec(c, "CREATE DATABASE " + db + " TEMPLATE " + TEMPLATE + strategy);
-                    return;
-                } catch (SQLException e) {
-                    // "source database is being accessed by other users": a connection still closing
-                    if (attempt >= 10 || !"55006".equals(e.getSQLState())) throw e;
-                    Thread.sleep(500);
-                }
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- read limit ------------
-
-    record ReadLimit(double streamedSeconds, double serverSeconds, long bytes) {
-        double streamedMbPerSecond() { return bytes / 1e6 / streamedSeconds; }
-        double serverMbPerSecond() { return serverSeconds > 0 ? bytes / 1e6 / serverSeconds : 0; }
-    }
-
-    private ReadLimit measureRead(DatabaseUrl url, Template t, PrintStream out) throws Exception {
-        String select = "SELECT id, user_id, chat FROM chat WHERE user_id NOT LIKE 'shared-%'";
-        double best = Double.MAX_VALUE, bestServer = 0;
-        try (Connection c = connect(url)) {
-            var copy = c.unwrap(PGConnection.class).getCopyAPI();
-            for (int i = 0; i < o.readRepeats; i++) {
-                long t0 = System.nanoTime();
-                copy.copyOut("COPY (" + select + ") TO STDOUT", OutputStream.nullOutputStream());
-                best = Math.min(best, (System.nanoTime() - t0) / 1e9);
-            }
-            try {
-                bestServer = Double.MAX_VALUE;
-                for (int i = 0; i < o.readRepeats; i++) {
-                    long t0 = System.nanoTime();
-                    exec(c, "COPY (" + select + ") TO '/dev/null'");
-                    bestServer = Math.min(bestServer, (System.nanoTime() - t0) / 1e9);
-                }
-            } catch (SQLException e) {
-                bestServer = 0;       // not superuser nor pg_write_server_files: the streamed figure stands
-                out.println("(no server-side read limit: " + e.getMessage().split("\n")[0] + ")");
-            }
-        }
-        ReadLimit r = new ReadLimit(best, bestServer, t.readBytes);
-        out.printf(Locale.ROOT, "read limit: %.2f s streamed to the client (%.1f MB/s of documents)%s%n",
-            r.streamedSeconds, r.streamedMbPerSecond(),
-            r.serverSeconds > 0 ? String.format(Locale.ROOT, ", %.2f s to /dev/null on the server (%.1f MB/s)",
-                r.serverSeconds, r.serverMbPerSecond()) : "");
-        return r;
-    }
-
-    // ---------------------------------------------------------------- report ----------------
-
-    private void printTable(PrintStream out, Template t, ReadLimit limit, Map<Integer, List<RunReport>> results) {
-        out.println();
-        out.printf(Locale.ROOT, "%d chats, %.1f MB of documents; read limit %.1f MB/s (streamed COPY TO STDOUT)%n",
-            t.chats, t.readBytes / 1e6, limit.streamedMbPerSecond());
-        out.println("MB/s = MB of documents the backfill read / the phase's seconds; rows/s = rows in chat_message / seconds;");
-        out.println("vs read = that MB/s / the read limit (1.00 = as fast as just reading the documents);");
-        out.println("check, plan and stamp do not scale with the data: seconds only");
-        out.printf("%-7s %-6s %9s %9s %11s %8s%n", "workers", "phase", "seconds", "MB/s", "rows/s", "vs read");
-        for (Map.Entry<Integer, List<RunReport>> e : results.entrySet()) {
-            for (RunReport r : e.getValue()) {
-                double mb = r.documentBytes() / 1e6;
-                for (PhaseReport p : r.phases()) {
-                    boolean volume = p.phase() == Phase.LOAD || p.phase() == Phase.MERGE || p.phase() == Phase.BUILD;
-                    row(out, e.getKey(), p.phase().label(), p.seconds(), volume ? mb : -1, r.rowsWritten(), limit);
-                }
-                row(out, e.getKey(), "total", r.totalSeconds(), mb, r.rowsWritten(), limit);
-                out.printf(Locale.ROOT, "%-7s %-6s chats read %d, rows %d, rejections %d%n", "", "", r.chatsRead(),
-                    r.rowsWritten(), r.rejectionCount());
-            }
-        }
-    }
-
-    private static void row(PrintStream out, int workers, String phase, double seconds, double mb, long rows, ReadLimit limit) {
-        if (seconds < 0.0005 || mb < 0) {
-            out.printf(Locale.ROOT, "%-7d %-6s %9.3f%n", workers, phase, seconds);
-            return;
-        }
-        double mbps = mb / seconds;
-        out.printf(Locale.ROOT, "%-7d %-6s %9.2f %9.1f %11.0f %8.2f%n", workers, phase, seconds, mbps, rows / seconds,
-            mbps / limit.streamedMbPerSecond());
-    }
-
-    /** Prints each phase as it ends, so a long run shows life. */
-    private static final class PhasePrinter implements ProgressListener {
-        private final PrintStream out;
-
-        PhasePrinter(PrintStream out) { this.out = out; }
-
-        @Override public void phaseFinished(PhaseReport report) {
-            out.printf(Locale.ROOT, "  %-6s %8.2f s%n", report.phase().label(), report.seconds());
-        }
-
-        @Override public void info(String message) {
-            out.println("  " + message);
-        }
-    }
-
-    // ---------------------------------------------------------------- SQL helpers -----------
-
-    private static Connection connect(DatabaseUrl url) throws SQLException {
-        return DriverManager.getConnection(url.jdbcUrl(), url.properties());
-    }
-
-    private static void drop(DatabaseUrl admin, String db) throws SQLException {
-        try (Connection c = connect(admin)) {
-            int version = Integer.parseInt(one(c, "SHOW server_version_num"));
-            exec(c, "DROP DATABASE IF EXISTS " + db + (version >= 130000 ? " WITH (FORCE)" : ""));
-        }
-    }
-
-    private static boolean exists(Connection c, String db) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
-            ps.setString(1, db);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
-            }
-        }
-    }
-
-    private static void exec(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute(sql);
-        }
-    }
-
-    private static String one(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
     }
 
     // ---------------------------------------------------------------- options ---------------
@@ -315,7 +213,12 @@ public final class EndToEndBenchmark {
               --database-url URL        a database on the server to use for CREATE/DROP DATABASE (e.g. .../postgres)
               --size-mb N               MB of documents to seed (default 1000)
               --workers 1,2,4           worker counts to run (default 1,2,4)
-              --repeats N               backfills per worker count (default 1)
+              --baselines a,b           baselines to run: a (upstream's algorithm), b (INSERT … SELECT), none (default a,b)
+              --cli-jar PATH            the pgbackfill jar (default cli/target/pgbackfill.jar)
+              --max-heap SIZE           -Xmx of the pgbackfill runs (default 512m)
+              --memory-sizes MB,MB      datasets for the memory table (default 500,2000; none to skip)
+              --huge-document-mb N      one more dataset holding a single document this big (default 100; 0 to skip)
+              --memory-workers N        workers of the memory runs (default 2)
               --seed N                  generator seed (default 42)
               --mean-kb N               mean document size in KiB (default 64)
               --sigma X                 log-normal sigma of document sizes (default 2.0)
@@ -323,25 +226,28 @@ public final class EndToEndBenchmark {
               --exclude-edge-cases A,B  edge cases (EdgeCase names) not to generate, e.g. LONG_KEY
               --incompressible-share X  share of base64 bytes (default 0.1)
               --seed-connections N      parallel COPY streams when seeding (default 2)
-              --read-repeats N          read-limit measurements, best kept (default 2)
+              --limit-repeats N         write and index limit measurements, best kept (default 1; reads: one more)
               --now-epoch N             the backfill's fixed now (default 1750086400)
-              --reseed                  seed the template again even if it matches
-              --drop-template           drop the template at the end instead of keeping it""";
+              --reseed                  seed the templates again even if they match""";
 
         DatabaseUrl url;
         long sizeMb = 1000;
         List<Integer> workers = List.of(1, 2, 4);
-        int repeats = 1;
+        List<String> baselines = List.of("a", "b");
+        Path cliJar = Path.of("cli/target/pgbackfill.jar");
+        String maxHeap = "512m";
+        List<Long> memorySizes = List.of(500L, 2000L);
+        int hugeDocumentMb = 100;
+        int memoryWorkers = 2;
         long seed = 42;
         int meanKb = 64;
         double sigma = 2.0;
         double edgeShare = 0;
         double incompressibleShare = 0.1;
         int seedConnections = 2;
-        int readRepeats = 2;
+        int limitRepeats = 1;
         long nowEpoch = 1_750_086_400L;
         boolean reseed;
-        boolean dropTemplate;
         Set<EdgeCase> excluded = EnumSet.noneOf(EdgeCase.class);
 
         Set<EdgeCase> edgeCases() {
@@ -356,7 +262,6 @@ public final class EndToEndBenchmark {
                 String a = args[i];
                 switch (a) {
                     case "--reseed" -> o.reseed = true;
-                    case "--drop-template" -> o.dropTemplate = true;
                     case "-h", "--help" -> throw new IllegalArgumentException("help");
                     default -> {
                         if (i + 1 >= args.length) throw new IllegalArgumentException(a + " needs a value");
@@ -366,7 +271,13 @@ public final class EndToEndBenchmark {
                                 case "--database-url" -> o.url = DatabaseUrl.parse(v);
                                 case "--size-mb" -> o.sizeMb = Long.parseLong(v);
                                 case "--workers" -> o.workers = parseList(v);
-                                case "--repeats" -> o.repeats = Integer.parseInt(v);
+                                case "--baselines" -> o.baselines = v.equals("none") ? List.of() : List.of(v.split(","));
+                                case "--cli-jar" -> o.cliJar = Path.of(v);
+                                case "--max-heap" -> o.maxHeap = v;
+                                case "--memory-sizes" -> o.memorySizes = v.equals("none") ? List.of()
+                                    : parseList(v).stream().map(Long::valueOf).toList();
+                                case "--huge-document-mb" -> o.hugeDocumentMb = Integer.parseInt(v);
+                                case "--memory-workers" -> o.memoryWorkers = Integer.parseInt(v);
                                 case "--seed" -> o.seed = Long.parseLong(v);
                                 case "--mean-kb" -> o.meanKb = Integer.parseInt(v);
                                 case "--sigma" -> o.sigma = Double.parseDouble(v);
@@ -383,7 +294,7 @@ public final class EndToEndBenchmark {
                                 }
                                 case "--incompressible-share" -> o.incompressibleShare = Double.parseDouble(v);
                                 case "--seed-connections" -> o.seedConnections = Integer.parseInt(v);
-                                case "--read-repeats" -> o.readRepeats = Integer.parseInt(v);
+                                case "--limit-repeats" -> o.limitRepeats = Integer.parseInt(v);
                                 case "--now-epoch" -> o.nowEpoch = Long.parseLong(v);
                                 default -> throw new IllegalArgumentException("unknown option " + a);
                             }
@@ -399,8 +310,11 @@ public final class EndToEndBenchmark {
                 o.url = DatabaseUrl.parse(env);
             }
             if (o.sizeMb < 1) throw new IllegalArgumentException("--size-mb must be at least 1, got " + o.sizeMb);
-            if (o.repeats < 1 || o.readRepeats < 1 || o.seedConnections < 1) {
-                throw new IllegalArgumentException("--repeats, --read-repeats and --seed-connections must be at least 1");
+            if (o.limitRepeats < 1 || o.seedConnections < 1 || o.memoryWorkers < 1) {
+                throw new IllegalArgumentException("--limit-repeats, --seed-connections and --memory-workers must be at least 1");
+            }
+            for (String b : o.baselines) {
+                if (!b.equals("a") && !b.equals("b")) throw new IllegalArgumentException("--baselines: a, b or none, got " + b);
             }
             o.generatorCheck();
             return o;
@@ -416,10 +330,10 @@ public final class EndToEndBenchmark {
             List<Integer> l = new ArrayList<>();
             for (String s : v.split(",")) {
                 int n = Integer.parseInt(s.trim());
-                if (n < 1) throw new IllegalArgumentException("--workers: counts must be at least 1, got " + n);
+                if (n < 1) throw new IllegalArgumentException("counts must be at least 1, got " + n);
                 l.add(n);
             }
-            if (l.isEmpty()) throw new IllegalArgumentException("--workers: no count given");
+            if (l.isEmpty()) throw new IllegalArgumentException("no count given");
             return l;
         }
     }

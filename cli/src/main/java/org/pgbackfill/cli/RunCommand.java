@@ -27,7 +27,7 @@ final class RunCommand implements Callable<Integer> {
     int writers;
 
     @Option(names = "--schema", defaultValue = "${env:PGBACKFILL_SCHEMA:-" + BackfillConfig.DEFAULT_SCHEMA + "}",
-        description = "Schema for the run's own tables: staging, control, rejections (default: ${DEFAULT-VALUE}). Env: PGBACKFILL_SCHEMA.")
+        description = "Schema for the run's own tables: control, rejections (default: ${DEFAULT-VALUE}). Env: PGBACKFILL_SCHEMA.")
     String schema;
 
     @Option(names = "--now-epoch", description = "The fixed 'now' (epoch seconds) for timestamp fallbacks; default: the run's start. "

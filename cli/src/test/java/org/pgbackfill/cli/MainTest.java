@@ -79,7 +79,8 @@ class MainTest {
         assertEquals(6, report.get("phases").size(), report.toString());
         assertEquals("load", report.get("phases").get(2).get("phase").asText());
         assertTrue(report.get("rows_written").asLong() > 0 && report.get("rejections").size() > 0, report.toString());
-        assertTrue(report.get("wal_bytes").asLong() > 0 && report.get("peak_heap_bytes").asLong() > 0, report.toString());
+        assertTrue(report.get("wal_bytes").asLong() > 0 && report.get("peak_heap_bytes").asLong() > 0
+            && report.has("peak_heap_after_gc_bytes"), report.toString());
         assertTrue(report.get("server_version").asText().matches("\\d+.*"), report.toString());
         String o = output();
         assertTrue(o.contains("load") && o.contains("MB/s") && o.contains("rows in chat_message") && o.contains("rejections:"), o);

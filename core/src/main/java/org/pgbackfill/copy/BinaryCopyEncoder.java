@@ -6,30 +6,25 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Encodes staging rows in PostgreSQL's binary COPY format into a growable buffer.
+ * Encodes chat_message rows in PostgreSQL's binary COPY format into a growable buffer.
  *
  * <p>Binary because every value is sent as it is stored: the JSON columns are the message's own
  * bytes (no escaping, no quoting), integers and booleans fixed-width. Layout of a row: int16 field count,
- * then per field int32 length (-1 for NULL) and the bytes; column order is the staging table's:
- * {@code range_id}, {@code attempt}, then chat_message's columns. The caller hands the buffer to the COPY stream
+ * then per field int32 length (-1 for NULL) and the bytes, in chat_message's column order
+ * ({@link org.pgbackfill.schema.TargetSchema#COLUMNS}). The caller hands the buffer to the COPY stream
  * and clears it every megabyte or so, so it stays small.
  */
 public final class BinaryCopyEncoder {
     public static final byte[] HEADER = {'P', 'G', 'C', 'O', 'P', 'Y', '\n', (byte) 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0};
     public static final byte[] TRAILER = {(byte) 0xff, (byte) 0xff};
-    private static final int FIELDS = 19;
+    private static final int FIELDS = 17;
 
     private byte[] buf = new byte[1 << 16];
     private int len;
 
-    /** A row of range {@code rangeId} as loaded by claim {@code attempt} (only a range's final attempt is merged). */
-    public void append(int rangeId, int attempt, MessageRow r) {
+    public void append(MessageRow r) {
         ensure(r.messageJson.length + 256);
         putShort(FIELDS);
-        putInt(4);
-        putInt(rangeId);
-        putInt(4);
-        putInt(attempt);
         text(r.id);
         text(r.chatId);
         text(r.userId);

@@ -25,8 +25,15 @@ import java.util.concurrent.Semaphore;
 
 /**
  * One COPY writer: takes its share of the ring's events ({@code sequence % writers == index}, the
- * Disruptor 4 way to give each event to exactly one of N consumers), and loads them into the
- * UNLOGGED staging table with binary COPY in bounded transactions (rows and bytes capped).
+ * Disruptor 4 way to give each event to exactly one of N consumers), and copies them straight into
+ * {@code chat_message} (which has no index yet) with binary COPY in bounded transactions (rows
+ * and bytes capped).
+ *
+ * <p>Every transaction is fenced: just before it commits, it reads the attempt of each range it
+ * holds rows of with {@code FOR SHARE}. If another claim has taken a range meanwhile (this
+ * process's lease lapsed), the transaction rolls back and the writer fails; if the new claim comes
+ * after the commit, it waits for the commit (its UPDATE needs the row) and then deletes the range's
+ * rows before loading it again. Either way no attempt but the last leaves rows behind.
  *
  * <p>Rows are encoded and streamed into an open COPY as they arrive (the server works while the
  * ring fills), and kept until the transaction commits. A COPY must not fail because of one bad
@@ -39,12 +46,14 @@ final class CopyWriter implements EventHandler<RowEvent> {
     private static final Logger log = LoggerFactory.getLogger(CopyWriter.class);
     private static final long IDLE_COMMIT_NANOS = 1_000_000_000L;
     /** Encoded bytes are handed to the COPY stream in pieces of about this size. */
-    private static final int FLUSH_BYTES = 1 << 20;
+    static final int FLUSH_BYTES = 1 << 20;
 
     private final int index;
     private final int writers;
     private final Database db;
     private final String copySql;
+    private final String fenceSql;
+    private final String schema;
     private final String rejectedMessageSql;
     private final String rejectedChatSql;
     private final long runId;
@@ -74,8 +83,9 @@ final class CopyWriter implements EventHandler<RowEvent> {
         this.index = index;
         this.writers = writers;
         this.db = db;
-        this.copySql = "COPY " + schema + ".staging (range_id, attempt, " + org.pgbackfill.schema.TargetSchema.COLUMNS
-            + ") FROM STDIN (FORMAT binary)";
+        this.schema = schema;
+        this.copySql = "COPY chat_message (" + org.pgbackfill.schema.TargetSchema.COLUMNS + ") FROM STDIN (FORMAT binary)";
+        this.fenceSql = "SELECT range_id, attempt FROM " + schema + ".range WHERE run_id = ? AND range_id = ANY (?) FOR SHARE";
         this.rejectedMessageSql = "INSERT INTO " + schema
             + ".rejected_message (run_id, range_id, attempt, chat_id, message_key, reason, detail, raw_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
         this.rejectedChatSql = "INSERT INTO " + schema
@@ -140,8 +150,8 @@ final class CopyWriter implements EventHandler<RowEvent> {
         long n = REJECTIONS.incrementAndGet();
         if (n <= REJECTIONS_LOGGED) {
             log.warn("rejected {} of chat {}: {} ({}){}", r.messageKey() == null ? "the document" : "message " + textSafe(r.messageKey()),
-                r.chatId(), r.reason(), r.detail(), n == REJECTIONS_LOGGED ? "; further rejections are counted, see " + copySql.split(" ")[1]
-                    .replace(".staging", ".rejected_message") : "");
+                r.chatId(), r.reason(), r.detail(), n == REJECTIONS_LOGGED ? "; further rejections are counted, see " + schema
+                    + ".rejected_message" : "");
         } else if (n % REJECTIONS_PER_LINE == 0) {
             log.warn("{} rejections so far (all recorded with their raw JSON in the rejection tables)", n);
         }
@@ -158,7 +168,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
         if (streamFailure != null) return;
         try {
             if (copy == null) copy = openCopy(connection());
-            encoder.append(claim.range().id(), claim.attempt(), row);
+            encoder.append(row);
             if (encoder.length() >= FLUSH_BYTES) flushEncoder();
         } catch (SQLException e) {
             if (isConnectionFailure(e)) throw e;
@@ -184,14 +194,16 @@ final class CopyWriter implements EventHandler<RowEvent> {
                 copy = null;
             }
             insertRejections(c);
+            fence(c);
             c.commit();
         } catch (SQLException e) {
             cancelCopy();
             rollbackQuietly(c);
-            if (isConnectionFailure(e)) throw e;
+            if (isConnectionFailure(e) || e instanceof Superseded) throw e;
             log.warn("COPY of {} rows failed ({}); isolating the rows PostgreSQL refuses", rows.size(), e.getMessage());
             isolate(c, 0, rows.size());
             insertRejections(c);
+            fence(c);
             c.commit();
         }
         for (RowEvent.Rejection r : rejections) {
@@ -223,7 +235,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
             try {
                 encoder.clear();
                 for (int i = from; i < to; i++) {
-                    encoder.append(rowRanges.get(i).range().id(), rowRanges.get(i).attempt(), rows.get(i));
+                    encoder.append(rows.get(i));
                     if (encoder.length() >= FLUSH_BYTES) {
                         in.writeToCopy(encoder.buffer(), 0, encoder.length());
                         encoder.clear();
@@ -236,10 +248,11 @@ final class CopyWriter implements EventHandler<RowEvent> {
                 encoder.clear();
                 if (in.isActive()) in.cancelCopy();
             }
+            fence(c);
             c.commit();
         } catch (SQLException e) {
             rollbackQuietly(c);
-            if (isConnectionFailure(e)) throw e;
+            if (isConnectionFailure(e) || e instanceof Superseded) throw e;
             if (to - from == 1) {
                 MessageRow r = rows.get(from);
                 long[] counts = perRange.get(rowRanges.get(from));
@@ -252,6 +265,39 @@ final class CopyWriter implements EventHandler<RowEvent> {
             int mid = (from + to) >>> 1;
             isolate(c, from, mid);
             isolate(c, mid, to);
+        }
+    }
+
+    /** A range of this transaction was claimed again by someone else: the transaction must not commit. */
+    static final class Superseded extends SQLException {
+        Superseded(String message) { super(message); }
+    }
+
+    /**
+     * Holds, until the commit, a share lock on the control rows of the ranges this transaction
+     * writes for, and checks each is still at this writer's attempt.
+     */
+    private void fence(Connection c) throws SQLException {
+        Map<Integer, Integer> attempts = new HashMap<>();
+        for (ControlTables.Claim claim : perRange.keySet()) {
+            Integer other = attempts.put(claim.range().id(), claim.attempt());
+            if (other != null && other != claim.attempt()) {
+                throw new Superseded(claim.range() + " is in this transaction twice, as attempts " + other + " and " + claim.attempt());
+            }
+        }
+        if (attempts.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(fenceSql)) {
+            ps.setLong(1, runId);
+            ps.setArray(2, c.createArrayOf("int4", attempts.keySet().toArray()));
+            try (var rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int range = rs.getInt(1), now = rs.getInt(2);
+                    if (now != attempts.get(range)) {
+                        throw new Superseded("range " + range + " was claimed again (attempt " + now + ") while attempt "
+                            + attempts.get(range) + " was still writing; this attempt's rows are rolled back");
+                    }
+                }
+            }
         }
     }
 

@@ -34,13 +34,15 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The load phase: reader threads (one connection each) take ranges from a queue, stream and
  * extract their documents, and publish rows into an LMAX Disruptor ring; {@link CopyWriter}s
- * drain the ring into the UNLOGGED staging table. Memory is bounded twice: by the ring's size and
+ * drain the ring into {@code chat_message}, which has no index yet. A range claimed again (its
+ * earlier attempt failed, or its process died) first loses whatever rows earlier attempts left
+ * in the table. Memory is bounded twice: by the ring's size and
  * by a budget of bytes in flight, which a reader must acquire before it publishes (a few huge
  * messages cannot fill the heap even though the ring counts slots, not bytes).
  */
 public final class LoadPhase {
     private static final Logger log = LoggerFactory.getLogger(LoadPhase.class);
-    private static final int RING_SIZE = 1 << 13;
+    static final int RING_SIZE = 1 << 13;
 
     /** What the load did, for the report. */
     public record Result(long chats, long documentBytes, long rowsStaged) { }
@@ -135,6 +137,7 @@ public final class LoadPhase {
                         ChatRangeReader.Totals totals;
                         try {
                             if (conn == null) conn = db.connection();
+                            if (claim.attempt() > 1) removeEarlierAttempts(conn, claim);
                             totals = new ChatRangeReader(conn, config.inlineDocumentBytes(), read).read(claim.range(), extractor, sink);
                         } catch (Exception e) {
                             if (conn != null) db.evict(conn);
@@ -289,18 +292,16 @@ public final class LoadPhase {
         }
     }
 
-    /** Creates the staging table (partitioned by range, UNLOGGED) and one partition per range. */
-    public static void createStaging(Connection c, ControlTables control, List<KeyRange> ranges, String idCollation) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute("DROP TABLE IF EXISTS " + control.staging());
-            st.execute("CREATE UNLOGGED TABLE " + control.staging() + " (range_id int NOT NULL, attempt int NOT NULL, id text NOT NULL, "
-                + "chat_id text NOT NULL COLLATE " + idCollation + ", user_id text, role text NOT NULL, parent_id text, "
-                + "content json, output json, model_id text, files json, sources json, embeds json, done boolean, "
-                + "status_history json, error json, usage json, created_at bigint, updated_at bigint) PARTITION BY LIST (range_id)");
-            for (KeyRange r : ranges) {
-                st.execute("CREATE UNLOGGED TABLE " + control.stagingPartition(r.id()) + " PARTITION OF "
-                    + control.staging() + " FOR VALUES IN (" + r.id() + ")");
-            }
+    /**
+     * Deletes the rows of a range's chats (in chat.id's collation, as the reader selects them) that
+     * earlier attempts committed. chat_message has no index during the load, so this scans it; it
+     * happens only when a range is retried.
+     */
+    private void removeEarlierAttempts(Connection conn, ControlTables.Claim claim) throws SQLException {
+        conn.setAutoCommit(true);
+        try (Statement st = conn.createStatement()) {
+            long n = st.executeUpdate("DELETE FROM chat_message WHERE " + claim.range().predicate("chat_id COLLATE " + facts.idCollation()));
+            if (n > 0) log.info("{}: removed {} rows left by an earlier attempt before loading it again", claim.range(), n);
         }
     }
 }

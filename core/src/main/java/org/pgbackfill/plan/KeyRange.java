@@ -7,11 +7,17 @@ package org.pgbackfill.plan;
 public record KeyRange(int id, String lo, String hi, long estimatedBytes) {
 
     /** SQL predicate on {@code id} selecting this range; bounds are inlined as escaped literals (COPY takes no parameters). */
-    public String predicate() {
+    public String predicate() { return predicate("id"); }
+
+    /**
+     * The same predicate on another expression, e.g. {@code chat_message.chat_id} with chat.id's
+     * collation: {@code predicate("chat_id COLLATE \"en-US-x-icu\"")} selects the rows of this range's chats.
+     */
+    public String predicate(String column) {
         if (lo == null && hi == null) return "TRUE";
-        if (lo == null) return "id <= " + literal(hi);
-        if (hi == null) return "id > " + literal(lo);
-        return "id > " + literal(lo) + " AND id <= " + literal(hi);
+        if (lo == null) return column + " <= " + literal(hi);
+        if (hi == null) return column + " > " + literal(lo);
+        return column + " > " + literal(lo) + " AND " + column + " <= " + literal(hi);
     }
 
     /** A standard-conforming SQL string literal (the session sets standard_conforming_strings = on). */

@@ -8,7 +8,7 @@ import org.pgbackfill.run.BackfillException.Kind;
 import org.pgbackfill.schema.AlembicStamp;
 import org.pgbackfill.schema.IndexBuilder;
 import org.pgbackfill.schema.SchemaCheck;
-import org.pgbackfill.schema.StagingMerge;
+import org.pgbackfill.schema.TargetTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +55,7 @@ public final class Backfill {
     }
 
     public RunReport run() throws BackfillException {
+        HeapWatch.install();
         RunReport report = new RunReport();
         report.workers(config.workers());
         int poolSize = config.workers() + config.writers() + 8;
@@ -105,7 +106,6 @@ public final class Backfill {
             if (open != null && config.restart()) {
                 progress.info("--restart: abandoning unfinished run " + open.runId() + " (phase " + open.phase() + ") and starting over");
                 if (open.createdTarget()) execute(c, "DROP TABLE IF EXISTS chat_message");
-                execute(c, "DROP TABLE IF EXISTS " + control.staging(), "DROP TABLE IF EXISTS " + control.schema() + ".collision");
                 control.abandon(c, open.runId());
                 open = null;
             }
@@ -115,7 +115,8 @@ public final class Backfill {
                 long runId = control.startRun(c, now, config.workers());
                 plan = new RangePlanner(config.workers() * config.rangesPerWorker(), MAX_RANGE_BYTES).plan(c);
                 control.saveRanges(c, runId, plan.ranges());
-                LoadPhase.createStaging(c, control, plan.ranges(), facts.idCollation());
+                TargetTable.create(c);
+                control.createdTarget(c, runId);
                 control.phase(c, runId, Phase.PLAN);
                 c.commit();
                 c.setAutoCommit(true);
@@ -157,52 +158,32 @@ public final class Backfill {
         report.rowsStaged(load.rowsStaged());
         finishPhase(report, Phase.LOAD, t0, load.rowsStaged(), load.documentBytes(), db, runId);
 
-        // merge: ranges taken one by one by every process; then, once, the collisions
+        // merge: the loaded ranges made final, once (the rows are in chat_message already)
         t0 = System.nanoTime();
         progress.phaseStarted(Phase.MERGE);
-        StagingMerge merge = new StagingMerge(control, facts.idCollation(), facts.toastCompression());
-        long stagedBytes;
-        try (RunLock lock = RunLock.take(db, control)) {
-            Connection c = lock.connection();
-            stagedBytes = count(c, "SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0) FROM pg_inherits WHERE inhparent = '"
-                + control.staging() + "'::regclass");
-            c.setAutoCommit(false);
-            merge.createTarget(c);
-            control.createdTarget(c, runId);
-            c.commit();
-            c.setAutoCommit(true);
-        }
-        long merged = merge.mergeAll(db::connection, Math.min(config.workers(), 4), runId, this::stopping, metrics::merged);
-        stopIfAsked(Phase.MERGE);
-        awaitRanges(db, runId, "merged", null);
+        awaitRanges(db, runId, "loaded", null);
+        long merged = 0;
         try (RunLock lock = RunLock.take(db, control)) {
             Connection c = lock.connection();
             if (!reached(c, runId, Phase.MERGE)) {
-                long duplicates = merge.resolveCollisions(c, runId);
-                if (duplicates > 0) {
-                    progress.info(duplicates + " rows shared an id with a row of another chat; kept upstream's winner, recorded the rest");
-                }
-                Map<String, Long> byReason = control.rejectionsByReason(c, runId);
-                for (String reason : new String[] {"DUPLICATE_ID", "INDEX_ROW_TOO_LARGE"}) {
-                    metrics.rejected(reason, byReason.getOrDefault(reason, 0L));
-                }
+                c.setAutoCommit(false);
+                merged = control.settleLoadedRanges(c, runId);
                 control.phase(c, runId, Phase.MERGE);
+                c.commit();
+                c.setAutoCommit(true);
+                metrics.merged(merged);
             }
         }
-        finishPhaseTiming(report, Phase.MERGE, t0, merged, stagedBytes);
+        finishPhaseTiming(report, Phase.MERGE, t0, merged, 0);
 
-        // build and stamp: once, under the run lock (a second process waits, then finds them done)
+        // build: once, under the run lock (a second process waits, then finds it done)
         t0 = System.nanoTime();
         progress.phaseStarted(Phase.BUILD);
         long indexBytes = 0;
         try (RunLock lock = RunLock.take(db, control)) {
             Connection c = lock.connection();
             if (!reached(c, runId, Phase.BUILD)) {
-                IndexBuilder builder = new IndexBuilder(config.maintenanceWorkMem(), config.lockTimeout());
-                builder.buildIndexes(db::connection, Math.min(Math.max(2, config.workers()), TargetSchema.INDEXES.size()));
-                stopIfAsked(Phase.BUILD);
-                long orphans = builder.addForeignKey(c);
-                if (orphans > 0) progress.info(orphans + " rows belonged to chats deleted during the run and were removed");
+                build(db, c, runId, facts);
                 control.phase(c, runId, Phase.BUILD);
             }
             indexBytes = count(c, "SELECT pg_indexes_size('chat_message')");
@@ -222,7 +203,6 @@ public final class Backfill {
             } else {
                 progress.info("run " + runId + " was finished by another process");
             }
-            execute(c, "DROP TABLE IF EXISTS " + control.staging(), "DROP TABLE IF EXISTS " + control.schema() + ".collision");
             report.rowsWritten(count(c, "SELECT count(*) FROM chat_message"));
             report.rejections(control.rejectionsByReason(c, runId));
             long walAtEnd = walBytes(c);
@@ -230,6 +210,39 @@ public final class Backfill {
         }
         finishPhaseTiming(report, Phase.STAMP, t0, 0, 0);
         return report;
+    }
+
+    /**
+     * The eight indexes in parallel; if the data stopped one (ids shared between chats, values too
+     * long for a btree entry), those rows are recorded and removed and the failed indexes built
+     * again. Then the primary key, and the foreign key.
+     */
+    private void build(Database db, Connection c, long runId, SchemaCheck.Facts facts) throws Exception {
+        IndexBuilder builder = new IndexBuilder(config.maintenanceWorkMem(), config.lockTimeout());
+        int parallel = Math.min(Math.max(2, config.workers()), IndexBuilder.ALL.size());
+        List<IndexBuilder.Failure> failed = builder.buildIndexes(db::connection, parallel, IndexBuilder.ALL);
+        stopIfAsked(Phase.BUILD);
+        if (!failed.isEmpty()) {
+            log.info("building {} stopped on the data ({}); setting those rows aside",
+                failed.stream().map(IndexBuilder.Failure::index).toList(), failed.get(0).cause().getMessage());
+            TargetTable target = new TargetTable(control.schema(), facts.idCollation());
+            long oversized = target.rejectOversizedRows(c, runId);
+            if (oversized > 0) progress.info(oversized + " rows had values too long for an index entry; recorded them as rejections");
+            long duplicates = target.resolveCollisions(c, runId);
+            if (duplicates > 0) {
+                progress.info(duplicates + " rows shared an id with a row of another chat; kept upstream's winner, recorded the rest");
+            }
+            metrics.rejected("INDEX_ROW_TOO_LARGE", oversized);
+            metrics.rejected("DUPLICATE_ID", duplicates);
+            List<String> names = failed.stream().map(IndexBuilder.Failure::index).toList();
+            List<IndexBuilder.Failure> again = builder.buildIndexes(db::connection, parallel,
+                IndexBuilder.ALL.stream().filter(ix -> names.contains(ix[0])).toList());
+            if (!again.isEmpty()) throw again.get(0).cause();
+        }
+        builder.addPrimaryKey(c);
+        stopIfAsked(Phase.BUILD);
+        long orphans = builder.addForeignKey(c);
+        if (orphans > 0) progress.info(orphans + " rows belonged to chats deleted during the run and were removed");
     }
 
     /** How long a claim on a range lasts unless renewed (renewed every quarter of it). */
@@ -262,8 +275,6 @@ public final class Backfill {
             while (true) {
                 stopIfAsked(Phase.LOAD);
                 try (Connection c = db.connection()) {
-                    List<Integer> vanished = control.resetVanishedRanges(c, runId);
-                    if (!vanished.isEmpty()) progress.info("staged rows of ranges " + vanished + " vanished (server crash?); loading them again");
                     Map<String, Long> states = control.rangeStates(c, runId);
                     if (states.getOrDefault("pending", 0L) + states.getOrDefault("loading", 0L) == 0) break;
                 } catch (SQLException e) {

@@ -58,7 +58,7 @@ public final class BackfillConfig {
     public int workers() { return workers; }
     /** COPY writer threads, each with its own connection. */
     public int writers() { return writers; }
-    /** The schema holding everything the run creates for itself (staging, control, rejections). */
+    /** The schema holding everything the run creates for itself (control and rejection tables). */
     public String schema() { return schema; }
     /** The fixed "now" of SPEC.md section 3, or null for "the run's start". */
     public Long nowEpoch() { return nowEpoch; }

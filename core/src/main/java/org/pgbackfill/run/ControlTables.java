@@ -20,9 +20,10 @@ import java.util.TreeMap;
  * steps that must happen once are taken under an advisory lock on the run.
  *
  * <p>A range moves {@code pending → loading → loaded → merged}. Every claim increments the range's
- * {@code attempt}; staged rows and rejections carry the attempt that produced them, and only the
- * range's final attempt counts, so a process that lost its lease but still writes cannot double
- * anything.
+ * {@code attempt}; rejections carry the attempt that produced them, and only the range's final
+ * attempt counts. Rows in chat_message carry no attempt: a writer's transaction commits only while
+ * its attempt is the range's current one, and a new attempt deletes what earlier ones committed,
+ * so a process that lost its lease but still writes cannot double anything.
  */
 public final class ControlTables {
     private final String s;
@@ -37,10 +38,6 @@ public final class ControlTables {
         + "(SELECT 1 FROM pg_stat_activity a WHERE a.application_name = owner))";
 
     public String schema() { return s; }
-
-    public String staging() { return s + ".staging"; }
-
-    public String stagingPartition(int rangeId) { return s + ".staging_r" + rangeId; }
 
     /** The advisory lock key under which steps that must run once are taken. */
     public String lockKey() { return "pgbackfill:" + s; }
@@ -249,40 +246,21 @@ public final class ControlTables {
     }
 
     /**
-     * PostgreSQL empties UNLOGGED tables after a crash: a range recorded as loaded whose staging
-     * partition now holds fewer rows of its final attempt than it recorded goes back to pending.
-     * Returns the ranges reset.
+     * Makes every loaded range final: rejections recorded by attempts other than a range's last are
+     * dropped, and the range is marked merged. Returns the rows of the ranges it marked.
      */
-    public List<Integer> resetVanishedRanges(Connection c, long runId) throws SQLException {
-        List<int[]> loaded = new ArrayList<>();
-        List<Long> recorded = new ArrayList<>();
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT range_id, attempt, rows_staged FROM " + s + ".range WHERE run_id = " + runId
-                 + " AND state = 'loaded'")) {
-            while (rs.next()) {
-                loaded.add(new int[] {rs.getInt(1), rs.getInt(2)});
-                recorded.add(rs.getLong(3));
+    public long settleLoadedRanges(Connection c, long runId) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            for (String t : new String[] {"rejected_message", "rejected_chat"}) {
+                st.executeUpdate("DELETE FROM " + s + "." + t + " x USING " + s + ".range r WHERE x.run_id = " + runId
+                    + " AND r.run_id = x.run_id AND r.range_id = x.range_id AND x.attempt <> r.attempt");
             }
-        }
-        List<Integer> reset = new ArrayList<>();
-        for (int i = 0; i < loaded.size(); i++) {
-            int rangeId = loaded.get(i)[0], attempt = loaded.get(i)[1];
-            long present;
-            try (Statement st = c.createStatement();
-                 ResultSet rs = st.executeQuery("SELECT count(*) FROM " + stagingPartition(rangeId) + " WHERE attempt = " + attempt)) {
+            try (ResultSet rs = st.executeQuery("WITH m AS (UPDATE " + s + ".range SET state = 'merged' WHERE run_id = " + runId
+                    + " AND state = 'loaded' RETURNING rows_staged) SELECT coalesce(sum(rows_staged), 0) FROM m")) {
                 rs.next();
-                present = rs.getLong(1);
-            }
-            if (present < recorded.get(i)) {
-                try (Statement st = c.createStatement()) {
-                    st.executeUpdate("UPDATE " + s + ".range SET state = 'pending', owner = NULL, lease_until = NULL, "
-                        + "last_error = 'staged rows vanished (server crash?)' WHERE run_id = " + runId + " AND range_id = " + rangeId
-                        + " AND state = 'loaded'");
-                }
-                reset.add(rangeId);
+                return rs.getLong(1);
             }
         }
-        return reset;
     }
 
     public Map<String, Long> rejectionsByReason(Connection c, long runId) throws SQLException {

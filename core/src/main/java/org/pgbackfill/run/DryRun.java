@@ -25,7 +25,7 @@ public final class DryRun {
     /** What a run would look like. */
     public record Estimate(RangePlanner.Plan plan, long chats, long storedBytes, long calibrationChats, long calibrationBytes,
                            double calibrationSeconds, long estimatedRows, long estimatedDocumentBytes, long estimatedRowBytes,
-                           double estimatedLoadSeconds, long stagingBytes, long tableBytes, long indexBytes, long walBytes) {
+                           double estimatedLoadSeconds, long tableBytes, long indexBytes, long walBytes) {
 
         public String describe(int workers) {
             StringBuilder b = new StringBuilder();
@@ -36,10 +36,10 @@ public final class DryRun {
                 calibrationChats, calibrationBytes / 1e6, calibrationSeconds, calibrationSeconds > 0 ? calibrationBytes / 1e6 / calibrationSeconds : 0));
             b.append(String.format("estimate: about %d messages, %.1f MB of documents, %.1f MB of row data%n",
                 estimatedRows, estimatedDocumentBytes / 1e6, estimatedRowBytes / 1e6));
-            b.append(String.format("duration: load about %.0f s with %d workers (if the server scales to them), then merge and indexes%n",
+            b.append(String.format("duration: load about %.0f s with %d workers (if the server scales to them), then indexes%n",
                 estimatedLoadSeconds, workers));
-            b.append(String.format("disk: staging up to %.1f MB (dropped at the end), chat_message about %.1f MB, indexes about %.1f MB, "
-                + "WAL about %.1f MB%n", stagingBytes / 1e6, tableBytes / 1e6, indexBytes / 1e6, walBytes / 1e6));
+            b.append(String.format("disk: chat_message about %.1f MB, indexes about %.1f MB, "
+                + "WAL about %.1f MB%n", tableBytes / 1e6, indexBytes / 1e6, walBytes / 1e6));
             b.append("nothing was written: this was a dry run\n");
             return b.toString();
         }
@@ -97,7 +97,7 @@ public final class DryRun {
             long table = estRowBytes * 3 / 4;
             long indexes = estRows * 100L * 8;
             return new Estimate(plan, planChats, plan.estimatedBytes(), chats, bytes, seconds, estRows, docBytes, estRowBytes,
-                loadSeconds, table, table, indexes, table + indexes);
+                loadSeconds, table, indexes, table + indexes);
         } finally {
             c.rollback();
             c.setAutoCommit(auto);

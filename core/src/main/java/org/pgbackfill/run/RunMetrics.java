@@ -53,12 +53,12 @@ public final class RunMetrics {
         FunctionCounter.builder("pgbackfill.chats.read", source, chats).description("chats read from chat").register(registry);
         FunctionCounter.builder("pgbackfill.document.read", source, documentBytes).baseUnit("bytes")
             .description("bytes of chat documents read").register(registry);
-        FunctionCounter.builder("pgbackfill.rows.staged", source, rowsStaged).description("rows committed to staging").register(registry);
+        FunctionCounter.builder("pgbackfill.rows.staged", source, rowsStaged).description("rows copied into chat_message").register(registry);
     }
 
     /** A COPY transaction of {@code rows} rows committed after {@code nanos} (encode, send, commit). */
     public void copyCommitted(long rows, long nanos) {
-        io.micrometer.core.instrument.Timer.builder("pgbackfill.copy.commit").description("COPY transactions into staging, until committed")
+        io.micrometer.core.instrument.Timer.builder("pgbackfill.copy.commit").description("COPY transactions into chat_message, until committed")
             .publishPercentileHistogram().register(registry).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         io.micrometer.core.instrument.DistributionSummary.builder("pgbackfill.copy.batch.rows").description("rows per COPY transaction")
             .publishPercentileHistogram().register(registry).record(rows);

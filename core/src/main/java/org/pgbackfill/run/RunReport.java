@@ -86,6 +86,7 @@ public final class RunReport {
             g.writeEndObject();
             g.writeNumberField("wal_bytes", walBytes);
             g.writeNumberField("peak_heap_bytes", peakHeapBytes());
+            g.writeNumberField("peak_heap_after_gc_bytes", HeapWatch.peakAfterGcBytes());
             g.writeEndObject();
         } catch (java.io.IOException e) {
             throw new IllegalStateException(e);
@@ -106,8 +107,10 @@ public final class RunReport {
         b.append(String.format("total   %9.2f s with %d worker(s); now=%d%n", totalSeconds(), workers, nowEpoch));
         b.append(String.format("chats read: %d (%.1f MB of documents); rows staged: %d; rows in chat_message: %d%n",
             chatsRead, documentBytes / 1e6, rowsStaged, rowsWritten));
-        b.append(String.format("WAL written by the server meanwhile: %s; peak heap: %.0f MB; PostgreSQL %s%n",
-            walBytes < 0 ? "unknown" : String.format("%.1f MB", walBytes / 1e6), peakHeapBytes() / 1e6, serverVersion));
+        long live = HeapWatch.peakAfterGcBytes();
+        b.append(String.format("WAL written by the server meanwhile: %s; peak heap: %.0f MB (%s after a collection); PostgreSQL %s%n",
+            walBytes < 0 ? "unknown" : String.format("%.1f MB", walBytes / 1e6), peakHeapBytes() / 1e6,
+            live < 0 ? "no collection ran" : String.format("%.0f MB", live / 1e6), serverVersion));
         if (rejectionsByReason.isEmpty()) {
             b.append("rejections: none\n");
         } else {

@@ -9,13 +9,25 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * The build phase: the seven secondary indexes, several at once on their own connections with a
- * raised {@code maintenance_work_mem}; then the foreign key added NOT VALID, rows whose chat
- * vanished deleted, and the key validated (VALIDATE takes only a SHARE UPDATE EXCLUSIVE lock on
- * chat_message and a ROW SHARE lock on chat). Every statement is idempotent, so a build
- * interrupted half-way is finished by running it again.
+ * The build phase: the primary key's index and the seven secondary indexes, several at once on
+ * their own connections with a raised {@code maintenance_work_mem}; the index then becomes the
+ * primary key; then the foreign key added NOT VALID, rows whose chat vanished deleted, and the
+ * key validated (VALIDATE takes only a SHARE UPDATE EXCLUSIVE lock on chat_message and a ROW
+ * SHARE lock on chat). Every statement is idempotent, so a build interrupted half-way is finished
+ * by running it again.
  */
 public final class IndexBuilder {
+    /** Supplies connections (the run's pool). */
+    public interface ConnectionSource { Connection connection() throws SQLException; }
+
+    /** An index whose build failed because of the data: a shared id (23505) or a value too long for a btree entry (54000). */
+    public record Failure(String index, SQLException cause) { }
+
+    /** The eight indexes, name → definition: the primary key's first. */
+    public static final List<String[]> ALL = java.util.stream.Stream.concat(
+        java.util.stream.Stream.<String[]>of(new String[] {TargetSchema.PRIMARY_KEY_NAME, TargetSchema.PRIMARY_KEY_INDEX}),
+        TargetSchema.INDEXES.stream()).toList();
+
     private final String maintenanceWorkMem;
     private final String lockTimeout;
 
@@ -24,24 +36,53 @@ public final class IndexBuilder {
         this.lockTimeout = lockTimeout;
     }
 
-    public void buildIndexes(StagingMerge.ConnectionSource db, int parallel) throws Exception {
+    /**
+     * Builds the given indexes (of {@link #ALL}), {@code parallel} at a time; returns those that
+     * failed because of the data (the caller puts the data right and builds them again). Any other
+     * failure is thrown.
+     */
+    public List<Failure> buildIndexes(ConnectionSource db, int parallel, List<String[]> indexes) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), r -> {
             Thread t = new Thread(r, "pgbackfill-index");
             t.setDaemon(true);
             return t;
         });
         try {
-            List<Future<?>> futures = TargetSchema.INDEXES.stream().<Future<?>>map(ix -> pool.submit(() -> {
+            List<Future<Failure>> futures = indexes.stream().map(ix -> pool.submit(() -> {
                 try (Connection c = db.connection(); Statement st = c.createStatement()) {
                     st.execute("SET maintenance_work_mem = '" + maintenanceWorkMem + "'");
                     st.execute("SET lock_timeout = '" + lockTimeout + "'");
-                    st.execute(ix[1].replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS "));
+                    st.execute(ix[1].replaceFirst("CREATE (UNIQUE )?INDEX ", "CREATE $1INDEX IF NOT EXISTS "));
+                    return null;
+                } catch (SQLException e) {
+                    if ("23505".equals(e.getSQLState()) || "54000".equals(e.getSQLState())) return new Failure(ix[0], e);
+                    throw e;
                 }
-                return null;
             })).toList();
-            for (Future<?> f : futures) f.get();
+            List<Failure> failed = new java.util.ArrayList<>();
+            for (Future<Failure> f : futures) {
+                Failure failure = f.get();
+                if (failure != null) failed.add(failure);
+            }
+            return failed;
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** Makes the unique index on id the primary key, unless it is already (a catalog change, nothing is scanned). */
+    public void addPrimaryKey(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SET lock_timeout = '" + lockTimeout + "'");
+            if (!constraintExists(st, TargetSchema.PRIMARY_KEY_NAME)) st.execute(TargetSchema.ADD_PRIMARY_KEY);
+        }
+    }
+
+    private static boolean constraintExists(Statement st, String name) throws SQLException {
+        try (var rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '" + name
+                + "' AND conrelid = 'chat_message'::regclass)")) {
+            rs.next();
+            return rs.getBoolean(1);
         }
     }
 
@@ -49,13 +90,7 @@ public final class IndexBuilder {
     public long addForeignKey(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("SET lock_timeout = '" + lockTimeout + "'");
-            boolean exists;
-            try (var rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '"
-                    + TargetSchema.FOREIGN_KEY_NAME + "' AND conrelid = 'chat_message'::regclass)")) {
-                rs.next();
-                exists = rs.getBoolean(1);
-            }
-            if (!exists) st.execute(TargetSchema.ADD_FOREIGN_KEY);
+            if (!constraintExists(st, TargetSchema.FOREIGN_KEY_NAME)) st.execute(TargetSchema.ADD_FOREIGN_KEY);
             long orphans = st.executeUpdate("DELETE FROM chat_message cm WHERE NOT EXISTS (SELECT 1 FROM chat c WHERE c.id = cm.chat_id)");
             st.execute(TargetSchema.VALIDATE_FOREIGN_KEY);
             return orphans;

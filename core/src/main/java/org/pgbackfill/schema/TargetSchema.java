@@ -13,7 +13,7 @@ public final class TargetSchema {
     public static final String REVISION_BEFORE = "374d2f66af06";
     public static final String REVISION_AFTER = "8452d01d26d7";
 
-    /** chat_message's columns in table order; the staging table has these after its range_id. */
+    /** chat_message's columns in table order. */
     public static final String COLUMNS = "id, chat_id, user_id, role, parent_id, content, output, model_id, files, "
         + "sources, embeds, done, status_history, error, usage, created_at, updated_at";
 
@@ -37,6 +37,23 @@ public final class TargetSchema {
             created_at BIGINT,
             updated_at BIGINT
         )""";
+
+    /**
+     * The table as the load creates it: upstream's columns, {@code id} NOT NULL but not yet a key.
+     * The rows are copied straight into it, with no index to maintain; {@link #PRIMARY_KEY_INDEX}
+     * and {@link #ADD_PRIMARY_KEY} later make it exactly {@link #CREATE_TABLE} (same constraint and
+     * index names, {@code id} NOT NULL, the index marked primary).
+     */
+    public static final String CREATE_TABLE_FOR_LOAD = CREATE_TABLE.replace("id TEXT PRIMARY KEY", "id TEXT NOT NULL");
+
+    public static final String PRIMARY_KEY_NAME = "chat_message_pkey";
+
+    /** The primary key's index, built in bulk with the secondary indexes. */
+    public static final String PRIMARY_KEY_INDEX = "CREATE UNIQUE INDEX " + PRIMARY_KEY_NAME + " ON chat_message (id)";
+
+    /** Turns the index into the primary key (a catalog change: id is NOT NULL already, so nothing is scanned). */
+    public static final String ADD_PRIMARY_KEY = "ALTER TABLE chat_message ADD CONSTRAINT " + PRIMARY_KEY_NAME
+        + " PRIMARY KEY USING INDEX " + PRIMARY_KEY_NAME;
 
     /** The seven secondary indexes, name → definition, exactly upstream's. */
     public static final List<String[]> INDEXES = List.of(

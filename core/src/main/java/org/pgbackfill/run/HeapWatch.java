@@ -1,0 +1,49 @@
+package org.pgbackfill.run;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
+
+import javax.management.NotificationEmitter;
+import javax.management.openmbean.CompositeData;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+/**
+ * The most heap this JVM held right after a garbage collection: close to the peak of what the run
+ * really keeps, unlike the heap pools' peaks, which mostly say how lazily the collector ran (with
+ * a large -Xmx, G1 lets young garbage pile up to gigabytes before collecting it).
+ */
+public final class HeapWatch {
+    private static final AtomicLong PEAK = new AtomicLong(-1);
+    private static boolean installed;
+
+    private HeapWatch() { }
+
+    /** Starts listening to the collectors (once per JVM). */
+    public static synchronized void install() {
+        if (installed) return;
+        installed = true;
+        Set<String> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
+            .filter(p -> p.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName).collect(Collectors.toSet());
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (!(gc instanceof NotificationEmitter emitter)) continue;
+            emitter.addNotificationListener((n, handback) -> {
+                if (!GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) return;
+                GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
+                long used = 0;
+                for (java.util.Map.Entry<String, MemoryUsage> e : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
+                    if (heapPools.contains(e.getKey())) used += e.getValue().getUsed();
+                }
+                PEAK.accumulateAndGet(used, Math::max);
+            }, null, null);
+        }
+    }
+
+    /** The peak heap after a collection since {@link #install}, in bytes; -1 if no collection ran. */
+    public static long peakAfterGcBytes() { return PEAK.get(); }
+}

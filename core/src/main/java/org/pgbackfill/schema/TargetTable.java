@@ -1,0 +1,124 @@
+package org.pgbackfill.schema;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * chat_message while the run owns it: created without its primary key (the load copies rows
+ * straight in, with no index to maintain), then put right before its indexes can be built.
+ *
+ * <p>Two chats can produce the same row id ({@code 'a' + '-' + 'b-c'} = {@code 'a-b' + '-' + 'c'}).
+ * Upstream inserts in chat id order with {@code ON CONFLICT DO NOTHING}, so the chat with the
+ * lowest id wins and the other row is silently lost. {@link #resolveCollisions} keeps upstream's
+ * winner and records every other row as a {@code DUPLICATE_ID} rejection.
+ *
+ * <p>A value longer than a btree entry can hold (about 2.7 kB after compression) makes upstream's
+ * INSERT fail (the primary key) or its CREATE INDEX abort the migration.
+ * {@link #rejectOversizedRows} tries each row with a long indexed value in a temporary table that
+ * has all eight indexes; PostgreSQL itself judges whether it fits, and those that do not are
+ * recorded as {@code INDEX_ROW_TOO_LARGE} rejections and removed.
+ *
+ * <p>Both are rare, and both scan the table, so they run only when building an index failed for
+ * one of these reasons ({@link IndexBuilder}); the common run pays nothing for them.
+ */
+public final class TargetTable {
+    private final String schema;
+    private final String idCollation;
+
+    public TargetTable(String schema, String idCollation) {
+        this.schema = schema;
+        this.idCollation = idCollation;
+    }
+
+    /** Creates chat_message for the load (upstream's columns, no key yet), unless there already. */
+    public static void create(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(TargetSchema.CREATE_TABLE_FOR_LOAD.replace("CREATE TABLE chat_message", "CREATE TABLE IF NOT EXISTS chat_message"));
+        }
+    }
+
+    /** Removes the rows whose indexed values do not fit in a btree entry, recording each; returns how many. */
+    public long rejectOversizedRows(Connection c, long runId) throws SQLException {
+        List<String> ctids = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             var rs = st.executeQuery("SELECT ctid::text FROM chat_message s WHERE NOT " + TargetSchema.FITS_INDEXES)) {
+            while (rs.next()) ctids.add(rs.getString(1));
+        }
+        if (ctids.isEmpty()) return 0;
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS pgbackfill_probe (LIKE chat_message) ON COMMIT DELETE ROWS");
+            st.execute("CREATE INDEX IF NOT EXISTS pgbackfill_probe_id ON pg_temp.pgbackfill_probe (id)");
+            for (String[] ix : TargetSchema.INDEXES) {
+                st.execute(ix[1].replace("CREATE INDEX " + ix[0] + " ON chat_message",
+                    "CREATE INDEX IF NOT EXISTS probe_" + ix[0] + " ON pg_temp.pgbackfill_probe"));
+            }
+            long rejected = 0;
+            String row = " FROM chat_message s WHERE s.ctid = ?::tid";
+            try (var probe = c.prepareStatement("INSERT INTO pg_temp.pgbackfill_probe (" + TargetSchema.COLUMNS + ") SELECT "
+                     + TargetSchema.COLUMNS + row);
+                 var reject = c.prepareStatement("INSERT INTO " + schema + ".rejected_message "
+                     + "(run_id, chat_id, message_key, reason, detail, raw_json) SELECT " + runId + ", s.chat_id, "
+                     + "substr(s.id, length(s.chat_id) + 2), 'INDEX_ROW_TOO_LARGE', ?, " + TargetSchema.rawMessageJson("s") + row);
+                 var delete = c.prepareStatement("DELETE FROM chat_message s WHERE s.ctid = ?::tid")) {
+                for (String ctid : ctids) {
+                    java.sql.Savepoint sp = c.setSavepoint();
+                    try {
+                        probe.setString(1, ctid);
+                        probe.executeUpdate();
+                        c.releaseSavepoint(sp);
+                    } catch (SQLException e) {
+                        c.rollback(sp);
+                        if (!"54000".equals(e.getSQLState())) throw e;   // program_limit_exceeded: index row too large
+                        reject.setString(1, e.getMessage());
+                        reject.setString(2, ctid);
+                        reject.executeUpdate();
+                        delete.setString(1, ctid);
+                        delete.executeUpdate();
+                        rejected++;
+                    }
+                }
+            }
+            c.commit();
+            return rejected;
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    /**
+     * Keeps, for every id that several rows share, the row of the chat with the lowest id in
+     * chat.id's collation (upstream's insert order) and records the others as rejections. Returns
+     * the rejections.
+     */
+    public long resolveCollisions(Connection c, long runId) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TEMP TABLE pgbackfill_candidates ON COMMIT DROP AS SELECT m.ctid AS row_ctid, m.*, row_number() OVER "
+                + "(PARTITION BY m.id ORDER BY m.chat_id COLLATE " + idCollation + ") AS rank FROM chat_message m "
+                + "WHERE m.id IN (SELECT id FROM chat_message GROUP BY id HAVING count(*) > 1)");
+            int rejected = st.executeUpdate("INSERT INTO " + schema + ".rejected_message "
+                + "(run_id, chat_id, message_key, reason, detail, raw_json) SELECT " + runId + ", l.chat_id, "
+                + "substr(l.id, length(l.chat_id) + 2), 'DUPLICATE_ID', 'row id ' || l.id || ' is also produced by chat ' "
+                + "|| w.chat_id || ', which comes first in chat id order and keeps it', "
+                + TargetSchema.rawMessageJson("l")
+                + " FROM pgbackfill_candidates l JOIN pgbackfill_candidates w ON w.id = l.id AND w.rank = 1 WHERE l.rank > 1");
+            st.executeUpdate("DELETE FROM chat_message WHERE ctid = ANY (ARRAY(SELECT row_ctid FROM pgbackfill_candidates WHERE rank > 1))");
+            c.commit();
+            return rejected;
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+}
