@@ -61,7 +61,14 @@ public final class EndToEndBenchmark {
 
     /** One row of the speed table. */
     private record Row(String name, double load, double merge, double build, double total, long walBytes, long heapBytes,
-                       long liveHeapBytes, long rssBytes) { }
+                       long liveHeapBytes, long rssBytes, double serverCpu, double clientCpu) { }
+
+    /** Server CPU seconds since {@code before} (backends that exited), once the scenario's connections are closed; -1 if unknown. */
+    private static double serverCpuSince(CpuMeter meter, double before) throws InterruptedException {
+        if (meter == null) return -1;
+        Thread.sleep(300);   // the backends of the closed connections exit and are reaped
+        return meter.serverSeconds() - before;
+    }
 
     int run(PrintStream out) throws Exception {
         PgbackfillProcess pgbackfill = new PgbackfillProcess(o.cliJar, o.maxHeap);
@@ -70,7 +77,10 @@ public final class EndToEndBenchmark {
         Limits.Figures limits;
         BenchDatabases.Template t;
         List<String[]> memory = new ArrayList<>();
-        try (BenchDatabases dbs = new BenchDatabases(o.url, o.reseed)) {
+        List<String[]> onlineRows = new ArrayList<>();
+        try (BenchDatabases dbs = new BenchDatabases(o.url, o.reseed); Connection admin = BenchDatabases.connect(o.url)) {
+            CpuMeter cpu = CpuMeter.server(admin);
+            if (cpu == null) out.println("(the server's CPU time cannot be read from here: no CPU columns)");
             t = dbs.generated(BenchDatabases.PREFIX + o.sizeMb + "mb", generatorOptions(o.sizeMb), fingerprint(o.sizeMb), o.seedConnections, out);
             out.printf(Locale.ROOT, "dataset %s: %d chats, %.1f MB of documents (%.1f MB read by the backfill's predicate), largest %.1f MB%n",
                 t.name(), t.chats(), t.documentBytes() / 1e6, t.readBytes() / 1e6, t.largestDocumentBytes() / 1e6);
@@ -79,11 +89,13 @@ public final class EndToEndBenchmark {
             for (int workers : o.workers) {
                 DatabaseUrl copy = dbs.copy(t, "w" + workers);
                 out.printf(Locale.ROOT, "pgbackfill run --workers %d (java -Xmx%s -jar %s) ...%n", workers, o.maxHeap, o.cliJar);
+                double cpu0 = cpu == null ? 0 : cpu.serverSeconds();
                 PgbackfillProcess.Result r = pgbackfill.run(copy, workers, o.nowEpoch);
+                double serverCpu = serverCpuSince(cpu, cpu0);
                 String name = "pgbackfill, " + workers + " worker" + (workers == 1 ? "" : "s");
                 rows.add(new Row(name, r.phaseSeconds("check") + r.phaseSeconds("plan") + r.phaseSeconds("load"), r.phaseSeconds("merge"),
                     r.phaseSeconds("build") + r.phaseSeconds("stamp"), r.totalSeconds(), r.walBytes(), r.peakHeapBytes(),
-                    r.peakHeapAfterGcBytes(), r.peakRssBytes()));
+                    r.peakHeapAfterGcBytes(), r.peakRssBytes(), serverCpu, r.cpuSeconds()));
                 totals.put(name, r.totalSeconds());
                 out.printf(Locale.ROOT, "  %.2f s, %d rows, WAL %.0f MB, peak heap %.0f MB, peak RSS %.0f MB%n", r.totalSeconds(), r.rows(),
                     r.walBytes() / 1e6, r.peakHeapBytes() / 1e6, r.peakRssBytes() / 1e6);
@@ -105,15 +117,22 @@ public final class EndToEndBenchmark {
             for (String baseline : o.baselines) {
                 DatabaseUrl copy = dbs.copy(t, "baseline_" + baseline);
                 out.println("baseline (" + baseline + ") ...");
+                double cpu0 = cpu == null ? 0 : cpu.serverSeconds();
+                double client0 = CpuMeter.processSeconds(ProcessHandle.current().pid());
+                BaselineResult b;
+                long wal;
                 try (Connection c = BenchDatabases.connect(copy)) {
                     long wal0 = BenchDatabases.walPosition(c);
-                    BaselineResult b = baseline.equals("a") ? UpstreamBaseline.run(c, o.nowEpoch, out) : JsonbBaseline.run(c, o.nowEpoch, out);
-                    long wal = BenchDatabases.walPosition(c) - wal0;
-                    out.println("  " + b);
-                    String name = baseline.equals("a") ? "baseline (a) upstream's algorithm" : "baseline (b) INSERT … SELECT jsonb_each";
-                    rows.add(new Row(name, b.loadSeconds(), 0, b.indexSeconds() + b.foreignKeySeconds(), b.totalSeconds(), wal, -1, -1, -1));
-                    totals.put(baseline, b.totalSeconds());
+                    b = baseline.equals("a") ? UpstreamBaseline.run(c, o.nowEpoch, out) : JsonbBaseline.run(c, o.nowEpoch, out);
+                    wal = BenchDatabases.walPosition(c) - wal0;
                 }
+                double client = CpuMeter.processSeconds(ProcessHandle.current().pid()) - client0;
+                double serverCpu = serverCpuSince(cpu, cpu0);
+                out.println("  " + b);
+                String name = baseline.equals("a") ? "baseline (a) upstream's algorithm" : "baseline (b) INSERT … SELECT jsonb_each";
+                rows.add(new Row(name, b.loadSeconds(), 0, b.indexSeconds() + b.foreignKeySeconds(), b.totalSeconds(), wal, -1, -1, -1,
+                    serverCpu, client));
+                totals.put(baseline, b.totalSeconds());
                 dbs.release(copy);
             }
 
@@ -125,6 +144,21 @@ public final class EndToEndBenchmark {
             if (o.hugeDocumentMb > 0) {
                 memoryTemplates.add(dbs.hugeDocument(BenchDatabases.PREFIX + "huge_" + o.hugeDocumentMb + "mb", o.hugeDocumentMb, out));
             }
+            if (o.onlineShare > 0) {
+                double expected = totals.values().stream().mapToDouble(Double::doubleValue).min().orElse(20);
+                List<BenchDatabases.Template> onlineTemplates = new ArrayList<>(List.of(t));
+                memoryTemplates.stream().filter(m -> m.name().endsWith("00mb") && !m.name().contains("huge")).limit(1)
+                    .forEach(onlineTemplates::add);
+                for (BenchDatabases.Template m : onlineTemplates) {
+                    DatabaseUrl copy = dbs.copy(m, "online");
+                    OnlineScenario.Result r = OnlineScenario.run(pgbackfill, copy, o.memoryWorkers, o.nowEpoch, o.onlineShare,
+                        expected * m.readBytes() / Math.max(1, t.readBytes()), out);
+                    onlineRows.add(new String[] {m.name(), mb(m.documentBytes()), String.format(Locale.ROOT, "%.1f", r.onlineSeconds()),
+                        String.valueOf(r.changes()), String.format(Locale.ROOT, "%.2f", r.finishSeconds()),
+                        String.format(Locale.ROOT, "%.2f", r.finishWallSeconds()), String.valueOf(r.rows())});
+                    dbs.release(copy);
+                }
+            }
             for (BenchDatabases.Template m : memoryTemplates) {
                 DatabaseUrl copy = dbs.copy(m, "memory");
                 out.printf(Locale.ROOT, "memory: pgbackfill run --workers %d on %s ...%n", o.memoryWorkers, m.name());
@@ -135,7 +169,7 @@ public final class EndToEndBenchmark {
                 dbs.release(copy);
             }
         }
-        printTables(out, t, limits, rows, totals, memory);
+        printTables(out, t, limits, rows, totals, memory, onlineRows);
         return 0;
     }
 
@@ -148,27 +182,36 @@ public final class EndToEndBenchmark {
         }
     }
 
+    private static String seconds(double s) { return s < 0 ? "" : String.format(Locale.ROOT, "%.1f", s); }
+
     private static String mb(long bytes) { return bytes < 0 ? "-" : String.format(Locale.ROOT, "%.0f", bytes / 1e6); }
 
     private void printTables(PrintStream out, BenchDatabases.Template t, Limits.Figures limits, List<Row> rows,
-                             Map<String, Double> totals, List<String[]> memory) {
+                             Map<String, Double> totals, List<String[]> memory, List<String[]> onlineRows) {
         double docMb = t.readBytes() / 1e6;
         out.println();
         out.printf(Locale.ROOT, "## %d chats, %.0f MB of documents read; %d-core machine; pgbackfill runs with -Xmx%s%n", t.chats(), docMb,
             Runtime.getRuntime().availableProcessors(), o.maxHeap);
         out.println();
-        out.println("| scenario | load s | merge s | build s | total s | MB/s | WAL MB | peak heap MB (after GC) | peak RSS MB | × limits | × faster than (a) | × faster than (b) |");
-        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
-        out.printf(Locale.ROOT, "| limit: read (COPY … TO STDOUT) | %.2f | | | %.2f | %.0f | | | | | | |%n", limits.readSeconds(), limits.readSeconds(), docMb / limits.readSeconds());
-        out.printf(Locale.ROOT, "| limit: write (binary COPY of the %.0f MB of final rows, logged) | %.2f | | | %.2f | | | | | | | |%n",
-            limits.rowBytes() / 1e6, limits.writeSeconds(), limits.writeSeconds());
-        out.printf(Locale.ROOT, "| limit: the eight indexes, one after another | | | %.2f | %.2f | | | | | | | |%n", limits.indexSeconds(), limits.indexSeconds());
-        out.printf(Locale.ROOT, "| **limits, sum** | | | | **%.2f** | %.0f | | | | 1.00 | | |%n", limits.sum(), docMb / limits.sum());
+        int cores = Runtime.getRuntime().availableProcessors();
+        out.println("| scenario | load s | merge s | build s | total s | MB/s | WAL MB | peak heap MB (after GC) | peak RSS MB "
+            + "| server CPU s | client CPU s | cores busy | × limits | × faster than (a) | × faster than (b) |");
+        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        String blank = " | | | | | | | | | |";
+        out.printf(Locale.ROOT, "| limit: read (COPY … TO STDOUT) | %.2f | | | %.2f | %.0f%s%n", limits.readSeconds(), limits.readSeconds(),
+            docMb / limits.readSeconds(), blank);
+        out.printf(Locale.ROOT, "| limit: write (binary COPY of the %.0f MB of final rows, logged) | %.2f | | | %.2f | %s%n",
+            limits.rowBytes() / 1e6, limits.writeSeconds(), limits.writeSeconds(), blank);
+        out.printf(Locale.ROOT, "| limit: the eight indexes, one after another | | | %.2f | %.2f | %s%n", limits.indexSeconds(),
+            limits.indexSeconds(), blank);
+        out.printf(Locale.ROOT, "| **limits, sum** | | | | **%.2f** | %.0f | | | | | | | 1.00 | | |%n", limits.sum(), docMb / limits.sum());
         Double a = totals.get("a"), b = totals.get("b");
         for (Row r : rows) {
-            out.printf(Locale.ROOT, "| %s | %.2f | %s | %.2f | %.2f | %.0f | %s | %s | %s | %.2f | %s | %s |%n", r.name, r.load,
+            out.printf(Locale.ROOT, "| %s | %.2f | %s | %.2f | %.2f | %.0f | %s | %s | %s | %s | %s | %s | %.2f | %s | %s |%n", r.name, r.load,
                 r.merge > 0 ? String.format(Locale.ROOT, "%.2f", r.merge) : "", r.build, r.total, docMb / r.total, mb(r.walBytes),
-                r.heapBytes < 0 ? "-" : mb(r.heapBytes) + " (" + mb(r.liveHeapBytes) + ")", mb(r.rssBytes), r.total / limits.sum(),
+                r.heapBytes < 0 ? "-" : mb(r.heapBytes) + " (" + mb(r.liveHeapBytes) + ")", mb(r.rssBytes), seconds(r.serverCpu),
+                seconds(r.clientCpu), r.serverCpu < 0 || r.clientCpu < 0 ? "" : String.format(Locale.ROOT, "%.2f of %d",
+                    (r.serverCpu + r.clientCpu) / r.total, cores), r.total / limits.sum(),
                 a == null ? "" : String.format(Locale.ROOT, "%.1f", a / r.total), b == null ? "" : String.format(Locale.ROOT, "%.1f", b / r.total));
         }
         if (!memory.isEmpty()) {
@@ -178,15 +221,25 @@ public final class EndToEndBenchmark {
             out.println("|---|---|---|---|---|---|---|---|");
             for (String[] m : memory) out.println("| " + String.join(" | ", m) + " |");
         }
+        if (!onlineRows.isEmpty()) {
+            out.println();
+            out.printf(Locale.ROOT, "## Online: run --online --workers %d while a writer adds a message to %.1f%% of the chats, then finish%n%n",
+                o.memoryWorkers, o.onlineShare * 100);
+            out.println("| dataset | MB of documents | run --online s | chats changed | finish s (the downtime) | finish wall s (JVM start included) | rows |");
+            out.println("|---|---|---|---|---|---|---|");
+            for (String[] r : onlineRows) out.println("| " + String.join(" | ", r) + " |");
+        }
         out.println();
         double best = rows.stream().filter(r -> r.name.startsWith("pgbackfill")).mapToDouble(Row::total).min().orElse(Double.NaN);
         long heap = rows.stream().filter(r -> r.name.startsWith("pgbackfill")).mapToLong(Row::heapBytes).max().orElse(-1);
+        double downtime = onlineRows.stream().mapToDouble(r -> Double.parseDouble(r[4])).max().orElse(-1);
         out.println("## Targets (best pgbackfill run)");
         out.println();
         target(out, "end to end within 1.5× the sum of the limits", best / limits.sum(), "×", best <= 1.5 * limits.sum());
         if (a != null) target(out, "at least 5× faster than baseline (a)", a / best, "×", a / best >= 5);
         if (b != null) target(out, "at least 2.5× faster than baseline (b)", b / best, "×", b / best >= 2.5);
         target(out, "peak heap under 512 MB", heap / 1e6, "MB", heap >= 0 && heap < 512e6);
+        if (downtime >= 0) target(out, "online: finish (the downtime) under 10 s", downtime, "s", downtime < 10);
     }
 
     private static void target(PrintStream out, String what, double value, String unit, boolean met) {
@@ -218,7 +271,8 @@ public final class EndToEndBenchmark {
               --max-heap SIZE           -Xmx of the pgbackfill runs (default 512m)
               --memory-sizes MB,MB      datasets for the memory table (default 500,2000; none to skip)
               --huge-document-mb N      one more dataset holding a single document this big (default 100; 0 to skip)
-              --memory-workers N        workers of the memory runs (default 2)
+              --memory-workers N        workers of the memory and online runs (default 2)
+              --online-share X          share of chats the writer changes during run --online (default 0.01; 0 to skip)
               --seed N                  generator seed (default 42)
               --mean-kb N               mean document size in KiB (default 64)
               --sigma X                 log-normal sigma of document sizes (default 2.0)
@@ -239,6 +293,7 @@ public final class EndToEndBenchmark {
         List<Long> memorySizes = List.of(500L, 2000L);
         int hugeDocumentMb = 100;
         int memoryWorkers = 2;
+        double onlineShare = 0.01;
         long seed = 42;
         int meanKb = 64;
         double sigma = 2.0;
@@ -278,6 +333,7 @@ public final class EndToEndBenchmark {
                                     : parseList(v).stream().map(Long::valueOf).toList();
                                 case "--huge-document-mb" -> o.hugeDocumentMb = Integer.parseInt(v);
                                 case "--memory-workers" -> o.memoryWorkers = Integer.parseInt(v);
+                                case "--online-share" -> o.onlineShare = Double.parseDouble(v);
                                 case "--seed" -> o.seed = Long.parseLong(v);
                                 case "--mean-kb" -> o.meanKb = Integer.parseInt(v);
                                 case "--sigma" -> o.sigma = Double.parseDouble(v);

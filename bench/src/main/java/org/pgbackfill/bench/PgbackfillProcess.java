@@ -16,8 +16,8 @@ import java.util.List;
  * {@code /proc/<pid>/status} (VmHWM) while it runs.
  */
 final class PgbackfillProcess {
-    /** The report (see {@code run --report}), the peak RSS in bytes (-1 where /proc is missing), and the process's wall time. */
-    record Result(JsonNode report, long peakRssBytes, double wallSeconds) {
+    /** The report (see {@code run --report}), the peak RSS in bytes (-1 where /proc is missing), the process's wall and CPU time. */
+    record Result(JsonNode report, long peakRssBytes, double wallSeconds, double cpuSeconds) {
         double phaseSeconds(String phase) {
             for (JsonNode p : report.get("phases")) if (p.get("phase").asText().equals(phase)) return p.get("seconds").asDouble();
             return 0;
@@ -43,11 +43,17 @@ final class PgbackfillProcess {
     }
 
     Result run(DatabaseUrl url, int workers, long nowEpoch) throws IOException, InterruptedException {
+        return exec(url, "run", "--workers", String.valueOf(workers), "--now-epoch", String.valueOf(nowEpoch));
+    }
+
+    /** {@code pgbackfill <args> --report FILE --quiet} on {@code url}. */
+    Result exec(DatabaseUrl url, String... args) throws IOException, InterruptedException {
         Path report = Files.createTempFile("pgbackfill-bench-report", ".json");
         try {
             List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-Xmx" + maxHeap, "-jar", jar.toString(), "run", "--workers", String.valueOf(workers),
-                "--now-epoch", String.valueOf(nowEpoch), "--report", report.toString(), "--quiet"));
+                "-Xmx" + maxHeap, "-jar", jar.toString()));
+            cmd.addAll(List.of(args));
+            cmd.addAll(List.of("--report", report.toString(), "--quiet"));
             // the summary goes to stdout (the report file has it all); warnings and errors to stderr, shown
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -55,10 +61,14 @@ final class PgbackfillProcess {
             long t0 = System.nanoTime();
             Process p = pb.start();
             long peakRss = -1;
-            while (!p.waitFor(100, java.util.concurrent.TimeUnit.MILLISECONDS)) peakRss = Math.max(peakRss, vmHwm(p.pid()));
+            double cpu = -1;
+            while (!p.waitFor(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                peakRss = Math.max(peakRss, vmHwm(p.pid()));
+                cpu = Math.max(cpu, CpuMeter.processSeconds(p.pid()));
+            }
             double wall = (System.nanoTime() - t0) / 1e9;
-            if (p.exitValue() != 0) throw new IllegalStateException("pgbackfill run exited " + p.exitValue() + " (its errors are above)");
-            return new Result(new ObjectMapper().readTree(report.toFile()), peakRss, wall);
+            if (p.exitValue() != 0) throw new IllegalStateException("pgbackfill " + args[0] + " exited " + p.exitValue() + " (its errors are above)");
+            return new Result(new ObjectMapper().readTree(report.toFile()), peakRss, wall, cpu);
         } finally {
             Files.deleteIfExists(report);
         }

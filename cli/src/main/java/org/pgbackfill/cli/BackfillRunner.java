@@ -73,8 +73,14 @@ final class BackfillRunner {
             RunReport report = backfill.run();
             progress.done();
             out.print(report.summary());
-            out.println("done: Alembic revision is now 8452d01d26d7; rejected rows are in "
-                + config.schema() + ".rejected_message and " + config.schema() + ".rejected_chat");
+            String rejected = "rejected rows are in " + config.schema() + ".rejected_message and " + config.schema() + ".rejected_chat";
+            switch (config.mode()) {
+                case ONLINE -> out.println("online: chat_message is built and current, not stamped; Open WebUI keeps serving. To cut over: "
+                    + "stop Open WebUI, run pgbackfill finish, start the new Open WebUI (pgbackfill run --online again catches up); " + rejected);
+                case FINISH -> out.printf(java.util.Locale.ROOT, "done: Alembic revision is now 8452d01d26d7; Open WebUI had to be down "
+                    + "for %.1f s (this finish); %s%n", report.totalSeconds(), rejected);
+                default -> out.println("done: Alembic revision is now 8452d01d26d7; " + rejected);
+            }
             return new Outcome(0, config, report, null);
         } catch (BackfillException e) {
             progress.done();

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "pgbackfill", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Parallel, restartable backfill of Open WebUI's chat_message table (Alembic revision 8452d01d26d7) on PostgreSQL.",
-    subcommands = {RunCommand.class, SeedCommand.class, DemoCommand.class, VerifyCommand.class, StatusCommand.class, PlanCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {RunCommand.class, FinishCommand.class, PauseCommand.Pause.class, PauseCommand.Resume.class, SeedCommand.class, DemoCommand.class, VerifyCommand.class, StatusCommand.class, PlanCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:done",
@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
         "7:insufficient privileges",
         "8:the run failed (database error during a phase; run again to retry)",
         "9:verify found mismatches between chat_message and chat (they are listed)",
+        "10:no matching unfinished run: finish, pause or resume without one, or run and run --online mixed on one run",
         "130:stopped by SIGINT or SIGTERM; the state is resumable: run the same command again"})
 public final class Main {
     public static final int USAGE = 2;

@@ -2,97 +2,37 @@ package org.pgbackfill.cli;
 
 import org.pgbackfill.run.BackfillConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
-/** {@code pgbackfill run}: the whole backfill, check to stamp. */
+/** {@code pgbackfill run}: the whole backfill, check to stamp; with {@code --online}, everything but the stamp, while Open WebUI serves. */
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = {"Backfills chat_message from chat.chat and stamps Alembic revision 8452d01d26d7.",
-        "The database must be at revision 374d2f66af06. Back it up first."},
+        "The database must be at revision 374d2f66af06. Back it up first.",
+        "With --online, Open WebUI keeps serving: chat_message is built and kept current, not stamped; "
+            + "stop Open WebUI and run pgbackfill finish to cut over."},
     footer = {"%nExamples:",
         "  DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui java -jar pgbackfill.jar run",
-        "  java -jar pgbackfill.jar run --database-url jdbc:postgresql://localhost/openwebui?user=postgres --workers 4"})
+        "  java -jar pgbackfill.jar run --database-url jdbc:postgresql://localhost/openwebui?user=postgres --workers 4",
+        "  java -jar pgbackfill.jar run --online --max-rate 50 --max-replication-lag 30"})
 final class RunCommand implements Callable<Integer> {
-    @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
-        description = "postgresql://user:pass@host:port/db (Open WebUI's DATABASE_URL) or a JDBC URL. Default: $DATABASE_URL.")
-    String databaseUrl;
-
-    @Option(names = "--workers", defaultValue = "${env:PGBACKFILL_WORKERS}",
-        description = "Reader threads, one connection each (default: the number of CPU cores). Env: PGBACKFILL_WORKERS.")
-    Integer workers;
-
-    @Option(names = "--writers", defaultValue = "${env:PGBACKFILL_WRITERS:-0}",
-        description = "COPY writer threads, one connection each (default: half the workers, 1 to 4). Env: PGBACKFILL_WRITERS.")
-    int writers;
-
-    @Option(names = "--schema", defaultValue = "${env:PGBACKFILL_SCHEMA:-" + BackfillConfig.DEFAULT_SCHEMA + "}",
-        description = "Schema for the run's own tables: control, rejections (default: ${DEFAULT-VALUE}). Env: PGBACKFILL_SCHEMA.")
-    String schema;
-
-    @Option(names = "--now-epoch", description = "The fixed 'now' (epoch seconds) for timestamp fallbacks; default: the run's start. "
-        + "A resumed run keeps its first value.")
-    Long nowEpoch;
-
-    @Option(names = "--max-transaction-mb", defaultValue = "" + BackfillConfig.DEFAULT_MAX_TRANSACTION_MB,
-        description = "Cap on the data one COPY transaction stages (default: ${DEFAULT-VALUE} MB).")
-    int maxTransactionMb;
-
-    @Option(names = "--max-transaction-rows", defaultValue = "" + BackfillConfig.DEFAULT_MAX_TRANSACTION_ROWS,
-        description = "Cap on the rows one COPY transaction stages (default: ${DEFAULT-VALUE}).")
-    int maxTransactionRows;
-
-    @Option(names = "--ranges-per-worker", defaultValue = "" + BackfillConfig.DEFAULT_RANGES_PER_WORKER,
-        description = "Ranges planned per worker, so fast workers take more (default: ${DEFAULT-VALUE}).")
-    int rangesPerWorker;
-
-    @Option(names = "--inline-document-mb", defaultValue = "" + BackfillConfig.DEFAULT_INLINE_DOCUMENT_MB,
-        description = "Larger documents are read in chunks and extracted in two passes (default: ${DEFAULT-VALUE} MB).")
-    int inlineDocumentMb;
-
-    @Option(names = "--maintenance-work-mem", defaultValue = BackfillConfig.DEFAULT_MAINTENANCE_WORK_MEM,
-        description = "maintenance_work_mem for each index build (default: ${DEFAULT-VALUE}).")
-    String maintenanceWorkMem;
-
-    @Option(names = "--metrics-port", defaultValue = "${env:PGBACKFILL_METRICS_PORT:--1}",
-        description = "Serve Prometheus metrics on this port while the run lasts (0: any free port; default: off). Env: PGBACKFILL_METRICS_PORT.")
-    int metricsPort;
+    @Mixin
+    RunOptions options;
 
     @Option(names = "--restart", description = "Abandon an unfinished run (dropping the chat_message it created) and start over, "
         + "instead of resuming it.")
     boolean restart;
 
-    @Option(names = "--report", paramLabel = "FILE",
-        description = "Also write the report as JSON to FILE: seconds, rows, bytes and MB/s per phase, rejections by reason, "
-            + "WAL bytes, peak heap, workers, server version.")
-    java.nio.file.Path report;
-
-    @Option(names = "--quiet", description = "No progress display; the summary only.")
-    boolean quiet;
+    @Option(names = "--online", description = "Open WebUI keeps serving: record the chats it changes (a trigger on chat), build "
+        + "chat_message with its indexes and foreign key, catch up with the changes; do not stamp. Run it again to catch up again; "
+        + "pgbackfill finish completes it once Open WebUI is stopped.")
+    boolean online;
 
     @Override
     public Integer call() {
-        BackfillConfig.Builder b = BackfillConfig.builder()
-            .databaseUrl(databaseUrl)
-            .schema(schema)
-            .restart(restart)
-            .nowEpoch(nowEpoch)
-            .writers(writers)
-            .maxTransactionBytes((long) maxTransactionMb << 20)
-            .maxTransactionRows(maxTransactionRows)
-            .rangesPerWorker(rangesPerWorker)
-            .inlineDocumentBytes(inlineDocumentMb << 20)
-            .maintenanceWorkMem(maintenanceWorkMem);
-        if (workers != null) b.workers(workers);
-        BackfillRunner.Outcome outcome = BackfillRunner.onConsole(quiet).run(b, metricsPort);
-        if (report != null && outcome.report() != null) {
-            try {
-                java.nio.file.Files.writeString(report, outcome.report().toJson() + "\n");
-                System.out.println("report written to " + report);
-            } catch (java.io.IOException e) {
-                System.err.println("pgbackfill: the run succeeded, but the report could not be written to " + report + ": " + e.getMessage());
-            }
-        }
-        return outcome.exitCode();
+        return options.run(options.builder().restart(restart)
+            .mode(online ? BackfillConfig.Mode.ONLINE : BackfillConfig.Mode.OFFLINE));
     }
 }

@@ -59,16 +59,27 @@ public final class ChatRangeReader {
     private final Connection conn;
     private final int inlineLimit;
     private final Counters counters;
+    /**
+     * The load reuses one buffer for the documents it reads (the extractor copies what it keeps),
+     * instead of a new array per document: most of the garbage, and the large documents would be
+     * humongous objects for G1.
+     */
+    private final boolean reuseBuffer;
+    private byte[] buffer = new byte[0];
 
     ChatRangeReader(Connection conn, int inlineLimit, Counters counters) {
         this.conn = conn;
         this.inlineLimit = inlineLimit;
         this.counters = counters;
+        this.reuseBuffer = true;
     }
 
     /** A reader for callers that keep no running totals (documents longer than {@code inlineLimit} bytes are read in chunks). */
     public ChatRangeReader(Connection conn, int inlineLimit) {
-        this(conn, inlineLimit, new Counters());
+        this.conn = conn;
+        this.inlineLimit = inlineLimit;
+        this.counters = new Counters();
+        this.reuseBuffer = false;
     }
 
     /** Opens the REPEATABLE READ, READ ONLY transaction every read of a range runs in: one snapshot. */
@@ -80,10 +91,18 @@ public final class ChatRangeReader {
     }
 
     /** Extracts every document of the range in its own snapshot transaction (the load phase). */
-    Totals read(KeyRange range, MessageExtractor extractor, ExtractionSink sink) throws SQLException, IOException {
+    Totals read(KeyRange range, MessageExtractor extractor, ExtractionSink sink, org.pgbackfill.run.Throttle throttle)
+            throws SQLException, IOException {
         beginSnapshot(conn);
         Totals totals = readInTransaction(range, "", (id, userId, doc) -> {
-            if (doc != null) extractor.extract(id, userId, doc, sink);   // SQL NULL document: nothing to extract
+            if (doc == null) return;   // SQL NULL document: nothing to extract
+            extractor.extract(id, userId, doc, sink);
+            try {
+                throttle.admit(doc.length());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("load stopped");
+            }
         });
         conn.commit();
         return totals;
@@ -115,8 +134,13 @@ public final class ChatRangeReader {
                 int docLen = in.readInt();
                 byte[] doc = null;
                 if (docLen >= 0) {
-                    doc = new byte[docLen];
-                    in.readFully(doc);
+                    if (!reuseBuffer) {
+                        doc = new byte[docLen];
+                    } else {
+                        if (buffer.length < docLen) buffer = new byte[Math.max(docLen, Math.min(inlineLimit, buffer.length * 2))];
+                        doc = buffer;
+                    }
+                    in.readFully(doc, 0, docLen);
                 }
                 int lenLen = in.readInt();
                 long length = lenLen < 0 ? -1 : in.readLong();
@@ -132,7 +156,7 @@ public final class ChatRangeReader {
                 }
                 bytes += length;
                 if (doc != null) {
-                    handler.document(id, userId, DocumentSource.of(doc));
+                    handler.document(id, userId, DocumentSource.of(doc, 0, docLen));
                 } else {
                     large.add(new String[] {id, userId});
                     largeLength.add(length);

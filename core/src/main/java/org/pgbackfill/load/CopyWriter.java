@@ -54,8 +54,6 @@ final class CopyWriter implements EventHandler<RowEvent> {
     private final String copySql;
     private final String fenceSql;
     private final String schema;
-    private final String rejectedMessageSql;
-    private final String rejectedChatSql;
     private final long runId;
     private final RangeTracker tracker;
     private final Semaphore inFlight;
@@ -67,7 +65,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
     private final BinaryCopyEncoder encoder = new BinaryCopyEncoder();
     private final List<MessageRow> rows = new ArrayList<>();
     private final List<ControlTables.Claim> rowRanges = new ArrayList<>();
-    private final List<RowEvent.Rejection> rejections = new ArrayList<>();
+    private final List<Rejection> rejections = new ArrayList<>();
     private final List<ControlTables.Claim> rejectionRanges = new ArrayList<>();
     private final Map<ControlTables.Claim, long[]> perRange = new HashMap<>();   // claimed range → {events, rows}
     private long bytes;
@@ -86,10 +84,6 @@ final class CopyWriter implements EventHandler<RowEvent> {
         this.schema = schema;
         this.copySql = "COPY chat_message (" + org.pgbackfill.schema.TargetSchema.COLUMNS + ") FROM STDIN (FORMAT binary)";
         this.fenceSql = "SELECT range_id, attempt FROM " + schema + ".range WHERE run_id = ? AND range_id = ANY (?) FOR SHARE";
-        this.rejectedMessageSql = "INSERT INTO " + schema
-            + ".rejected_message (run_id, range_id, attempt, chat_id, message_key, reason, detail, raw_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-        this.rejectedChatSql = "INSERT INTO " + schema
-            + ".rejected_chat (run_id, range_id, attempt, chat_id, reason, detail, raw_prefix) VALUES (?, ?, ?, ?, ?, ?, ?)";
         this.runId = runId;
         this.tracker = tracker;
         this.inFlight = inFlight;
@@ -146,10 +140,10 @@ final class CopyWriter implements EventHandler<RowEvent> {
     static final int REJECTIONS_PER_LINE = 1000;
     private static final java.util.concurrent.atomic.AtomicLong REJECTIONS = new java.util.concurrent.atomic.AtomicLong();
 
-    private void logRejection(RowEvent.Rejection r) {
+    private void logRejection(Rejection r) {
         long n = REJECTIONS.incrementAndGet();
         if (n <= REJECTIONS_LOGGED) {
-            log.warn("rejected {} of chat {}: {} ({}){}", r.messageKey() == null ? "the document" : "message " + textSafe(r.messageKey()),
+            log.warn("rejected {} of chat {}: {} ({}){}", r.messageKey() == null ? "the document" : "message " + Rejection.textSafe(r.messageKey()),
                 r.chatId(), r.reason(), r.detail(), n == REJECTIONS_LOGGED ? "; further rejections are counted, see " + schema
                     + ".rejected_message" : "");
         } else if (n % REJECTIONS_PER_LINE == 0) {
@@ -206,7 +200,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
             fence(c);
             c.commit();
         }
-        for (RowEvent.Rejection r : rejections) {
+        for (Rejection r : rejections) {
             metrics.rejected(r.reason().name(), 1);
             logRejection(r);
         }
@@ -257,7 +251,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
                 MessageRow r = rows.get(from);
                 long[] counts = perRange.get(rowRanges.get(from));
                 counts[1]--;   // not staged after all
-                rejections.add(new RowEvent.Rejection(r.chatId, r.messageKey, RejectReason.COPY_FAILED,
+                rejections.add(new Rejection(r.chatId, r.messageKey, RejectReason.COPY_FAILED,
                     "PostgreSQL refused the row: " + e.getMessage(), r.messageJson));
                 rejectionRanges.add(rowRanges.get(from));
                 return;
@@ -325,44 +319,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
     }
 
     private void insertRejections(Connection c) throws SQLException {
-        if (rejections.isEmpty()) return;
-        try (PreparedStatement m = c.prepareStatement(rejectedMessageSql); PreparedStatement ch = c.prepareStatement(rejectedChatSql)) {
-            for (int i = 0; i < rejections.size(); i++) {
-                RowEvent.Rejection r = rejections.get(i);
-                ControlTables.Claim claim = rejectionRanges.get(i);
-                String raw = r.raw() == null ? null : new String(r.raw(), StandardCharsets.UTF_8).replace("\u0000", "\\u0000");
-                PreparedStatement ps = r.messageKey() != null ? m : ch;
-                int k = 1;
-                ps.setLong(k++, runId);
-                ps.setInt(k++, claim.range().id());
-                ps.setInt(k++, claim.attempt());
-                ps.setString(k++, r.chatId());
-                if (r.messageKey() != null) ps.setString(k++, textSafe(r.messageKey()));
-                ps.setString(k++, r.reason().name());
-                ps.setString(k++, textSafe(r.detail()));
-                ps.setString(k, raw);
-                ps.addBatch();
-            }
-            m.executeBatch();
-            ch.executeBatch();
-        }
-    }
-
-    /** TEXT cannot hold NUL or lone surrogates: the rejection tables keep such keys escaped. */
-    static String textSafe(String s) {
-        if (s == null) return null;
-        StringBuilder b = null;
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            boolean bad = ch == 0 || Character.isSurrogate(ch)
-                && !(Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1)))
-                && !(Character.isLowSurrogate(ch) && i > 0 && Character.isHighSurrogate(s.charAt(i - 1)));
-            if (bad && b == null) b = new StringBuilder(s.substring(0, i));
-            if (b != null) {
-                if (bad) b.append(String.format("\\u%04x", (int) ch)); else b.append(ch);
-            }
-        }
-        return b == null ? s : b.toString();
+        Rejection.insertAll(c, schema, runId, rejections, rejectionRanges);
     }
 
     private Connection connection() throws SQLException {

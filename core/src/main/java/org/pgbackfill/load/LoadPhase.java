@@ -58,10 +58,12 @@ public final class LoadPhase {
     private final SchemaCheck.Facts facts;
 
     private final RunMetrics metrics;
+    private final org.pgbackfill.run.Throttle throttle;
 
     public LoadPhase(Database db, BackfillConfig config, ControlTables control, long runId, long nowEpoch, SchemaCheck.Facts facts,
-                     RunMetrics metrics) {
+                     RunMetrics metrics, org.pgbackfill.run.Throttle throttle) {
         this.metrics = metrics;
+        this.throttle = throttle;
         this.db = db;
         this.config = config;
         this.control = control;
@@ -132,13 +134,13 @@ public final class LoadPhase {
                 try {
                     MessageExtractor extractor = new MessageExtractor(nowEpoch, config.inlineDocumentBytes(), facts.asciiJson());
                     ControlTables.Claim claim;
-                    while (failure.get() == null && !coordinator.stopping() && (claim = coordinator.claim()) != null) {
+                    while (failure.get() == null && !coordinator.stopping() && admit() && (claim = coordinator.claim()) != null) {
                         RangeSink sink = new RangeSink(claim, publisher);
                         ChatRangeReader.Totals totals;
                         try {
                             if (conn == null) conn = db.connection();
                             if (claim.attempt() > 1) removeEarlierAttempts(conn, claim);
-                            totals = new ChatRangeReader(conn, config.inlineDocumentBytes(), read).read(claim.range(), extractor, sink);
+                            totals = new ChatRangeReader(conn, config.inlineDocumentBytes(), read).read(claim.range(), extractor, sink, throttle);
                         } catch (Exception e) {
                             if (conn != null) db.evict(conn);
                             conn = null;
@@ -190,6 +192,12 @@ public final class LoadPhase {
         return new Result(chats.get(), docBytes.get(), tracker.rowsCommitted());
     }
 
+    /** Waits while the run is held (paused, the server under pressure) before taking another range; false if stopping. */
+    private boolean admit() throws InterruptedException {
+        throttle.admit(0);
+        return true;
+    }
+
     /** A range's reading failed: the message names the range. */
     public static final class LoadException extends Exception {
         LoadException(KeyRange range, int attempts, Exception cause) {
@@ -214,7 +222,7 @@ public final class LoadPhase {
             this.coordinator = coordinator;
         }
 
-        void publish(RowEvent.Kind kind, ControlTables.Claim claim, MessageRow row, RowEvent.Rejection rejection, int weight) throws InterruptedException {
+        void publish(RowEvent.Kind kind, ControlTables.Claim claim, MessageRow row, Rejection rejection, int weight) throws InterruptedException {
             if (coordinator.stopping()) throw new InterruptedException("stopping");
             int permits = Math.min(CopyWriter.permitsFor(weight), maxPermits);
             while (!inFlight.tryAcquire(permits, 200, TimeUnit.MILLISECONDS)) checkFailure();
@@ -274,14 +282,14 @@ public final class LoadPhase {
         }
 
         @Override public void rejectedMessage(String chatId, String key, RejectReason reason, String detail, byte[] raw) {
-            put(RowEvent.Kind.REJECTED_MESSAGE, null, new RowEvent.Rejection(chatId, key, reason, detail, raw), raw.length + 256);
+            put(RowEvent.Kind.REJECTED_MESSAGE, null, new Rejection(chatId, key, reason, detail, raw), raw.length + 256);
         }
 
         @Override public void rejectedChat(String chatId, RejectReason reason, String detail, byte[] prefix) {
-            put(RowEvent.Kind.REJECTED_CHAT, null, new RowEvent.Rejection(chatId, null, reason, detail, prefix), prefix.length + 256);
+            put(RowEvent.Kind.REJECTED_CHAT, null, new Rejection(chatId, null, reason, detail, prefix), prefix.length + 256);
         }
 
-        private void put(RowEvent.Kind kind, MessageRow row, RowEvent.Rejection rejection, int weight) {
+        private void put(RowEvent.Kind kind, MessageRow row, Rejection rejection, int weight) {
             try {
                 publisher.publish(kind, claim, row, rejection, weight);
                 events++;

@@ -1,7 +1,6 @@
 package org.pgbackfill.load;
 
 import org.pgbackfill.extract.MessageRow;
-import org.pgbackfill.extract.RejectReason;
 import org.pgbackfill.run.ControlTables;
 
 import java.util.concurrent.CountDownLatch;
@@ -22,7 +21,4 @@ final class RowEvent {
         rejection = null;
         flushed = null;
     }
-
-    /** A rejected message (messageKey set) or chat (messageKey null), as stored in the rejection tables. */
-    record Rejection(String chatId, String messageKey, RejectReason reason, String detail, byte[] raw) { }
 }

@@ -9,6 +9,8 @@ import org.pgbackfill.schema.AlembicStamp;
 import org.pgbackfill.schema.IndexBuilder;
 import org.pgbackfill.schema.SchemaCheck;
 import org.pgbackfill.schema.TargetTable;
+import org.pgbackfill.online.CatchUp;
+import org.pgbackfill.online.ChangeCapture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +42,7 @@ public final class Backfill {
     private final ProgressListener progress;
     private final ControlTables control;
     private final RunMetrics metrics;
+    private final Throttle throttle;
 
     public Backfill(BackfillConfig config) {
         this.config = config;
@@ -52,6 +55,7 @@ public final class Backfill {
             @Override public void info(String message) { told.info(message); }
         };
         this.control = new ControlTables(config.schema());
+        this.throttle = new Throttle(config.maxRateBytesPerSecond(), this::stopping);
     }
 
     public RunReport run() throws BackfillException {
@@ -103,16 +107,20 @@ public final class Backfill {
             Connection c = lock.connection();
             control.create(c);
             ControlTables.OpenRun open = control.openRun(c);
-            if (open != null && config.restart()) {
+            if (open != null && config.restart() && config.mode() != BackfillConfig.Mode.FINISH) {
                 progress.info("--restart: abandoning unfinished run " + open.runId() + " (phase " + open.phase() + ") and starting over");
                 if (open.createdTarget()) execute(c, "DROP TABLE IF EXISTS chat_message");
+                new ChangeCapture(control.schema()).remove(c);
                 control.abandon(c, open.runId());
                 open = null;
             }
+            requireMode(open);
             if (open == null) {
                 long now = config.nowEpoch() != null ? config.nowEpoch() : Instant.now().getEpochSecond();
+                // the capture first: every change committed after it is recorded, and nothing has been read yet
+                if (online()) new ChangeCapture(control.schema()).install(c);
                 c.setAutoCommit(false);
-                long runId = control.startRun(c, now, config.workers());
+                long runId = control.startRun(c, now, config.workers(), online());
                 plan = new RangePlanner(config.workers() * config.rangesPerWorker(), MAX_RANGE_BYTES).plan(c);
                 control.saveRanges(c, runId, plan.ranges());
                 TargetTable.create(c);
@@ -120,7 +128,7 @@ public final class Backfill {
                 control.phase(c, runId, Phase.PLAN);
                 c.commit();
                 c.setAutoCommit(true);
-                run = new ControlTables.OpenRun(runId, now, false, Phase.PLAN.label());
+                run = new ControlTables.OpenRun(runId, now, false, Phase.PLAN.label(), online());
                 log.info("planned {} ranges over about {} chats and {} MB of stored documents", plan.ranges().size(),
                     plan.estimatedChats(), plan.estimatedBytes() / 1_000_000);
             } else {
@@ -145,8 +153,18 @@ public final class Backfill {
         report.nowEpoch(now);
         report.runId(runId);
         finishPhaseTiming(report, Phase.PLAN, t0, 0, 0);
-        log.info("run {} on {} (PostgreSQL {}), now={}, {} workers, {} writers", runId, config.database(),
-            facts.serverVersion(), now, config.workers(), config.writers());
+        log.info("run {} on {} (PostgreSQL {}), now={}, {} workers, {} writers{}", runId, config.database(),
+            facts.serverVersion(), now, config.workers(), config.writers(), run.online() ? ", online" : "");
+        try (HoldMonitor holds = new HoldMonitor(db::connection, control, runId, owner, config.maxReplicationLagSeconds(),
+                config.maxActiveSessions(), throttle, progress).start()) {
+            metrics.held(throttle);
+            return phasesAfterPlan(db, report, facts, runId, now, walAtStart);
+        }
+    }
+
+    private RunReport phasesAfterPlan(Database db, RunReport report, SchemaCheck.Facts facts, long runId, long now, long walAtStart)
+            throws Exception {
+        long t0;
 
         // load: ranges claimed by every process until all are loaded
         t0 = System.nanoTime();
@@ -190,12 +208,53 @@ public final class Backfill {
         }
         finishPhaseTiming(report, Phase.BUILD, t0, 0, indexBytes);
 
+        ChangeCapture capture = new ChangeCapture(control.schema());
+        CatchUp catchUp = new CatchUp(control.schema(), runId, now, config.inlineDocumentBytes(), facts.asciiJson(), facts.idCollation(),
+            throttle);
+        if (online() || config.mode() == BackfillConfig.Mode.FINISH) {
+            t0 = System.nanoTime();
+            progress.phaseStarted(Phase.CATCH_UP);
+            long chats = 0;
+            try (RunLock lock = RunLock.take(db, control)) {
+                Connection c = lock.connection();
+                for (int pass = 1; pass <= MAX_CATCH_UP_PASSES; pass++) {
+                    stopIfAsked(Phase.CATCH_UP);
+                    CatchUp.Pass p = catchUp.pass(c);
+                    chats += p.chats();
+                    log.info("catch-up pass {}: {} changed chats, {} rows, {} s", pass, p.chats(), p.rows(), String.format("%.2f", p.seconds()));
+                    if (p.chats() <= CAUGHT_UP_CHATS) break;
+                }
+                if (online()) {
+                    long pending = capture.pending(c);
+                    report.rowsWritten(count(c, "SELECT count(*) FROM chat_message"));
+                    report.rejections(control.rejectionsByReason(c, runId));
+                    progress.info("chat_message is built and current (" + pending + " changed chats pending); Open WebUI can keep serving. "
+                        + "To cut over: stop Open WebUI, run pgbackfill finish, start the new version");
+                }
+            }
+            finishPhaseTiming(report, Phase.CATCH_UP, t0, chats, 0);
+            if (online()) {
+                try (Connection c = db.connection()) {
+                    long walAtEnd = walBytes(c);
+                    report.walBytes(walAtStart < 0 || walAtEnd < 0 ? -1 : walAtEnd - walAtStart);
+                }
+                return report;
+            }
+        }
+
         t0 = System.nanoTime();
         progress.phaseStarted(Phase.STAMP);
         try (RunLock lock = RunLock.take(db, control)) {
             Connection c = lock.connection();
             if (control.openRun(c) != null && control.openRun(c).runId() == runId) {
                 c.setAutoCommit(false);
+                if (capture.installed(c)) {
+                    // no write to chat can slip between the last catch-up and the stamp (the application should be stopped)
+                    execute(c, "SET LOCAL lock_timeout = '" + config.lockTimeout() + "'", "LOCK TABLE chat IN SHARE MODE");
+                    CatchUp.Pass last = catchUp.drainInTransaction(c);
+                    if (last.chats() > 0) log.info("final catch-up: {} changed chats, {} rows", last.chats(), last.rows());
+                    capture.remove(c);
+                }
                 AlembicStamp.stamp(c);
                 control.finish(c, runId);
                 c.commit();
@@ -245,6 +304,30 @@ public final class Backfill {
         if (orphans > 0) progress.info(orphans + " rows belonged to chats deleted during the run and were removed");
     }
 
+    private boolean online() { return config.mode() == BackfillConfig.Mode.ONLINE; }
+
+    /** Catch-up passes of an online run at most; it stops earlier once a pass finds this few changed chats or fewer. */
+    static final int MAX_CATCH_UP_PASSES = 20;
+    static final long CAUGHT_UP_CHATS = 100;
+
+    /** The mode asked for must fit the unfinished run, if any. */
+    private void requireMode(ControlTables.OpenRun open) throws BackfillException {
+        BackfillConfig.Mode mode = config.mode();
+        if (mode == BackfillConfig.Mode.FINISH && (open == null || !open.online())) {
+            throw new BackfillException(Kind.WRONG_MODE, open == null ? "there is no unfinished online run to finish; "
+                + "pgbackfill run --online starts one (or pgbackfill run does the whole backfill offline)"
+                : "the unfinished run " + open.runId() + " is an offline run: finish it with pgbackfill run (or start over with --restart)");
+        }
+        if (open != null && open.online() && mode == BackfillConfig.Mode.OFFLINE) {
+            throw new BackfillException(Kind.WRONG_MODE, "run " + open.runId() + " is an online run: catch it up with pgbackfill run --online, "
+                + "or stop Open WebUI and complete it with pgbackfill finish (or start over with --restart)");
+        }
+        if (open != null && !open.online() && mode == BackfillConfig.Mode.ONLINE) {
+            throw new BackfillException(Kind.WRONG_MODE, "run " + open.runId() + " is an unfinished offline run: finish it with "
+                + "pgbackfill run (Open WebUI stopped), or start over online with pgbackfill run --online --restart");
+        }
+    }
+
     /** How long a claim on a range lasts unless renewed (renewed every quarter of it). */
     static final int LEASE_SECONDS = 60;
     /** Consecutive load rounds that may fail (a writer's connection lost, the server restarting) before the run gives up. */
@@ -285,7 +368,7 @@ public final class Backfill {
                 }
                 LoadPhase.Coordinator coordinator = coordinator(db, runId, owner);
                 try {
-                    LoadPhase.Result r = new LoadPhase(db, config, control, runId, now, facts, metrics)
+                    LoadPhase.Result r = new LoadPhase(db, config, control, runId, now, facts, metrics, throttle)
                         .run(coordinator, (b, units, staged) -> progress.loadProgress(b, planned <= 0 ? 0 : Math.min(0.99, (double) units / planned), staged));
                     chats += r.chats();
                     bytes += r.documentBytes();
@@ -371,7 +454,7 @@ public final class Backfill {
             if (!rs.next()) return false;
             if (rs.getBoolean(2)) return true;
             String p = rs.getString(1);
-            return Phase.valueOf(p.toUpperCase(java.util.Locale.ROOT)).ordinal() >= phase.ordinal();
+            return Phase.of(p).ordinal() >= phase.ordinal();
         }
     }
 

@@ -33,8 +33,24 @@ public final class BackfillConfig {
     private final ProgressListener progress;
     private final boolean restart;
     private final io.micrometer.core.instrument.MeterRegistry meterRegistry;
+    private final Mode mode;
+    private final long maxRateBytesPerSecond;
+    private final double maxReplicationLagSeconds;
+    private final int maxActiveSessions;
+
+    /**
+     * What the run is for: {@code OFFLINE}, the whole backfill with the application stopped;
+     * {@code ONLINE}, the backfill while the application keeps writing, kept current by catch-up
+     * passes, not stamped; {@code FINISH}, the last step of an online run once the application is
+     * stopped: a final catch-up, the stamp, the capture removed.
+     */
+    public enum Mode { OFFLINE, ONLINE, FINISH }
 
     private BackfillConfig(Builder b) {
+        this.mode = b.mode;
+        this.maxRateBytesPerSecond = b.maxRateBytesPerSecond;
+        this.maxReplicationLagSeconds = b.maxReplicationLagSeconds;
+        this.maxActiveSessions = b.maxActiveSessions;
         this.database = b.database;
         this.workers = b.workers;
         this.writers = b.writers > 0 ? b.writers : Math.max(1, Math.min(4, (b.workers + 1) / 2));
@@ -74,6 +90,13 @@ public final class BackfillConfig {
     public boolean restart() { return restart; }
     /** Where the run's meters go (see {@link RunMetrics}). */
     public io.micrometer.core.instrument.MeterRegistry meterRegistry() { return meterRegistry; }
+    public Mode mode() { return mode; }
+    /** Bytes of documents read per second at most, over all readers of this process; 0: no limit. */
+    public long maxRateBytesPerSecond() { return maxRateBytesPerSecond; }
+    /** Hold while a standby's replay lag is above this; 0: never. */
+    public double maxReplicationLagSeconds() { return maxReplicationLagSeconds; }
+    /** Hold while other clients have more active sessions than this; 0: never. */
+    public int maxActiveSessions() { return maxActiveSessions; }
 
     public static final class Builder {
         private DatabaseUrl database;
@@ -89,6 +112,10 @@ public final class BackfillConfig {
         private String lockTimeout = "10s";
         private ProgressListener progress = ProgressListener.NONE;
         private boolean restart;
+        private Mode mode = Mode.OFFLINE;
+        private long maxRateBytesPerSecond;
+        private double maxReplicationLagSeconds;
+        private int maxActiveSessions;
         private io.micrometer.core.instrument.MeterRegistry meterRegistry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
         public Builder database(DatabaseUrl url) { this.database = url; return this; }
@@ -104,6 +131,10 @@ public final class BackfillConfig {
         public Builder maintenanceWorkMem(String s) { this.maintenanceWorkMem = s; return this; }
         public Builder lockTimeout(String s) { this.lockTimeout = s; return this; }
         public Builder restart(boolean r) { this.restart = r; return this; }
+        public Builder mode(Mode m) { this.mode = Objects.requireNonNull(m); return this; }
+        public Builder maxRateBytesPerSecond(long n) { this.maxRateBytesPerSecond = n; return this; }
+        public Builder maxReplicationLagSeconds(double s) { this.maxReplicationLagSeconds = s; return this; }
+        public Builder maxActiveSessions(int n) { this.maxActiveSessions = n; return this; }
         public Builder progress(ProgressListener p) { this.progress = Objects.requireNonNull(p); return this; }
         public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry r) { this.meterRegistry = Objects.requireNonNull(r); return this; }
 
@@ -117,6 +148,9 @@ public final class BackfillConfig {
             require(rangesPerWorker >= 1 && rangesPerWorker <= 1000, "ranges per worker must be 1..1000, got " + rangesPerWorker);
             require(maxTransactionBytes >= 1 << 16, "max transaction bytes must be at least 64 KiB, got " + maxTransactionBytes);
             require(maxTransactionRows >= 1, "max transaction rows must be positive, got " + maxTransactionRows);
+            require(maxRateBytesPerSecond >= 0, "max rate must not be negative, got " + maxRateBytesPerSecond);
+            require(maxReplicationLagSeconds >= 0, "max replication lag must not be negative, got " + maxReplicationLagSeconds);
+            require(maxActiveSessions >= 0, "max active sessions must not be negative, got " + maxActiveSessions);
             require(inlineDocumentBytes >= 1024, "inline document bytes must be at least 1024, got " + inlineDocumentBytes);
             return new BackfillConfig(this);
         }

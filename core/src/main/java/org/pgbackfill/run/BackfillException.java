@@ -13,6 +13,8 @@ public final class BackfillException extends Exception {
         TARGET_EXISTS(6),
         INSUFFICIENT_PRIVILEGE(7),
         RUN_FAILED(8),
+        /** finish without an online run, an offline run on an open online run, or the reverse. */
+        WRONG_MODE(10),
         /** Stopped on request (SIGINT, SIGTERM): the state is resumable. 130, as shells report an interrupted command. */
         STOPPED(130);
 

@@ -49,6 +49,9 @@ public final class ControlTables {
                 + " run_id bigint PRIMARY KEY, started_at timestamptz NOT NULL DEFAULT now(), now_epoch bigint NOT NULL,"
                 + " workers int NOT NULL, phase text NOT NULL, created_target boolean NOT NULL DEFAULT false,"
                 + " finished_at timestamptz)");
+            // online runs, pause and holds (added after the first release of the table: ADD … IF NOT EXISTS)
+            st.execute("ALTER TABLE " + s + ".run ADD COLUMN IF NOT EXISTS online boolean NOT NULL DEFAULT false, "
+                + "ADD COLUMN IF NOT EXISTS paused boolean NOT NULL DEFAULT false, ADD COLUMN IF NOT EXISTS hold_reason text");
             st.execute("CREATE TABLE IF NOT EXISTS " + s + ".range ("
                 + " run_id bigint NOT NULL, range_id int NOT NULL, lo text, hi text, estimated_bytes bigint NOT NULL,"
                 + " state text NOT NULL DEFAULT 'pending', owner text, lease_until timestamptz, attempt int NOT NULL DEFAULT 0,"
@@ -63,19 +66,19 @@ public final class ControlTables {
         }
     }
 
-    /** An unfinished run: its id, its fixed "now", whether it created chat_message, the last phase it completed. */
-    public record OpenRun(long runId, long nowEpoch, boolean createdTarget, String phase) {
+    /** An unfinished run: its id, its fixed "now", whether it created chat_message, the last phase it completed, whether it is online. */
+    public record OpenRun(long runId, long nowEpoch, boolean createdTarget, String phase, boolean online) {
         public boolean completed(Phase p) {
-            return Phase.valueOf(phase.toUpperCase(java.util.Locale.ROOT)).ordinal() >= p.ordinal();
+            return Phase.of(phase).ordinal() >= p.ordinal();
         }
     }
 
     public OpenRun openRun(Connection c) throws SQLException {
         if (!exists(c)) return null;
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT run_id, now_epoch, created_target, phase FROM " + s
+             ResultSet rs = st.executeQuery("SELECT run_id, now_epoch, created_target, phase, online FROM " + s
                  + ".run WHERE finished_at IS NULL ORDER BY run_id DESC LIMIT 1")) {
-            return rs.next() ? new OpenRun(rs.getLong(1), rs.getLong(2), rs.getBoolean(3), rs.getString(4)) : null;
+            return rs.next() ? new OpenRun(rs.getLong(1), rs.getLong(2), rs.getBoolean(3), rs.getString(4), rs.getBoolean(5)) : null;
         }
     }
 
@@ -99,10 +102,10 @@ public final class ControlTables {
         }
     }
 
-    public long startRun(Connection c, long nowEpoch, int workers) throws SQLException {
+    public long startRun(Connection c, long nowEpoch, int workers, boolean online) throws SQLException {
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("INSERT INTO " + s + ".run (run_id, now_epoch, workers, phase) "
-                 + "SELECT coalesce(max(run_id), 0) + 1, " + nowEpoch + ", " + workers + ", 'check' FROM " + s
+             ResultSet rs = st.executeQuery("INSERT INTO " + s + ".run (run_id, now_epoch, workers, phase, online) "
+                 + "SELECT coalesce(max(run_id), 0) + 1, " + nowEpoch + ", " + workers + ", 'check', " + online + " FROM " + s
                  + ".run RETURNING run_id")) {
             rs.next();
             return rs.getLong(1);
@@ -260,6 +263,33 @@ public final class ControlTables {
                 rs.next();
                 return rs.getLong(1);
             }
+        }
+    }
+
+    /** Pauses or resumes the unfinished run; returns its id, or -1 when there is none. */
+    public long setPaused(Connection c, boolean paused) throws SQLException {
+        if (!exists(c)) return -1;
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("UPDATE " + s + ".run SET paused = " + paused + " WHERE finished_at IS NULL RETURNING run_id")) {
+            long id = -1;
+            while (rs.next()) id = Math.max(id, rs.getLong(1));
+            return id;
+        }
+    }
+
+    public boolean paused(Connection c, long runId) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT paused FROM " + s + ".run WHERE run_id = " + runId)) {
+            return rs.next() && rs.getBoolean(1);
+        }
+    }
+
+    /** Records why the run holds (null: it does not), for {@code status}. */
+    public void holdReason(Connection c, long runId, String reason) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".run SET hold_reason = ? WHERE run_id = ?")) {
+            ps.setString(1, reason);
+            ps.setLong(2, runId);
+            ps.executeUpdate();
         }
     }
 

@@ -14,12 +14,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
- * The most heap this JVM held right after a garbage collection: close to the peak of what the run
- * really keeps, unlike the heap pools' peaks, which mostly say how lazily the collector ran (with
- * a large -Xmx, G1 lets young garbage pile up to gigabytes before collecting it).
+ * The heap this JVM used at its peak, two ways: sampled ten times a second (all that was
+ * allocated, garbage included: it follows -Xmx, as G1 lets young garbage pile up before
+ * collecting it), and right after each garbage collection (close to what the run really keeps).
  */
 public final class HeapWatch {
     private static final AtomicLong PEAK = new AtomicLong(-1);
+    private static final AtomicLong PEAK_USED = new AtomicLong();
     private static boolean installed;
 
     private HeapWatch() { }
@@ -28,6 +29,19 @@ public final class HeapWatch {
     public static synchronized void install() {
         if (installed) return;
         installed = true;
+        Thread sampler = new Thread(() -> {
+            java.lang.management.MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+            while (true) {
+                PEAK_USED.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "pgbackfill-heap-watch");
+        sampler.setDaemon(true);
+        sampler.start();
         Set<String> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
             .filter(p -> p.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName).collect(Collectors.toSet());
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
@@ -42,6 +56,11 @@ public final class HeapWatch {
                 PEAK.accumulateAndGet(used, Math::max);
             }, null, null);
         }
+    }
+
+    /** The most heap in use at any sample since {@link #install}, in bytes. */
+    public static long peakUsedBytes() {
+        return PEAK_USED.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
     }
 
     /** The peak heap after a collection since {@link #install}, in bytes; -1 if no collection ran. */

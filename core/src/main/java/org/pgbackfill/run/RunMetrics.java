@@ -100,6 +100,20 @@ public final class RunMetrics {
             .description("WAL written by the server since the run began (all sessions)").register(registry);
     }
 
+    /**
+     * 1 while the run is held, per cause: {@code paused}, {@code replication_lag}, {@code active_sessions}
+     * (the full reason is in the log, the progress line and {@code pgbackfill status}).
+     */
+    public void held(Throttle throttle) {
+        for (String[] cause : new String[][] {{"paused", "paused"}, {"replication_lag", "replication lag"},
+                {"active_sessions", "active sessions"}}) {
+            Gauge.builder("pgbackfill.held", throttle, t -> t.holdReason() != null && t.holdReason().contains(cause[1]) ? 1 : 0)
+                .tag("cause", cause[0]).description("1 while the run is held for this cause").register(registry);
+        }
+        Gauge.builder("pgbackfill.max.rate", throttle, Throttle::maxBytesPerSecond).baseUnit("bytes")
+            .description("--max-rate: document bytes read per second at most (0: no limit)").register(registry);
+    }
+
     public void rejected(String reason, long n) {
         Counter.builder("pgbackfill.rejections").tag("reason", reason).description("messages and chats recorded as rejected")
             .register(registry).increment(n);

@@ -46,14 +46,8 @@ public final class RunReport {
     /** WAL the server wrote while this process ran (all sessions, from the WAL insert position), or -1 when unknown. */
     public long walBytes() { return walBytes; }
 
-    /** The peak heap this JVM used so far (sum of the heap pools' peaks), in bytes. */
-    public static long peakHeapBytes() {
-        long peak = 0;
-        for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getPeakUsage() != null) peak += pool.getPeakUsage().getUsed();
-        }
-        return peak;
-    }
+    /** The peak heap this JVM used so far (sampled), in bytes. */
+    public static long peakHeapBytes() { return HeapWatch.peakUsedBytes(); }
 
     /** The report as JSON, for {@code run --report FILE}. */
     public String toJson() {

@@ -21,7 +21,8 @@ import java.util.TreeMap;
  */
 public record RunStatus(long runId, String phase, boolean finished, long nowEpoch, String startedAt, String finishedAt, double elapsedSeconds,
                         Map<String, Long> rangesByState, long chatsRead, long rowsStaged, long documentBytes,
-                        long plannedBytes, long loadedPlannedBytes, List<Lease> leases, Map<String, Long> rejectionsByReason) {
+                        long plannedBytes, long loadedPlannedBytes, List<Lease> leases, Map<String, Long> rejectionsByReason,
+                        boolean online, boolean paused, String holdReason, long pendingChanges) {
 
     /** A range held by a process. */
     public record Lease(int rangeId, String owner, String leaseUntil, int attempt) { }
@@ -31,12 +32,13 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         ControlTables control = new ControlTables(schema);
         if (!control.exists(c)) return null;
         long runId;
-        String phase, startedAt, finishedAt;
+        String phase, startedAt, finishedAt, holdReason;
         long now;
         double elapsed;
+        boolean online, paused;
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT run_id, phase, now_epoch, started_at::text, finished_at::text, "
-                 + "extract(epoch FROM coalesce(finished_at, now()) - started_at)::float8 FROM " + schema
+                 + "extract(epoch FROM coalesce(finished_at, now()) - started_at)::float8, online, paused, hold_reason FROM " + schema
                  + ".run ORDER BY run_id DESC LIMIT 1")) {
             if (!rs.next()) return null;
             runId = rs.getLong(1);
@@ -45,7 +47,11 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             startedAt = rs.getString(4);
             finishedAt = rs.getString(5);
             elapsed = rs.getDouble(6);
+            online = rs.getBoolean(7);
+            paused = rs.getBoolean(8);
+            holdReason = finishedAt == null ? rs.getString(9) : null;
         }
+        long pending = finishedAt == null ? new org.pgbackfill.online.ChangeCapture(schema).pending(c) : 0;
         long chats, rows, bytes, planned, loadedPlanned;
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT coalesce(sum(chats), 0), coalesce(sum(rows_staged), 0), coalesce(sum(document_bytes), 0), "
@@ -65,7 +71,8 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             while (rs.next()) leases.add(new Lease(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getInt(4)));
         }
         return new RunStatus(runId, phase, finishedAt != null, now, startedAt, finishedAt, elapsed, control.rangeStates(c, runId),
-            chats, rows, bytes, planned, loadedPlanned, leases, new TreeMap<>(control.rejectionsByReason(c, runId)));
+            chats, rows, bytes, planned, loadedPlanned, leases, new TreeMap<>(control.rejectionsByReason(c, runId)), online, paused,
+            holdReason, pending);
     }
 
     /** Documents loaded per second since the run started (MB/s). */
@@ -87,6 +94,12 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             finished ? (phase.equals("abandoned") ? "abandoned" : "finished") : "unfinished", phase, startedAt,
             finished ? ", ended " + finishedAt : ""));
         b.append("now for timestamp fallbacks: ").append(nowEpoch).append('\n');
+        if (online) {
+            b.append(String.format("online run: %d changed chats waiting for the next catch-up%s%n", pendingChanges,
+                finished ? "" : "; after stopping Open WebUI, pgbackfill finish completes it"));
+        }
+        if (!finished && paused) b.append("PAUSED (pgbackfill resume continues the run)\n");
+        if (!finished && holdReason != null) b.append("held: ").append(holdReason).append('\n');
         long total = rangesByState.values().stream().mapToLong(Long::longValue).sum();
         b.append("ranges: ").append(total);
         rangesByState.forEach((state, n) -> b.append(", ").append(n).append(' ').append(state));
@@ -118,6 +131,10 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             g.writeNumberField("run_id", runId);
             g.writeStringField("phase", phase);
             g.writeBooleanField("finished", finished);
+            g.writeBooleanField("online", online);
+            g.writeBooleanField("paused", paused);
+            g.writeStringField("hold_reason", holdReason);
+            g.writeNumberField("pending_changes", pendingChanges);
             g.writeNumberField("now_epoch", nowEpoch);
             g.writeStringField("started_at", startedAt);
             g.writeStringField("finished_at", finishedAt);

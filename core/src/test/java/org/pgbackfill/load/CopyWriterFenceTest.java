@@ -47,7 +47,7 @@ class CopyWriterFenceTest {
         try (Connection c = pg.connect()) {
             OpenWebUiDatabase.createSchema(c);
             control.create(c);
-            runId = control.startRun(c, 1_750_000_000L, 1);
+            runId = control.startRun(c, 1_750_000_000L, 1, false);
             control.saveRanges(c, runId, List.of(new KeyRange(1, null, null, 0)));
             TargetTable.create(c);
         }

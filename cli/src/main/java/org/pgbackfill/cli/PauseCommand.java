@@ -1,0 +1,69 @@
+package org.pgbackfill.cli;
+
+import org.pgbackfill.db.DatabaseUrl;
+import org.pgbackfill.run.BackfillConfig;
+import org.pgbackfill.run.BackfillException;
+import org.pgbackfill.run.ControlTables;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.concurrent.Callable;
+
+/** {@code pgbackfill pause} and {@code pgbackfill resume}: hold or release the unfinished run, from any machine. */
+final class PauseCommand {
+    private PauseCommand() { }
+
+    /** Sets the flag every process of the run checks each second. */
+    static int setPaused(String databaseUrl, String schema, boolean paused) {
+        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+        try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.properties())) {
+            long runId = new ControlTables(schema).setPaused(c, paused);
+            if (runId < 0) {
+                System.err.println("pgbackfill: no unfinished run on " + url + " (schema " + schema + ") to " + (paused ? "pause" : "resume"));
+                return BackfillException.Kind.WRONG_MODE.exitCode();
+            }
+            System.out.println(paused
+                ? "run " + runId + " paused: its readers hold within a second (they keep their connections and snapshot); "
+                    + "pgbackfill resume continues it"
+                : "run " + runId + " resumed");
+            return 0;
+        } catch (SQLException e) {
+            System.err.println("pgbackfill: cannot " + (paused ? "pause" : "resume") + " the run on " + url + ": " + e.getMessage());
+            return Main.exitCodeFor(e);
+        }
+    }
+
+    @Command(name = "pause", mixinStandardHelpOptions = true,
+        description = {"Holds the unfinished run: every process of it stops reading within a second, and rows stop moving.",
+            "Works from any machine that reaches the database; pgbackfill resume releases it. Also shown by pgbackfill status."},
+        footer = {"%nExample:", "  java -jar pgbackfill.jar pause --database-url $URL"})
+    static final class Pause implements Callable<Integer> {
+        @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
+            description = "postgresql://user:pass@host:port/db or a JDBC URL. Default: $DATABASE_URL.")
+        String databaseUrl;
+
+        @Option(names = "--schema", defaultValue = "${env:PGBACKFILL_SCHEMA:-" + BackfillConfig.DEFAULT_SCHEMA + "}",
+            description = "The tool's schema (default: ${DEFAULT-VALUE}). Env: PGBACKFILL_SCHEMA.")
+        String schema;
+
+        @Override public Integer call() { return setPaused(databaseUrl, schema, true); }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+        description = {"Releases a run held by pgbackfill pause; its processes continue within a second."},
+        footer = {"%nExample:", "  java -jar pgbackfill.jar resume --database-url $URL"})
+    static final class Resume implements Callable<Integer> {
+        @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
+            description = "postgresql://user:pass@host:port/db or a JDBC URL. Default: $DATABASE_URL.")
+        String databaseUrl;
+
+        @Option(names = "--schema", defaultValue = "${env:PGBACKFILL_SCHEMA:-" + BackfillConfig.DEFAULT_SCHEMA + "}",
+            description = "The tool's schema (default: ${DEFAULT-VALUE}). Env: PGBACKFILL_SCHEMA.")
+        String schema;
+
+        @Override public Integer call() { return setPaused(databaseUrl, schema, false); }
+    }
+}

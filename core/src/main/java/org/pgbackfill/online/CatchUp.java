@@ -1,0 +1,287 @@
+package org.pgbackfill.online;
+
+import org.pgbackfill.copy.BinaryCopyEncoder;
+import org.pgbackfill.extract.ExtractionSink;
+import org.pgbackfill.extract.MessageExtractor;
+import org.pgbackfill.extract.MessageRow;
+import org.pgbackfill.extract.RejectReason;
+import org.pgbackfill.load.ChatRangeReader;
+import org.pgbackfill.plan.KeyRange;
+import org.pgbackfill.run.Throttle;
+import org.pgbackfill.schema.TargetSchema;
+import org.postgresql.PGConnection;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Brings chat_message up to date with the chats {@link ChangeCapture} recorded: per batch of
+ * changed chats, in one transaction, their rows and rejections are deleted, their
+ * current documents read and extracted again, the rows inserted (chat_message has its indexes by
+ * now), and the change records removed — only at the version that was read, so a chat changed
+ * again meanwhile stays recorded for the next batch.
+ *
+ * <p>The chats of a batch are locked {@code FOR SHARE} first (in id order): a save of one of them by
+ * the application waits for the batch to commit (a fraction of a second), so every read of the
+ * batch sees the same documents, and no change record of the batch moves under it. Extracted rows are
+ * spooled to a temporary file in binary COPY format, so a batch's memory does not depend on its
+ * documents' size. Row ids two chats share keep upstream's winner (the lowest chat id); values too
+ * long for an index entry are rejected, as in the offline run.
+ */
+public final class CatchUp {
+    /** Changed chats per transaction. */
+    static final int BATCH = 200;
+    private static final int RETRIES = 10;
+
+    private final String schema;
+    private final long runId;
+    private final MessageExtractor extractor;
+    private final int inlineLimit;
+    private final String idCollation;
+    private final Throttle throttle;
+    private final ChangeCapture capture;
+
+    public CatchUp(String schema, long runId, long nowEpoch, int inlineLimit, boolean asciiJson, String idCollation, Throttle throttle) {
+        this.schema = schema;
+        this.runId = runId;
+        this.extractor = new MessageExtractor(nowEpoch, inlineLimit, asciiJson);
+        this.inlineLimit = inlineLimit;
+        this.idCollation = idCollation;
+        this.throttle = throttle;
+        this.capture = new ChangeCapture(schema);
+    }
+
+    /** What a pass did. */
+    public record Pass(long chats, long rows, double seconds) { }
+
+    /**
+     * Catches up with every change recorded before the pass began (changes made during the pass
+     * wait for the next one, so a pass ends while the application keeps writing).
+     */
+    public Pass pass(Connection c) throws SQLException, IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        long upTo;
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT coalesce(max(version), 0) FROM " + capture.log())) {
+            rs.next();
+            upTo = rs.getLong(1);
+        }
+        long chats = 0, rows = 0;
+        while (true) {
+            long[] done = batchWithRetries(c, upTo);
+            if (done[0] == 0) break;
+            chats += done[0];
+            rows += done[1];
+        }
+        return new Pass(chats, rows, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Everything recorded, in the caller's transaction (the application stopped, or {@code chat} locked by the caller). */
+    public Pass drainInTransaction(Connection c) throws SQLException, IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        long chats = 0, rows = 0;
+        for (int batches = 0; ; batches++) {
+            long[] done = batch(c, Long.MAX_VALUE);
+            if (done[0] == 0) break;
+            if (batches > 100_000) throw new SQLException("the final catch-up does not converge: is Open WebUI still writing to chat?");
+            chats += done[0];
+            rows += done[1];
+        }
+        return new Pass(chats, rows, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private long[] batchWithRetries(Connection c, long upTo) throws SQLException, IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            c.setAutoCommit(false);
+            try {
+                long[] done = batch(c, upTo);
+                c.commit();
+                return done;
+            } catch (SQLException e) {
+                c.rollback();
+                String state = e.getSQLState();
+                boolean transient_ = "40001".equals(state) || "40P01".equals(state) || "55P03".equals(state) || "23503".equals(state);
+                if (!transient_ || attempt >= RETRIES) throw e;
+                Thread.sleep(100L * attempt);   // a chat deleted or saved under the batch: take the batch again
+            } catch (IOException | RuntimeException | InterruptedException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    /** One batch in the caller's transaction: {chats, rows inserted}. */
+    private long[] batch(Connection c, long upTo) throws SQLException, IOException, InterruptedException {
+        List<String> ids = new ArrayList<>();
+        List<Long> versions = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT chat_id, version FROM " + capture.log()
+                + " WHERE version <= ? ORDER BY version LIMIT " + BATCH)) {
+            ps.setLong(1, upTo);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                    versions.add(rs.getLong(2));
+                }
+            }
+        }
+        if (ids.isEmpty()) return new long[2];
+        java.sql.Array idArray = c.createArrayOf("text", ids.toArray());
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS pgbackfill_catchup (LIKE chat_message) ON COMMIT DELETE ROWS");
+        }
+        try (PreparedStatement lock = c.prepareStatement("SELECT count(*) FROM (SELECT 1 FROM chat WHERE id = ANY (?) ORDER BY id FOR SHARE) l")) {
+            lock.setArray(1, idArray);
+            lock.executeQuery().close();
+        }
+        for (String sql : new String[] {"DELETE FROM chat_message WHERE chat_id = ANY (?)",
+                "DELETE FROM " + schema + ".rejected_message WHERE run_id = " + runId + " AND chat_id = ANY (?)",
+                "DELETE FROM " + schema + ".rejected_chat WHERE run_id = " + runId + " AND chat_id = ANY (?)"}) {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setArray(1, idArray);
+                ps.executeUpdate();
+            }
+        }
+        long rows = extractInto(c, ids);
+        long inserted = insert(c);
+        // a row that kept its id from another chat may be gone (its chat changed, or was deleted): that chat's row now wins
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + capture.log() + " SELECT chat_id, nextval('" + schema
+                + ".change_version') FROM (SELECT DISTINCT r.chat_id FROM " + schema + ".rejected_message r WHERE r.run_id = " + runId
+                + " AND r.reason = 'DUPLICATE_ID' AND NOT r.chat_id = ANY (?) AND NOT EXISTS (SELECT 1 FROM chat_message m "
+                + "WHERE m.id = r.chat_id || '-' || r.message_key)) freed ON CONFLICT (chat_id) DO UPDATE SET version = EXCLUDED.version")) {
+            ps.setArray(1, idArray);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + capture.log() + " l USING unnest(?::text[], ?::bigint[]) d(id, v) "
+                + "WHERE l.chat_id = d.id AND l.version = d.v")) {
+            ps.setArray(1, idArray);
+            ps.setArray(2, c.createArrayOf("int8", versions.toArray()));
+            ps.executeUpdate();
+        }
+        return new long[] {ids.size(), inserted};
+    }
+
+    /** Reads and extracts the batch's chats; rows go to the temporary table, rejections to the run's tables. Returns the rows. */
+    private long extractInto(Connection c, List<String> ids) throws SQLException, IOException, InterruptedException {
+        StringBuilder in = new StringBuilder(" AND id IN (");
+        for (int i = 0; i < ids.size(); i++) in.append(i == 0 ? "" : ", ").append(KeyRange.literal(ids.get(i)));
+        in.append(')');
+        Path spool = Files.createTempFile("pgbackfill-catchup", ".copy");
+        List<org.pgbackfill.load.Rejection> rejections = new ArrayList<>();
+        long[] rows = new long[1];
+        try {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16)) {
+                BinaryCopyEncoder encoder = new BinaryCopyEncoder();
+                out.write(BinaryCopyEncoder.HEADER);
+                ExtractionSink sink = new ExtractionSink() {
+                    @Override public void row(MessageRow row) {
+                        encoder.append(row);
+                        rows[0]++;
+                        if (encoder.length() >= 1 << 20) flush();
+                    }
+
+                    @Override public void rejectedMessage(String chatId, String key, RejectReason reason, String detail, byte[] raw) {
+                        rejections.add(new org.pgbackfill.load.Rejection(chatId, key, reason, detail, raw));
+                    }
+
+                    @Override public void rejectedChat(String chatId, RejectReason reason, String detail, byte[] prefix) {
+                        rejections.add(new org.pgbackfill.load.Rejection(chatId, null, reason, detail, prefix));
+                    }
+
+                    private void flush() {
+                        try {
+                            out.write(encoder.buffer(), 0, encoder.length());
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                        encoder.clear();
+                    }
+                };
+                new ChatRangeReader(c, inlineLimit).readInTransaction(new KeyRange(0, null, null, 0), in.toString(), (id, userId, doc) -> {
+                    if (doc == null) return;
+                    extractor.extract(id, userId, doc, sink);
+                    try {
+                        throttle.admit(doc.length());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("catch-up stopped");
+                    }
+                });
+                out.write(encoder.buffer(), 0, encoder.length());
+                out.write(BinaryCopyEncoder.TRAILER);
+            }
+            try (InputStream copyIn = new BufferedInputStream(Files.newInputStream(spool), 1 << 16)) {
+                c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY pgbackfill_catchup (" + TargetSchema.COLUMNS
+                    + ") FROM STDIN (FORMAT binary)", copyIn);
+            }
+        } finally {
+            Files.deleteIfExists(spool);
+        }
+        org.pgbackfill.load.Rejection.insertAll(c, schema, runId, rejections, null);
+        return rows[0];
+    }
+
+    /** The extracted rows into chat_message, keeping upstream's winner of a shared id; returns the rows inserted. */
+    private long insert(Connection c) throws SQLException {
+        String cols = TargetSchema.COLUMNS;
+        String earlier = "t.chat_id COLLATE " + idCollation + " < m.chat_id COLLATE " + idCollation;
+        long inserted;
+        try (Statement st = c.createStatement()) {
+            // an existing row of a chat later in id order loses its id to the new one
+            st.executeUpdate(duplicate("m", "t") + " FROM chat_message m JOIN pg_temp.pgbackfill_catchup t ON t.id = m.id WHERE " + earlier);
+            st.executeUpdate("DELETE FROM chat_message m USING pg_temp.pgbackfill_catchup t WHERE t.id = m.id AND " + earlier);
+            inserted = st.executeUpdate("INSERT INTO chat_message (" + cols + ") SELECT " + cols + " FROM pg_temp.pgbackfill_catchup s WHERE "
+                + TargetSchema.FITS_INDEXES + " ON CONFLICT (id) DO NOTHING");
+            // a new row whose id an earlier chat holds loses
+            st.executeUpdate(duplicate("t", "m") + " FROM pg_temp.pgbackfill_catchup t JOIN chat_message m ON m.id = t.id AND m.chat_id <> t.chat_id");
+        }
+        List<String> ctids = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT ctid::text FROM pg_temp.pgbackfill_catchup s WHERE NOT " + TargetSchema.FITS_INDEXES)) {
+            while (rs.next()) ctids.add(rs.getString(1));
+        }
+        String row = " FROM pg_temp.pgbackfill_catchup s WHERE s.ctid = ?::tid";
+        for (String ctid : ctids) {
+            java.sql.Savepoint sp = c.setSavepoint();
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO chat_message (" + cols + ") SELECT " + cols + row
+                    + " ON CONFLICT (id) DO NOTHING")) {
+                ps.setString(1, ctid);
+                inserted += ps.executeUpdate();
+                c.releaseSavepoint(sp);
+            } catch (SQLException e) {
+                c.rollback(sp);
+                if (!"54000".equals(e.getSQLState())) throw e;   // index row too large
+                try (PreparedStatement reject = c.prepareStatement("INSERT INTO " + schema + ".rejected_message "
+                        + "(run_id, chat_id, message_key, reason, detail, raw_json) SELECT " + runId + ", s.chat_id, "
+                        + "substr(s.id, length(s.chat_id) + 2), 'INDEX_ROW_TOO_LARGE', ?, " + TargetSchema.rawMessageJson("s") + row)) {
+                    reject.setString(1, e.getMessage());
+                    reject.setString(2, ctid);
+                    reject.executeUpdate();
+                }
+            }
+        }
+        return inserted;
+    }
+
+    /** SQL recording row {@code loser} as a DUPLICATE_ID rejection because {@code winner} keeps the id (FROM clause to follow). */
+    private String duplicate(String loser, String winner) {
+        return "INSERT INTO " + schema + ".rejected_message (run_id, chat_id, message_key, reason, detail, raw_json) SELECT " + runId + ", "
+            + loser + ".chat_id, substr(" + loser + ".id, length(" + loser + ".chat_id) + 2), 'DUPLICATE_ID', 'row id ' || " + loser
+            + ".id || ' is also produced by chat ' || " + winner + ".chat_id || ', which comes first in chat id order and keeps it', "
+            + TargetSchema.rawMessageJson(loser);
+    }
+}

@@ -1,0 +1,109 @@
+package org.pgbackfill.run;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.pgbackfill.seed.ChatSeeder;
+import org.pgbackfill.seed.EdgeCase;
+import org.pgbackfill.seed.GeneratorOptions;
+import org.pgbackfill.testing.PostgresFixture;
+import org.pgbackfill.testing.ReferenceBackfill;
+import org.pgbackfill.verify.Verifier;
+import org.pgbackfill.verify.VerifyConfig;
+import org.pgbackfill.verify.VerifyReport;
+
+import java.sql.Connection;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code run --online} while the application writes to chat, then {@code finish}: the result must
+ * be what an offline run on the final chat table produces, row by row, and verify must pass.
+ */
+class OnlineBackfillTest {
+    @RegisterExtension
+    PostgresFixture pg = new PostgresFixture();   // a fresh database per test
+
+    static final long NOW = 1_750_000_000L;
+
+    /**
+     * Every edge case but LONG_KEY: the reference does not model PostgreSQL's index entry limit (the
+     * offline pipeline's handling of it is tested in BackfillPipelineTest).
+     */
+    static final Set<EdgeCase> EDGE_CASES = EnumSet.copyOf(EdgeCase.defaults());
+
+    static {
+        EDGE_CASES.remove(EdgeCase.LONG_KEY);
+    }
+
+    private void seed(long bytes, double edgeShare) throws Exception {
+        try (Connection c = pg.connect(); Connection c2 = pg.connect()) {
+            new ChatSeeder(GeneratorOptions.builder().seed(11).targetBytes(bytes).meanDocumentBytes(8 * 1024).edgeCaseShare(edgeShare)
+                .edgeCases(EDGE_CASES).build()).seed(List.of(c, c2));
+        }
+    }
+
+    private BackfillConfig.Builder config(BackfillConfig.Mode mode) {
+        // small ranges and transactions, so that the load takes long enough for the writer to change chats under it
+        return BackfillConfig.builder().database(pg.url()).workers(2).rangesPerWorker(8).nowEpoch(NOW).mode(mode)
+            .maxTransactionRows(200).maxRateBytesPerSecond(8_000_000);
+    }
+
+    @Test
+    void aRunWhileTheApplicationWritesThenFinishEqualsAnOfflineRunOnTheFinalTable() throws Exception {
+        seed(12_000_000, 0.15);
+        RunReport online;
+        try (ChatWriter writer = new ChatWriter(pg.url(), 5, 2, GeneratorOptions.builder().meanDocumentBytes(4096).edgeCaseShare(0.2)
+                .edgeCases(EDGE_CASES))
+                .start()) {
+            online = new Backfill(config(BackfillConfig.Mode.ONLINE).build()).run();
+            Thread.sleep(300);   // and the application goes on writing after the online run
+            assertTrue(writer.inserts.get() > 10 && writer.updates.get() > 10 && writer.deletes.get() > 2 && writer.renames.get() > 2,
+                "the writer changed chats during the run: " + writer.operations());
+        }
+        assertTrue(online.phases().stream().anyMatch(p -> p.phase() == Phase.CATCH_UP), "the online run caught up");
+        try (Connection c = pg.connect()) {
+            assertEquals("374d2f66af06", PipelineAssertions.single(c, "SELECT version_num FROM alembic_version"), "an online run does not stamp");
+            assertEquals("1", PipelineAssertions.single(c, "SELECT count(*) FROM pg_trigger WHERE tgname = 'pgbackfill_capture_chat_change'"));
+            assertTrue(Long.parseLong(PipelineAssertions.single(c, "SELECT count(*) FROM pgbackfill.changed_chat")) > 0,
+                "changes made after the online run are recorded");
+        }
+
+        RunReport finish = new Backfill(config(BackfillConfig.Mode.FINISH).build()).run();
+        assertTrue(finish.totalSeconds() < 60, "finish took " + finish.totalSeconds());
+        try (Connection c = pg.connect()) {
+            PipelineAssertions.assertFinishedRun(c, ReferenceBackfill.run(c, NOW), "pgbackfill");
+            assertEquals("0", PipelineAssertions.single(c, "SELECT count(*) FROM pg_trigger WHERE tgname = 'pgbackfill_capture_chat_change'"),
+                "the trigger is removed");
+            assertEquals("0", PipelineAssertions.single(c, "SELECT count(*) FROM pg_proc WHERE proname = 'capture_chat_change'"));
+            assertEquals("f", PipelineAssertions.single(c, "SELECT to_regclass('pgbackfill.changed_chat') IS NOT NULL"));
+        }
+        VerifyReport v = new Verifier(VerifyConfig.builder().database(pg.url()).workers(2).build()).verify();
+        assertTrue(v.matches(), v.summary() + v.mismatches());
+    }
+
+    @Test
+    void modesMustFitTheUnfinishedRun() throws Exception {
+        seed(1_000_000, 0);
+        BackfillException none = assertThrows(BackfillException.class, () -> new Backfill(config(BackfillConfig.Mode.FINISH).build()).run());
+        assertEquals(BackfillException.Kind.WRONG_MODE, none.kind());
+        assertTrue(none.getMessage().contains("no unfinished online run"), none.getMessage());
+
+        new Backfill(config(BackfillConfig.Mode.ONLINE).build()).run();
+        BackfillException offline = assertThrows(BackfillException.class, () -> new Backfill(config(BackfillConfig.Mode.OFFLINE).build()).run());
+        assertEquals(BackfillException.Kind.WRONG_MODE, offline.kind());
+        assertTrue(offline.getMessage().contains("pgbackfill finish"), offline.getMessage());
+
+        // run --online again only catches up; --restart drops everything the online run installed
+        new Backfill(config(BackfillConfig.Mode.ONLINE).build()).run();
+        new Backfill(config(BackfillConfig.Mode.OFFLINE).restart(true).build()).run();
+        try (Connection c = pg.connect()) {
+            PipelineAssertions.assertFinishedRun(c, ReferenceBackfill.run(c, NOW), "pgbackfill");
+            assertEquals("0", PipelineAssertions.single(c, "SELECT count(*) FROM pg_trigger WHERE tgname = 'pgbackfill_capture_chat_change'"));
+        }
+    }
+}
