@@ -39,7 +39,7 @@ final class PauseCommand {
     @Command(name = "pause", mixinStandardHelpOptions = true,
         description = {"Holds the unfinished run: every process of it stops reading within a second, and rows stop moving.",
             "Works from any machine that reaches the database; pgbackfill resume releases it. Also shown by pgbackfill status."},
-        footer = {"%nExample:", "  java -jar pgbackfill.jar pause --database-url $URL"})
+        footer = {"%nExamples:", "  java -jar pgbackfill.jar pause --database-url $URL"})
     static final class Pause implements Callable<Integer> {
         @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
             description = "postgresql://user:pass@host:port/db or a JDBC URL. Default: $DATABASE_URL.")
@@ -54,7 +54,7 @@ final class PauseCommand {
 
     @Command(name = "resume", mixinStandardHelpOptions = true,
         description = {"Releases a run held by pgbackfill pause; its processes continue within a second."},
-        footer = {"%nExample:", "  java -jar pgbackfill.jar resume --database-url $URL"})
+        footer = {"%nExamples:", "  java -jar pgbackfill.jar resume --database-url $URL"})
     static final class Resume implements Callable<Integer> {
         @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
             description = "postgresql://user:pass@host:port/db or a JDBC URL. Default: $DATABASE_URL.")

@@ -97,11 +97,15 @@ public final class ChangeCapture {
 
     /** Chats changed and not yet caught up with. */
     public long pending(Connection c) throws SQLException {
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT CASE WHEN to_regclass('" + log() + "') IS NULL THEN 0 ELSE "
-                 + "(SELECT count(*) FROM " + log() + ") END")) {
-            rs.next();
-            return rs.getLong(1);
+        try (Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT to_regclass('" + log() + "') IS NULL")) {
+                rs.next();
+                if (rs.getBoolean(1)) return 0;   // not an online run
+            }
+            try (ResultSet rs = st.executeQuery("SELECT count(*) FROM " + log())) {
+                rs.next();
+                return rs.getLong(1);
+            }
         }
     }
 
