@@ -17,6 +17,7 @@ final class ProgressPrinter implements ProgressListener {
     private volatile long loadStartNanos;
     private volatile long lastPrintNanos;
     private volatile boolean lineOpen;
+    private volatile String held;
 
     ProgressPrinter(PrintStream out, boolean tty, boolean quiet) {
         this.out = out;
@@ -45,7 +46,13 @@ final class ProgressPrinter implements ProgressListener {
         double rate = seconds > 0 ? bytesRead / 1e6 / seconds : 0;
         double pct = 100.0 * fractionDone;
         String eta = seconds >= 5 && pct > 1 ? String.format(", ETA %ds", (long) (seconds * (100 - pct) / pct)) : "";
-        line(String.format("load %4.1f%%  %.1f MB read, %.1f MB/s, %d rows staged%s", pct, bytesRead / 1e6, rate, rowsStaged, eta), false);
+        line(String.format("load %4.1f%%  %.1f MB read, %.1f MB/s, %d rows staged%s%s", pct, bytesRead / 1e6, rate, rowsStaged, eta,
+            held == null ? "" : " — HELD: " + held), false);
+    }
+
+    @Override public synchronized void held(String reason) {
+        held = reason;
+        info(reason == null ? "no longer held: continuing" : "holding: " + reason);
     }
 
     @Override public synchronized void info(String message) {

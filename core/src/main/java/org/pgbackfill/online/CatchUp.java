@@ -143,6 +143,7 @@ public final class CatchUp {
         java.sql.Array idArray = c.createArrayOf("text", ids.toArray());
         try (Statement st = c.createStatement()) {
             st.execute("CREATE TEMP TABLE IF NOT EXISTS pgbackfill_catchup (LIKE chat_message) ON COMMIT DELETE ROWS");
+            st.execute("DELETE FROM pg_temp.pgbackfill_catchup");   // the final catch-up runs several batches in one transaction
         }
         try (PreparedStatement lock = c.prepareStatement("SELECT count(*) FROM (SELECT 1 FROM chat WHERE id = ANY (?) ORDER BY id FOR SHARE) l")) {
             lock.setArray(1, idArray);

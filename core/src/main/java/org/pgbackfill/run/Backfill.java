@@ -53,6 +53,10 @@ public final class Backfill {
             @Override public void phaseFinished(PhaseReport report) { metrics.phaseFinished(report); told.phaseFinished(report); }
             @Override public void loadProgress(long bytesRead, double fractionDone, long rowsStaged) { told.loadProgress(bytesRead, fractionDone, rowsStaged); }
             @Override public void info(String message) { told.info(message); }
+            @Override public void held(String reason) {
+                if (reason != null) log.info("holding: {}", reason); else log.info("no longer held");
+                told.held(reason);
+            }
         };
         this.control = new ControlTables(config.schema());
         this.throttle = new Throttle(config.maxRateBytesPerSecond(), this::stopping);

@@ -65,7 +65,7 @@ public final class HoldMonitor implements AutoCloseable {
             reason = reason(c);
             if (!java.util.Objects.equals(reason, last)) {
                 control.holdReason(c, runId, reason);
-                if (reason != null) progress.info("holding: " + reason); else progress.info("resuming: nothing holds the run any more");
+                progress.held(reason);
                 last = reason;
             }
         } catch (SQLException e) {

@@ -14,6 +14,9 @@ public interface ProgressListener {
     /** During load: bytes of documents read so far, the estimated fraction done (0..0.99), rows staged. */
     default void loadProgress(long bytesRead, double fractionDone, long rowsStaged) { }
 
+    /** The run is held now, for {@code reason} (paused, the server under pressure), or no longer (null). */
+    default void held(String reason) { }
+
     /** Something the operator should know (a retry, a skipped step). */
     default void info(String message) { }
 }
