@@ -94,6 +94,44 @@ public final class TargetTable {
     }
 
     /**
+     * Makes the rows deleted so far invisible to an index build: CREATE INDEX still indexes a
+     * deleted row while any transaction might see it (an autovacuum ANALYZE, a report left open),
+     * so an oversized row set aside would stop the build again. Waits, up to {@code maxWaitSeconds},
+     * until every other transaction of the database started after the deletes, then vacuums
+     * chat_message (which scans it: this runs only after rows were set aside).
+     */
+    public void forgetDeletedRows(Connection c, int maxWaitSeconds) throws SQLException, InterruptedException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(true);
+        try (Statement st = c.createStatement()) {
+            long xid;
+            try (var rs = st.executeQuery("SELECT txid_current() % 4294967296")) {
+                rs.next();
+                xid = rs.getLong(1);
+            }
+            long deadline = System.nanoTime() + maxWaitSeconds * 1_000_000_000L;
+            String older = "FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname = current_database() "
+                + "AND backend_xmin IS NOT NULL AND age(backend_xmin) > age('" + xid + "'::xid)";
+            while (true) {
+                String holder = null;
+                try (var rs = st.executeQuery("SELECT pid || ' (' || coalesce(nullif(application_name, ''), backend_type) || ', ' "
+                        + "|| coalesce(state, '?') || ' since ' || coalesce(xact_start::text, '?') || ')' " + older + " LIMIT 1")) {
+                    if (rs.next()) holder = rs.getString(1);
+                }
+                if (holder == null) break;
+                if (System.nanoTime() > deadline) {
+                    throw new SQLException("rows set aside before building the indexes are still visible to an older transaction: "
+                        + "session " + holder + "; end it (or wait for it) and run pgbackfill again", "55000");
+                }
+                Thread.sleep(500);
+            }
+            st.execute("VACUUM chat_message");
+        } finally {
+            c.setAutoCommit(auto);
+        }
+    }
+
+    /**
      * Keeps, for every id that several rows share, the row of the chat with the lowest id in
      * chat.id's collation (upstream's insert order) and records the others as rejections. Returns
      * the rejections.
