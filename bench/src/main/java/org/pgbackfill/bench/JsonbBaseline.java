@@ -95,33 +95,9 @@ public final class JsonbBaseline {
         long t1 = System.nanoTime();
         out.printf(Locale.ROOT, "  jsonb: INSERT … SELECT: %d rows, %.1f s%n", inserted, (t1 - t0) / 1e9);
 
-        try (Statement st = c.createStatement()) {
-            for (String[] ix : TargetSchema.INDEXES) {
-                st.execute(ix[1]);
-                c.commit();
-            }
-        }
-        long t2 = System.nanoTime();
-        try (Statement st = c.createStatement()) {
-            st.execute(TargetSchema.ADD_FOREIGN_KEY);
-            c.commit();
-            int orphans = st.executeUpdate("DELETE FROM chat_message cm WHERE NOT EXISTS (SELECT 1 FROM chat c WHERE c.id = cm.chat_id)");
-            c.commit();
-            if (orphans > 0) out.println("  jsonb: removed " + orphans + " orphaned chat_message rows");
-            st.execute(TargetSchema.VALIDATE_FOREIGN_KEY);
-            c.commit();
-        }
-        long t3 = System.nanoTime();
-        out.printf(Locale.ROOT, "  jsonb: indexes %.1f s, foreign key %.1f s%n", (t2 - t1) / 1e9, (t3 - t2) / 1e9);
-
-        long rows;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM chat_message")) {
-            rs.next();
-            rows = rs.getLong(1);
-        }
-        c.commit();
-        return new BaselineResult("jsonb", (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t3 - t0) / 1e9,
-            -1, -1, rows, -1);
+        double[] build = BaselineResult.buildIndexesAndForeignKey(c, "jsonb", out);
+        long rows = BaselineResult.countRows(c);
+        return new BaselineResult("jsonb", (t1 - t0) / 1e9, build[0], build[1], (System.nanoTime() - t0) / 1e9, -1, -1, rows, -1);
     }
 
     /** The one statement; {@code now} is a number, inlined. */

@@ -90,37 +90,9 @@ public final class UpstreamBaseline {
         out.printf(Locale.ROOT, "  upstream: load done: %d chats, %.1f MB of documents, %d rows inserted, %d skipped, %.1f s%n",
             loader.chats, loader.documentBytes / 1e6, loader.inserted, loader.rejected + loader.failed, (t1 - t0) / 1e9);
 
-        // Phase 3: the indexes, one statement and one commit each
-        try (Statement st = c.createStatement()) {
-            for (String[] ix : TargetSchema.INDEXES) {
-                long s = System.nanoTime();
-                st.execute(ix[1]);
-                c.commit();
-                out.printf(Locale.ROOT, "  upstream: %s %.1f s%n", ix[0], (System.nanoTime() - s) / 1e9);
-            }
-        }
-        long t2 = System.nanoTime();
-
-        // Phase 4: the foreign key, NOT VALID, orphans removed, then validated
-        try (Statement st = c.createStatement()) {
-            st.execute(TargetSchema.ADD_FOREIGN_KEY);
-            c.commit();
-            int orphans = st.executeUpdate("DELETE FROM chat_message cm WHERE NOT EXISTS (SELECT 1 FROM chat c WHERE c.id = cm.chat_id)");
-            c.commit();
-            if (orphans > 0) out.println("  upstream: removed " + orphans + " orphaned chat_message rows");
-            st.execute(TargetSchema.VALIDATE_FOREIGN_KEY);
-            c.commit();
-        }
-        long t3 = System.nanoTime();
-        out.printf(Locale.ROOT, "  upstream: indexes %.1f s, foreign key %.1f s%n", (t2 - t1) / 1e9, (t3 - t2) / 1e9);
-
-        long rows;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM chat_message")) {
-            rs.next();
-            rows = rs.getLong(1);
-        }
-        c.commit();
-        return new BaselineResult("upstream", (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t3 - t0) / 1e9,
+        double[] build = BaselineResult.buildIndexesAndForeignKey(c, "upstream", out);
+        long rows = BaselineResult.countRows(c);
+        return new BaselineResult("upstream", (t1 - t0) / 1e9, build[0], build[1], (System.nanoTime() - t0) / 1e9,
             loader.chats, loader.documentBytes, rows, loader.rejected + loader.failed);
     }
 

@@ -1,11 +1,10 @@
 package org.pgbackfill.cli;
 
 import org.pgbackfill.db.DatabaseUrl;
-import org.pgbackfill.run.BackfillConfig;
 import org.pgbackfill.run.BackfillException;
 import org.pgbackfill.run.ControlTables;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -41,29 +40,19 @@ final class PauseCommand {
             "Works from any machine that reaches the database; pgbackfill resume releases it. Also shown by pgbackfill status."},
         footer = {"%nExamples:", "  java -jar pgbackfill.jar pause --database-url $URL"})
     static final class Pause implements Callable<Integer> {
-        @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
-            description = "postgresql://user:pass@host:port/db or a JDBC URL. Default: $DATABASE_URL.")
-        String databaseUrl;
+        @Mixin
+        DatabaseOptions db;
 
-        @Option(names = "--schema", defaultValue = "${env:PGBACKFILL_SCHEMA:-" + BackfillConfig.DEFAULT_SCHEMA + "}",
-            description = "The tool's schema (default: ${DEFAULT-VALUE}). Env: PGBACKFILL_SCHEMA.")
-        String schema;
-
-        @Override public Integer call() { return setPaused(databaseUrl, schema, true); }
+        @Override public Integer call() { return setPaused(db.databaseUrl, db.schema, true); }
     }
 
     @Command(name = "resume", mixinStandardHelpOptions = true,
         description = {"Releases a run held by pgbackfill pause; its processes continue within a second."},
         footer = {"%nExamples:", "  java -jar pgbackfill.jar resume --database-url $URL"})
     static final class Resume implements Callable<Integer> {
-        @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
-            description = "postgresql://user:pass@host:port/db or a JDBC URL. Default: $DATABASE_URL.")
-        String databaseUrl;
+        @Mixin
+        DatabaseOptions db;
 
-        @Option(names = "--schema", defaultValue = "${env:PGBACKFILL_SCHEMA:-" + BackfillConfig.DEFAULT_SCHEMA + "}",
-            description = "The tool's schema (default: ${DEFAULT-VALUE}). Env: PGBACKFILL_SCHEMA.")
-        String schema;
-
-        @Override public Integer call() { return setPaused(databaseUrl, schema, false); }
+        @Override public Integer call() { return setPaused(db.databaseUrl, db.schema, false); }
     }
 }

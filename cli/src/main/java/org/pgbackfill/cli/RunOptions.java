@@ -67,7 +67,7 @@ final class RunOptions {
     double maxReplicationLag;
 
     @Option(names = "--max-active-sessions", paramLabel = "N",
-        description = "Hold while other clients have more than N active sessions on the server (default: off).", defaultValue = "0")
+        description = "Hold while other clients (the application) have more than N active sessions on the database (default: off).", defaultValue = "0")
     int maxActiveSessions;
 
     /** The configuration these options describe. */

@@ -1,9 +1,9 @@
 package org.pgbackfill.cli;
 
 import org.pgbackfill.db.DatabaseUrl;
-import org.pgbackfill.run.BackfillConfig;
 import org.pgbackfill.run.RunStatus;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.sql.Connection;
@@ -19,24 +19,19 @@ import java.util.concurrent.Callable;
         "  DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui java -jar pgbackfill.jar status",
         "  java -jar pgbackfill.jar status --database-url $URL --json"})
 final class StatusCommand implements Callable<Integer> {
-    @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
-        description = "postgresql://user:pass@host:port/db or a JDBC URL. Default: $DATABASE_URL.")
-    String databaseUrl;
-
-    @Option(names = "--schema", defaultValue = "${env:PGBACKFILL_SCHEMA:-" + BackfillConfig.DEFAULT_SCHEMA + "}",
-        description = "The tool's schema (default: ${DEFAULT-VALUE}). Env: PGBACKFILL_SCHEMA.")
-    String schema;
+    @Mixin
+    DatabaseOptions db;
 
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
     @Override
     public Integer call() {
-        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+        DatabaseUrl url = DatabaseUrl.parse(db.databaseUrl);
         try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.properties())) {
-            RunStatus status = RunStatus.read(c, schema);
+            RunStatus status = RunStatus.read(c, db.schema);
             if (status == null) {
-                System.out.println(json ? "{}" : "no pgbackfill run on " + url + " (schema " + schema + ")");
+                System.out.println(json ? "{}" : "no pgbackfill run on " + url + " (schema " + db.schema + ")");
                 return 0;
             }
             System.out.print(json ? status.toJson() + "\n" : status.describe());

@@ -97,12 +97,7 @@ public final class ChatRangeReader {
         Totals totals = readInTransaction(range, "", (id, userId, doc) -> {
             if (doc == null) return;   // SQL NULL document: nothing to extract
             extractor.extract(id, userId, doc, sink);
-            try {
-                throttle.admit(doc.length());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("load stopped");
-            }
+            throttle.admitRead(doc.length());
         });
         conn.commit();
         return totals;

@@ -215,12 +215,7 @@ public final class CatchUp {
                 new ChatRangeReader(c, inlineLimit).readInTransaction(new KeyRange(0, null, null, 0), in.toString(), (id, userId, doc) -> {
                     if (doc == null) return;
                     extractor.extract(id, userId, doc, sink);
-                    try {
-                        throttle.admit(doc.length());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new java.io.InterruptedIOException("catch-up stopped");
-                    }
+                    throttle.admitRead(doc.length());
                 });
                 out.write(encoder.buffer(), 0, encoder.length());
                 out.write(BinaryCopyEncoder.TRAILER);

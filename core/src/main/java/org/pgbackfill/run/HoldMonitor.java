@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Decides, every second, whether the run must hold: paused from the control table
  * ({@code pgbackfill pause}, from any machine), the replicas' replay lag above
- * {@code --max-replication-lag}, or more active sessions of other clients than
+ * {@code --max-replication-lag}, or more active sessions of other clients on the database than
  * {@code --max-active-sessions}. The reason goes to the {@link Throttle} (readers wait), the run's
  * row in the control table ({@code pgbackfill status}), the metrics and the progress line.
  */
@@ -87,7 +87,7 @@ public final class HoldMonitor implements AutoCloseable {
         if (maxActiveSessions > 0) {
             long active = activeSessions(c);
             if (active > maxActiveSessions) {
-                return "the server has " + active + " active sessions of other clients > --max-active-sessions " + maxActiveSessions;
+                return active + " active sessions of other clients on the database > --max-active-sessions " + maxActiveSessions;
             }
         }
         return null;
@@ -104,7 +104,7 @@ public final class HoldMonitor implements AutoCloseable {
 
     private long activeSessions(Connection c) throws SQLException {
         try (var ps = c.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND backend_type = 'client backend' "
-                + "AND application_name IS DISTINCT FROM ? AND pid <> pg_backend_pid()")) {
+                + "AND datname = current_database() AND application_name IS DISTINCT FROM ? AND pid <> pg_backend_pid()")) {
             ps.setString(1, owner);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();

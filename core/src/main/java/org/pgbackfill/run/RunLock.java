@@ -14,29 +14,34 @@ import java.sql.SQLException;
  * session.
  */
 final class RunLock implements AutoCloseable {
+    static final long POLL_MILLIS = 200;
     private final Connection connection;
     private final String key;
-    private final String savedLockTimeout;
-
-    private RunLock(Connection connection, String key, String savedLockTimeout) {
+    private RunLock(Connection connection, String key) {
         this.connection = connection;
         this.key = key;
-        this.savedLockTimeout = savedLockTimeout;
     }
 
     static RunLock take(Database db, ControlTables control) throws SQLException {
         Connection c = db.connection();
-        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_lock(hashtext(?))")) {
-            // waiting here is waiting for another process's step (an index build can take minutes), not for the application
-            String saved;
-            try (var st = c.createStatement(); var rs = st.executeQuery("SHOW lock_timeout")) {
-                rs.next();
-                saved = rs.getString(1);
-                st.execute("SET lock_timeout = 0");
-            }
+        // Polled, not waited for in pg_advisory_lock: a waiting statement holds a snapshot, and the holder may
+        // be waiting for every older snapshot to end (TargetTable.forgetDeletedRows). Waiting here is waiting
+        // for another process's step (an index build can take minutes), not for the application.
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(hashtext(?))")) {
             ps.setString(1, control.lockKey());
-            ps.execute();
-            return new RunLock(c, control.lockKey(), saved);
+            while (true) {
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    if (rs.getBoolean(1)) break;
+                }
+                try {
+                    Thread.sleep(POLL_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SQLException("interrupted while waiting for the run lock", "57014");
+                }
+            }
+            return new RunLock(c, control.lockKey());
         } catch (SQLException e) {
             c.close();
             throw e;
@@ -53,11 +58,6 @@ final class RunLock implements AutoCloseable {
             ps.setString(1, key);
             ps.execute();
         } finally {
-            try (var st = connection.createStatement()) {
-                st.execute("SET lock_timeout = '" + savedLockTimeout.replace("'", "") + "'");
-            } catch (SQLException ignored) {
-                // the connection is closing anyway
-            }
             connection.close();
         }
     }

@@ -31,6 +31,16 @@ public final class Throttle {
 
     void hold(String reason) { this.holdReason = reason; }
 
+    /** {@link #admit} for a reader inside a stream: an interruption ends the read as an {@link java.io.InterruptedIOException}. */
+    public void admitRead(long bytes) throws java.io.InterruptedIOException {
+        try {
+            admit(bytes);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("stopped while reading");
+        }
+    }
+
     /**
      * Accounts for {@code bytes} just read: waits while the run is held, then until the rate limit
      * allows that many bytes (the readers' reservations queue one after another).

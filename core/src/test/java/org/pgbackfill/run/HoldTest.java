@@ -102,11 +102,14 @@ class HoldTest {
             }
             Thread.sleep(500);
             long t0 = System.nanoTime();
+            io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
             Future<RunReport> run = pool.submit(() -> new Backfill(BackfillConfig.builder().database(pg.url()).workers(2).nowEpoch(NOW)
-                .maxActiveSessions(2).build()).run());
+                .maxActiveSessions(2).meterRegistry(meters).build()).run());
             Thread.sleep(2_500);
             assertEquals(0, rows(c), "held while other clients have 3 active sessions > 2");
-            assertTrue(status(c).contains("held: the server has 3 active sessions of other clients > --max-active-sessions 2"),
+            assertEquals(1.0, meters.get("pgbackfill.held").tag("cause", "active_sessions").gauge().value(), "the metric says why");
+            assertEquals(0.0, meters.get("pgbackfill.held").tag("cause", "paused").gauge().value());
+            assertTrue(status(c).contains("held: 3 active sessions of other clients on the database > --max-active-sessions 2"),
                 status(c));
             run.get();
             assertTrue((System.nanoTime() - t0) / 1e9 > 4, "the run waited for the sessions to end");
