@@ -25,6 +25,9 @@ public final class HoldMonitor implements AutoCloseable {
     /** Where the monitor reads from and what it compares with. */
     public interface Source { Connection connection() throws SQLException; }
 
+    /** How far behind the standbys are, in seconds. */
+    interface LagProbe { double seconds(Connection c) throws SQLException; }
+
     private final Source db;
     private final ControlTables control;
     private final long runId;
@@ -34,10 +37,17 @@ public final class HoldMonitor implements AutoCloseable {
     private final Throttle throttle;
     private final ProgressListener progress;
     private final ScheduledExecutorService timer;
+    private final LagProbe lag;
     private String last;
 
     public HoldMonitor(Source db, ControlTables control, long runId, String owner, double maxReplicationLagSeconds, int maxActiveSessions,
                        Throttle throttle, ProgressListener progress) {
+        this(db, control, runId, owner, maxReplicationLagSeconds, maxActiveSessions, throttle, progress, HoldMonitor::replicationLagSeconds);
+    }
+
+    HoldMonitor(Source db, ControlTables control, long runId, String owner, double maxReplicationLagSeconds, int maxActiveSessions,
+                Throttle throttle, ProgressListener progress, LagProbe lag) {
+        this.lag = lag;
         this.db = db;
         this.control = control;
         this.runId = runId;
@@ -79,9 +89,9 @@ public final class HoldMonitor implements AutoCloseable {
     String reason(Connection c) throws SQLException {
         if (control.paused(c, runId)) return "paused (pgbackfill resume continues the run)";
         if (maxReplicationLagSeconds > 0) {
-            double lag = replicationLagSeconds(c);
-            if (lag > maxReplicationLagSeconds) {
-                return String.format(Locale.ROOT, "replication lag %.1f s > --max-replication-lag %.1f s", lag, maxReplicationLagSeconds);
+            double behind = lag.seconds(c);
+            if (behind > maxReplicationLagSeconds) {
+                return String.format(Locale.ROOT, "replication lag %.1f s > --max-replication-lag %.1f s", behind, maxReplicationLagSeconds);
             }
         }
         if (maxActiveSessions > 0) {
