@@ -106,4 +106,47 @@ class OnlineBackfillTest {
             assertEquals("0", PipelineAssertions.single(c, "SELECT count(*) FROM pg_trigger WHERE tgname = 'pgbackfill_capture_chat_change'"));
         }
     }
+
+    /**
+     * What the catch-up must get right on its own: a row id the application's new chat shares with
+     * an existing chat (the lower chat id keeps it, as upstream), the old winner deleted (the loser
+     * gets its row back), and a message key too long for an index entry (rejected, not fatal).
+     */
+    @Test
+    void theCatchUpKeepsUpstreamsWinnerRevivesLosersAndRejectsOversizedRows() throws Exception {
+        try (Connection c = pg.connect()) {
+            org.pgbackfill.testing.OpenWebUiDatabase.createSchema(c);
+            org.pgbackfill.testing.OpenWebUiDatabase.insertChat(c, "m", "u", "{\"history\":{\"messages\":{\"x-y\":{\"role\":\"user\"}}}}");
+            org.pgbackfill.testing.OpenWebUiDatabase.insertChat(c, "z", "u", "{\"history\":{\"messages\":{\"q\":{\"role\":\"user\"}}}}");
+        }
+        new Backfill(config(BackfillConfig.Mode.ONLINE).build()).run();
+        StringBuilder random = new StringBuilder();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        while (random.length() < 9000) random.append(Long.toString(rnd.nextLong() >>> 1, 36));
+        try (Connection c = pg.connect()) {
+            // "m-x-y" is chat m's row; chat "m-x" (lower than "m" in no collation: 'm' < 'm-x') produces "m-x" + "-" + "y" = "m-x-y"
+            org.pgbackfill.testing.OpenWebUiDatabase.insertChat(c, "m-x", "u", "{\"history\":{\"messages\":{\"y\":{\"role\":\"assistant\"}}}}");
+            org.pgbackfill.testing.OpenWebUiDatabase.insertChat(c, "long", "u", "{\"history\":{\"messages\":{\"" + random.substring(0, 9000)
+                + "\":{\"role\":\"user\"},\"ok\":{\"role\":\"user\"}}}}");
+        }
+        new Backfill(config(BackfillConfig.Mode.ONLINE).build()).run();
+        try (Connection c = pg.connect()) {
+            assertEquals("m", PipelineAssertions.single(c, "SELECT chat_id FROM chat_message WHERE id = 'm-x-y'"),
+                "chat m comes first in chat id order and keeps the id");
+            assertEquals("m-x|DUPLICATE_ID", PipelineAssertions.single(c, "SELECT string_agg(chat_id || '|' || reason, ',') "
+                + "FROM pgbackfill.rejected_message WHERE reason = 'DUPLICATE_ID'"));
+            assertEquals("long|INDEX_ROW_TOO_LARGE", PipelineAssertions.single(c, "SELECT string_agg(chat_id || '|' || reason, ',') "
+                + "FROM pgbackfill.rejected_message WHERE reason = 'INDEX_ROW_TOO_LARGE'"));
+            assertEquals("1", PipelineAssertions.single(c, "SELECT count(*) FROM chat_message WHERE chat_id = 'long'"), "the rest of the chat lands");
+            try (java.sql.Statement st = c.createStatement()) {
+                st.execute("DELETE FROM chat WHERE id = 'm'");   // the winner goes: the loser's row is due
+                st.execute("DELETE FROM chat WHERE id = 'long'");
+            }
+        }
+        new Backfill(config(BackfillConfig.Mode.FINISH).build()).run();
+        try (Connection c = pg.connect()) {
+            PipelineAssertions.assertFinishedRun(c, ReferenceBackfill.run(c, NOW), "pgbackfill");
+            assertEquals("m-x", PipelineAssertions.single(c, "SELECT chat_id FROM chat_message WHERE id = 'm-x-y'"));
+        }
+    }
 }
