@@ -1,12 +1,10 @@
 package org.pgbackfill.bench;
 
-import org.pgbackfill.db.DatabaseUrl;
 import org.pgbackfill.schema.TargetSchema;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -70,13 +68,6 @@ public final class JsonbBaseline {
         + "))(?:[eE]([+-]?" + DIGITS + "))?[[:space:]]*$";
 
     private JsonbBaseline() { }
-
-    /** Opens one connection to {@code url} and runs the baseline on it. */
-    public static BaselineResult run(DatabaseUrl url, long nowEpoch, PrintStream progress) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.properties())) {
-            return run(c, nowEpoch, progress);
-        }
-    }
 
     /**
      * Runs the whole migration on {@code c} (left in manual-commit mode) with {@code nowEpoch} as the

@@ -1,6 +1,5 @@
 package org.pgbackfill.bench;
 
-import org.pgbackfill.db.DatabaseUrl;
 import org.pgbackfill.extract.DocumentSource;
 import org.pgbackfill.extract.ExtractionSink;
 import org.pgbackfill.extract.MessageExtractor;
@@ -12,7 +11,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -60,13 +58,6 @@ public final class UpstreamBaseline {
     private static final long PROGRESS_NANOS = 10_000_000_000L;
 
     private UpstreamBaseline() { }
-
-    /** Opens one connection to {@code url} and runs the baseline on it. */
-    public static BaselineResult run(DatabaseUrl url, long nowEpoch, PrintStream progress) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.properties())) {
-            return run(c, nowEpoch, progress);
-        }
-    }
 
     /**
      * Runs the whole migration on {@code c} (left in manual-commit mode) with {@code nowEpoch} as the

@@ -114,12 +114,10 @@ class BackfillPipelineTest {
     @Test
     void anOversizedRowSetAsideWhileAnOlderSnapshotIsOpenDoesNotStopTheRebuild() throws Exception {
         DatabaseUrl url = pg.createDatabase("long_snapshot", "");
-        StringBuilder random = new StringBuilder();
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(11);
-        while (random.length() < 9000) random.append(Long.toString(rnd.nextLong() >>> 1, 36));
+        String random = PipelineAssertions.incompressible(9000, 11);
         try (Connection c = PostgresFixture.connect(url)) {
             OpenWebUiDatabase.createSchema(c);
-            OpenWebUiDatabase.insertChat(c, "c1", "u", "{\"history\":{\"messages\":{\"" + random.substring(0, 9000)
+            OpenWebUiDatabase.insertChat(c, "c1", "u", "{\"history\":{\"messages\":{\"" + random
                 + "\":{\"role\":\"user\"},\"ok\":{\"role\":\"user\"}}}}");
         }
         try (Connection old = PostgresFixture.connect(url)) {
@@ -150,10 +148,7 @@ class BackfillPipelineTest {
     @Test
     void valuesTooLongForAnIndexAreRejectedNotFatal() throws Exception {
         DatabaseUrl url = pg.createDatabase("long", "");
-        StringBuilder random = new StringBuilder();
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
-        while (random.length() < 9000) random.append(Long.toString(rnd.nextLong() >>> 1, 36));
-        String incompressible = random.substring(0, 9000);
+        String incompressible = PipelineAssertions.incompressible(9000, 7);
         try (Connection c = PostgresFixture.connect(url)) {
             OpenWebUiDatabase.createSchema(c);
             OpenWebUiDatabase.insertChat(c, "c1", "u", "{\"history\":{\"messages\":{"

@@ -120,13 +120,11 @@ class OnlineBackfillTest {
             org.pgbackfill.testing.OpenWebUiDatabase.insertChat(c, "z", "u", "{\"history\":{\"messages\":{\"q\":{\"role\":\"user\"}}}}");
         }
         new Backfill(config(BackfillConfig.Mode.ONLINE).build()).run();
-        StringBuilder random = new StringBuilder();
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
-        while (random.length() < 9000) random.append(Long.toString(rnd.nextLong() >>> 1, 36));
+        String random = PipelineAssertions.incompressible(9000, 5);
         try (Connection c = pg.connect()) {
             // "m-x-y" is chat m's row; chat "m-x" (lower than "m" in no collation: 'm' < 'm-x') produces "m-x" + "-" + "y" = "m-x-y"
             org.pgbackfill.testing.OpenWebUiDatabase.insertChat(c, "m-x", "u", "{\"history\":{\"messages\":{\"y\":{\"role\":\"assistant\"}}}}");
-            org.pgbackfill.testing.OpenWebUiDatabase.insertChat(c, "long", "u", "{\"history\":{\"messages\":{\"" + random.substring(0, 9000)
+            org.pgbackfill.testing.OpenWebUiDatabase.insertChat(c, "long", "u", "{\"history\":{\"messages\":{\"" + random
                 + "\":{\"role\":\"user\"},\"ok\":{\"role\":\"user\"}}}}");
         }
         new Backfill(config(BackfillConfig.Mode.ONLINE).build()).run();

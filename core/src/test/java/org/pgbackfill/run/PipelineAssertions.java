@@ -104,4 +104,12 @@ final class PipelineAssertions {
             return rs.getString(1);
         }
     }
+
+    /** {@code length} characters no compression shrinks much (too long for an index entry past ~2.7 kB). */
+    static String incompressible(int length, long seed) {
+        StringBuilder random = new StringBuilder();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        while (random.length() < length) random.append(Long.toString(rnd.nextLong() >>> 1, 36));
+        return random.substring(0, length);
+    }
 }
