@@ -147,4 +147,38 @@ class OnlineBackfillTest {
             assertEquals("m-x", PipelineAssertions.single(c, "SELECT chat_id FROM chat_message WHERE id = 'm-x-y'"));
         }
     }
+
+    /**
+     * Installing the capture must not hold up the application for more than a moment: while a long
+     * transaction of the application writes to chat, CREATE TRIGGER cannot get its lock, and the
+     * application's other saves queue behind it only until its lock_timeout (1 s) gives up; the
+     * install is retried once the long transaction ends.
+     */
+    @Test
+    void installingTheCaptureHoldsUpTheApplicationOnlyForAMoment() throws Exception {
+        seed(1_000_000, 0);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try (Connection longTx = pg.connect(); Connection app = pg.connect()) {
+            String[] ids = PipelineAssertions.single(longTx, "SELECT string_agg(id, ',') FROM (SELECT id FROM chat ORDER BY id LIMIT 2) x").split(",");
+            longTx.setAutoCommit(false);
+            try (java.sql.Statement st = longTx.createStatement()) {
+                st.executeUpdate("UPDATE chat SET title = 'busy' WHERE id = '" + ids[0] + "'");   // ROW EXCLUSIVE on chat, held
+            }
+            java.util.concurrent.Future<RunReport> run = pool.submit(() -> new Backfill(config(BackfillConfig.Mode.ONLINE).build()).run());
+            Thread.sleep(500);   // CREATE TRIGGER is now queued behind the long transaction
+            long t0 = System.nanoTime();
+            try (java.sql.Statement st = app.createStatement()) {
+                st.executeUpdate("UPDATE chat SET title = 'saved' WHERE id = '" + ids[1] + "'");
+            }
+            double waited = (System.nanoTime() - t0) / 1e9;
+            assertTrue(waited < 3, "an application save waited " + waited + " s behind the install (lock_timeout is 1 s)");
+            Thread.sleep(3_000 - (long) (waited * 1000));
+            assertTrue(!run.isDone(), "the install waits for the long transaction");
+            longTx.commit();
+            run.get();
+            assertEquals("1", PipelineAssertions.single(app, "SELECT count(*) FROM pg_trigger WHERE tgname = 'pgbackfill_capture_chat_change'"));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
