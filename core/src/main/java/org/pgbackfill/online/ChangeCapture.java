@@ -33,8 +33,8 @@ public final class ChangeCapture {
     private static final Logger log = LoggerFactory.getLogger(ChangeCapture.class);
     public static final String TRIGGER = "pgbackfill_capture_chat_change";
     /** How long the install may hold up the application's writes on {@code chat}, per try. */
-    static final String INSTALL_LOCK_TIMEOUT = "1s";
-    static final int INSTALL_TRIES = 30;
+    public static final String INSTALL_LOCK_TIMEOUT = "1s";
+    public static final int INSTALL_TRIES = 60;
 
     private final String schema;
 

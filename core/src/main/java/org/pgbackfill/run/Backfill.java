@@ -306,7 +306,9 @@ public final class Backfill {
         }
         builder.addPrimaryKey(c);
         stopIfAsked(Phase.BUILD);
-        long orphans = builder.addForeignKey(c);
+        // online, the application writes to chat: the key's moment of SHARE ROW EXCLUSIVE lock on chat is tried briefly, again and again
+        long orphans = online() ? builder.addForeignKey(c, ChangeCapture.INSTALL_LOCK_TIMEOUT, ChangeCapture.INSTALL_TRIES)
+            : builder.addForeignKey(c);
         if (orphans > 0) progress.info(orphans + " rows belonged to chats deleted during the run and were removed");
     }
 

@@ -87,10 +87,27 @@ public final class IndexBuilder {
     }
 
     /** Adds and validates the foreign key; returns the number of orphaned rows deleted first. */
-    public long addForeignKey(Connection c) throws SQLException {
+    public long addForeignKey(Connection c) throws SQLException, InterruptedException {
+        return addForeignKey(c, lockTimeout, 1);
+    }
+
+    /**
+     * The same while the application writes to {@code chat}: adding the key takes a SHARE ROW
+     * EXCLUSIVE lock on {@code chat} for a moment, and the application's saves queue behind the
+     * waiting statement; so it waits at most {@code addLockTimeout} per try, {@code tries} times.
+     */
+    public long addForeignKey(Connection c, String addLockTimeout, int tries) throws SQLException, InterruptedException {
         try (Statement st = c.createStatement()) {
+            for (int attempt = 1; !constraintExists(st, TargetSchema.FOREIGN_KEY_NAME); attempt++) {
+                st.execute("SET lock_timeout = '" + addLockTimeout + "'");
+                try {
+                    st.execute(TargetSchema.ADD_FOREIGN_KEY);
+                } catch (SQLException e) {
+                    if (!"55P03".equals(e.getSQLState()) || attempt >= tries) throw e;   // lock_not_available
+                    Thread.sleep(Math.min(5_000L, 200L * attempt));
+                }
+            }
             st.execute("SET lock_timeout = '" + lockTimeout + "'");
-            if (!constraintExists(st, TargetSchema.FOREIGN_KEY_NAME)) st.execute(TargetSchema.ADD_FOREIGN_KEY);
             long orphans = st.executeUpdate("DELETE FROM chat_message cm WHERE NOT EXISTS (SELECT 1 FROM chat c WHERE c.id = cm.chat_id)");
             st.execute(TargetSchema.VALIDATE_FOREIGN_KEY);
             return orphans;
