@@ -126,10 +126,11 @@ final class CopyWriter implements EventHandler<RowEvent> {
     }
 
     @Override
-    public void onShutdown() {
+    public synchronized void onShutdown() {
         cancelCopy();
         if (conn != null) {
             try { conn.close(); } catch (SQLException ignored) { }
+            conn = null;
         }
     }
 

@@ -43,6 +43,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class LoadPhase {
     private static final Logger log = LoggerFactory.getLogger(LoadPhase.class);
     static final int RING_SIZE = 1 << 13;
+    /** How long the writers may take to finish a commit under way once the load ends. */
+    private static final long WRITER_STOP_MILLIS = 30_000;
 
     /** What the load did, for the report. */
     public record Result(long chats, long documentBytes, long rowsStaged) { }
@@ -107,9 +109,11 @@ public final class LoadPhase {
         int budgetPermits = (int) Math.min(Integer.MAX_VALUE, budgetBytes / 1024);
         Semaphore inFlight = new Semaphore(budgetPermits);
 
+        List<Thread> writerThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
         Disruptor<RowEvent> disruptor = new Disruptor<>(RowEvent::new, RING_SIZE, runnable -> {
             Thread t = new Thread(runnable, "pgbackfill-writer");
             t.setDaemon(true);
+            writerThreads.add(t);
             return t;
         }, ProducerType.MULTI, new TimeoutBlockingWaitStrategy(200, TimeUnit.MILLISECONDS));
         CopyWriter[] handlers = new CopyWriter[writers];
@@ -181,8 +185,11 @@ public final class LoadPhase {
                 if (failure.get() != null || coordinator.stopping()) break;
             }
         }
+        // The writers end on their own threads (a commit under way finishes, then each closes its connection in
+        // onShutdown); only then may the caller give ranges back, or a writer's transaction could still hold its fence.
         disruptor.halt();
-        for (CopyWriter h : handlers) h.onShutdown();
+        for (Thread t : writerThreads) t.join(WRITER_STOP_MILLIS);
+        for (CopyWriter h : handlers) h.onShutdown();   // in case one did not end in time
         Throwable f = failure.get();
         if (f != null) {
             if (f instanceof Exception e) throw e;
