@@ -257,6 +257,11 @@ public final class Backfill {
                     execute(c, "SET LOCAL lock_timeout = '" + config.lockTimeout() + "'", "LOCK TABLE chat IN SHARE MODE");
                     CatchUp.Pass last = catchUp.drainInTransaction(c);
                     if (last.chats() > 0) log.info("final catch-up: {} changed chats, {} rows", last.chats(), last.rows());
+                    // no orphan can exist: the foreign key (ON DELETE CASCADE) has been in place and valid since the build
+                    if (!foreignKeyValidated(c)) {
+                        throw new BackfillException(Kind.RUN_FAILED, "chat_message_chat_id_fkey is missing or not validated, although the "
+                            + "online run built it; nothing was stamped. Run pgbackfill finish again; if this repeats, report it");
+                    }
                     capture.remove(c);
                 }
                 AlembicStamp.stamp(c);
@@ -313,6 +318,14 @@ public final class Backfill {
     }
 
     private boolean online() { return config.mode() == BackfillConfig.Mode.ONLINE; }
+
+    private static boolean foreignKeyValidated(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT convalidated FROM pg_constraint WHERE conname = '" + TargetSchema.FOREIGN_KEY_NAME
+                 + "' AND conrelid = 'chat_message'::regclass")) {
+            return rs.next() && rs.getBoolean(1);
+        }
+    }
 
     /** Catch-up passes of an online run at most; it stops earlier once a pass finds this few changed chats or fewer. */
     static final int MAX_CATCH_UP_PASSES = 20;
