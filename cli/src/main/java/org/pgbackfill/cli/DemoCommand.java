@@ -284,12 +284,7 @@ final class DemoCommand implements Callable<Integer> {
         }
 
         static Failure of(SQLException e, String what) {
-            String state = e.getSQLState();
-            Kind kind;
-            if (state == null || state.startsWith("08") || state.startsWith("28") || "3D000".equals(state)) kind = Kind.CANNOT_CONNECT;
-            else if ("42501".equals(state)) kind = Kind.INSUFFICIENT_PRIVILEGE;
-            else kind = Kind.RUN_FAILED;
-            return new Failure(kind.exitCode(), what + ": " + e.getMessage());
+            return new Failure(org.pgbackfill.run.DatabaseFailure.kindOf(e).exitCode(), what + ": " + e.getMessage());
         }
     }
 

@@ -50,13 +50,10 @@ public final class Main {
 
     /**
      * The exit code of a command that failed on a database error outside a run: 3 when the server
-     * could not be reached or refused the login (SQLSTATE classes 08 and 28, 3D000), else 8.
+     * could not be reached or refused the login, 7 on a permission error, else 8.
      */
     static int exitCodeFor(java.sql.SQLException e) {
-        String state = e.getSQLState();
-        boolean connect = state != null && (state.startsWith("08") || state.startsWith("28") || state.equals("3D000"));
-        return connect ? org.pgbackfill.run.BackfillException.Kind.CANNOT_CONNECT.exitCode()
-            : org.pgbackfill.run.BackfillException.Kind.RUN_FAILED.exitCode();
+        return org.pgbackfill.run.DatabaseFailure.kindOf(e).exitCode();
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -560,43 +560,11 @@ public final class Backfill {
 
     /** Maps a database error to the failure a person can act on. */
     private BackfillException classify(SQLException e) {
-        String state = findState(e);
-        String where = config.database().toString();
-        if ("28P01".equals(state) || "28000".equals(state)) {
-            return new BackfillException(Kind.CANNOT_CONNECT, "the server at " + where + " refused the credentials: "
-                + rootMessage(e) + ". Check the user and password in DATABASE_URL", e);
-        }
-        if ("3D000".equals(state)) {
-            return new BackfillException(Kind.CANNOT_CONNECT, "database not found at " + where + ": " + rootMessage(e)
-                + ". Check the database name in DATABASE_URL", e);
-        }
-        if (state == null || state.startsWith("08")) {
-            return new BackfillException(Kind.CANNOT_CONNECT, "cannot connect to " + where + ": " + rootMessage(e)
-                + ". Check that the server is running and reachable from here, and the host and port in DATABASE_URL", e);
-        }
-        if ("42501".equals(state)) {
-            return new BackfillException(Kind.INSUFFICIENT_PRIVILEGE, "permission denied: " + rootMessage(e)
-                + ". Run pgbackfill as the owner of Open WebUI's tables", e);
-        }
-        return new BackfillException(Kind.RUN_FAILED, "the backfill failed: " + rootMessage(e) + " (SQLSTATE " + state
-            + "). Nothing was stamped; fix the cause and run pgbackfill again", e);
+        return DatabaseFailure.classify(e, config.database().toString(), "Run pgbackfill as the owner of Open WebUI's tables",
+            "the backfill failed", "Nothing was stamped; fix the cause and run pgbackfill again");
     }
 
-    private static String findState(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s && s.getSQLState() != null) return s.getSQLState();
-        }
-        return null;
-    }
-
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-        String m = t.getMessage();
-        String outer = e.getMessage();
-        if (t == e || outer == null) return m == null ? t.getClass().getSimpleName() : m;
-        return outer.contains(String.valueOf(m)) ? outer : outer + " (" + m + ")";
-    }
+    static String rootMessage(Throwable e) { return DatabaseFailure.rootMessage(e); }
 
     private static void execute(Connection c, String... sql) throws SQLException {
         try (Statement st = c.createStatement()) {

@@ -60,7 +60,7 @@ public final class Verifier {
                 new MismatchLog(config.maxMismatches()), new Tally());
             ranges = new RangePlanner(config.workers() * config.rangesPerWorker(), MAX_RANGE_BYTES).plan(c).ranges();
         } catch (SQLException e) {
-            throw Failures.classify(e, config.database().toString());
+            throw classify(e);
         }
         checkAll(ctx, ranges);
         Tally t = ctx.tally();
@@ -108,7 +108,7 @@ public final class Verifier {
         }
         Throwable f = failure.get();
         if (f instanceof RangeFailure || f instanceof SQLException || f instanceof IOException) {
-            throw Failures.classify(f, config.database().toString());
+            throw classify(f);
         }
         if (f instanceof RuntimeException e) throw e;
         if (f instanceof Error e) throw e;
@@ -136,5 +136,11 @@ public final class Verifier {
             throw e;
         }
         return c;
+    }
+
+    private BackfillException classify(Throwable e) {
+        return org.pgbackfill.run.DatabaseFailure.classify(e, config.database().toString(),
+            "The check needs SELECT on chat and chat_message (and on the tool's schema, if any)", "the check failed",
+            "Nothing was changed; fix the cause and run it again");
     }
 }
