@@ -5,6 +5,7 @@ import org.pgbackfill.run.BackfillConfig;
 import org.pgbackfill.run.BackfillException;
 import org.pgbackfill.run.DryRun;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.sql.Connection;
@@ -20,17 +21,12 @@ import java.util.concurrent.Callable;
         "  DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui java -jar pgbackfill.jar plan",
         "  java -jar pgbackfill.jar plan --database-url $URL --workers 8 --calibration-seconds 10"})
 final class PlanCommand implements Callable<Integer> {
-    @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
-        description = "postgresql://user:pass@host:port/db or a JDBC URL. Default: $DATABASE_URL.")
-    String databaseUrl;
+    @Mixin
+    DatabaseOptions db;
 
     @Option(names = "--workers", defaultValue = "${env:PGBACKFILL_WORKERS}",
         description = "The workers the run would use (default: the number of CPU cores). Env: PGBACKFILL_WORKERS.")
     Integer workers;
-
-    @Option(names = "--schema", defaultValue = "${env:PGBACKFILL_SCHEMA:-" + BackfillConfig.DEFAULT_SCHEMA + "}",
-        description = "The tool's schema (default: ${DEFAULT-VALUE}). Env: PGBACKFILL_SCHEMA.")
-    String schema;
 
     @Option(names = "--calibration-seconds", defaultValue = "3",
         description = "How long to read sample documents to measure speed (default: ${DEFAULT-VALUE}).")
@@ -38,7 +34,7 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        BackfillConfig.Builder b = BackfillConfig.builder().databaseUrl(databaseUrl).schema(schema);
+        BackfillConfig.Builder b = BackfillConfig.builder().databaseUrl(db.databaseUrl).schema(db.schema);
         if (workers != null) b.workers(workers);
         BackfillConfig config = b.build();
         DatabaseUrl url = config.database();
