@@ -328,7 +328,9 @@ final class CopyWriter implements EventHandler<RowEvent> {
             conn = db.connection();
             conn.setAutoCommit(false);
             try (Statement st = conn.createStatement()) {
-                st.execute("SET synchronous_commit = off");
+                // synchronous_commit stays on: a range is recorded as loaded right after its rows commit, and an
+                // asynchronous commit lost in a server crash would leave a range recorded as loaded without its rows
+                // (the record being written after the restart). The transactions are large, so waiting costs little.
                 if (toastCompression != null) st.execute("SET default_toast_compression = " + toastCompression);
             }
             conn.commit();
