@@ -62,7 +62,9 @@ public final class SchemaCheck {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT to_regclass('chat_message') IS NOT NULL")) {
             rs.next();
-            if (rs.getBoolean(1) && !ownUnfinishedTarget) {
+            // the caller read the open run before this: another process may have planned a run (creating chat_message
+            // in the same transaction) in between; the table is committed, so a fresh read of the run sees it too
+            if (rs.getBoolean(1) && !ownUnfinishedTarget && !createdByUnfinishedRun(c, control)) {
                 throw new BackfillException(Kind.TARGET_EXISTS, "table chat_message already exists and was not created by an "
                     + "unfinished pgbackfill run (schema " + control.schema() + "). If Open WebUI's own migration started it and "
                     + "failed, restore your backup or drop chat_message (DROP TABLE chat_message) and run pgbackfill again");
@@ -70,6 +72,11 @@ public final class SchemaCheck {
         }
         checkPrivileges(c, control);
         return new Facts(serverVersion(c), setting(c, "server_encoding"), idCollation(c), toastCompression(c));
+    }
+
+    private static boolean createdByUnfinishedRun(Connection c, ControlTables control) throws SQLException {
+        ControlTables.OpenRun open = control.openRun(c);
+        return open != null && open.createdTarget();
     }
 
     private static String revision(Connection c) throws SQLException, BackfillException {
