@@ -35,7 +35,7 @@ import org.pgbackfill.schema.TargetSchema;
  */
 public final class Backfill {
     private static final Logger log = LoggerFactory.getLogger(Backfill.class);
-    /** No transaction of the merge handles more than about this much document data. */
+    /** A range holds at most about this much document data, so a retried range redoes little. */
     static final long MAX_RANGE_BYTES = 512L << 20;
 
     private final BackfillConfig config;
@@ -356,8 +356,8 @@ public final class Backfill {
 
     /**
      * Loads until every range is loaded, by this process or others: rounds of {@link LoadPhase}
-     * claim ranges; ranges whose staged rows vanished (a server crash empties UNLOGGED tables) go
-     * back to pending first; a failed round gives its ranges back and is retried with backoff.
+     * claim ranges (a range claimed again first loses the rows its earlier attempts committed); a
+     * failed round gives its ranges back and is retried with backoff.
      */
     private LoadPhase.Result load(Database db, long runId, long now, SchemaCheck.Facts facts, long planned) throws Exception {
         long chats = 0, bytes = 0, rows = 0;

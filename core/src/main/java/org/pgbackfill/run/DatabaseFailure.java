@@ -22,7 +22,7 @@ public final class DatabaseFailure {
     public static BackfillException classify(Throwable e, String where, String privilegeAdvice, String failed, String nextStep) {
         String state = sqlState(e);
         String m = rootMessage(e);
-        // the kinds of kindOf, each with its own advice
+        // the same kinds as kindOf, except that only the two login refusals of class 28 count as "cannot connect" here
         if ("28P01".equals(state) || "28000".equals(state)) {
             return new BackfillException(Kind.CANNOT_CONNECT, "the server at " + where + " refused the credentials: " + m
                 + ". Check the user and password in DATABASE_URL", e);

@@ -9,9 +9,6 @@ import java.util.function.BooleanSupplier;
  * {@code --max-rate} over the whole run, shared by all readers of the process.
  */
 public final class Throttle {
-    /** No limit and never held. */
-    public static final Throttle NONE = new Throttle(0, () -> false);
-
     private final double bytesPerNano;
     private final BooleanSupplier stopping;
     private volatile String holdReason;
