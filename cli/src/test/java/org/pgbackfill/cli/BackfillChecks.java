@@ -91,10 +91,9 @@ final class BackfillChecks {
         }
     }
 
-    /** {@code run --database-url URL --workers 2 --now-epoch 1750000000 extra…} */
-    static String[] runArgs(DatabaseUrl url, String... extra) {
-        List<String> a = new ArrayList<>(List.of("run", "--database-url", url.jdbcUrlWithCredentials(),
-            "--workers", "2", "--now-epoch", Long.toString(NOW)));
+    /** {@code run --workers 2 --now-epoch 1750000000 extra…} (the database: {@link CliProcess}'s DATABASE_URL) */
+    static String[] runArgs(String... extra) {
+        List<String> a = new ArrayList<>(List.of("run", "--workers", "2", "--now-epoch", Long.toString(NOW)));
         a.addAll(List.of(extra));
         return a.toArray(String[]::new);
     }
@@ -300,7 +299,7 @@ final class BackfillChecks {
 
     /** {@code pgbackfill verify} (a separate process) exits 0. */
     static void assertVerifyPasses(DatabaseUrl url) throws Exception {
-        CliProcess v = CliProcess.runToEnd("verify", 300, "verify", "--database-url", url.jdbcUrlWithCredentials(),
+        CliProcess v = CliProcess.runToEnd("verify", url, 300, "verify",
             "--workers", "2", "--now-epoch", Long.toString(NOW), "--quiet");
         assertEquals(0, v.exitCode(), "pgbackfill verify:\n" + v.output());
     }

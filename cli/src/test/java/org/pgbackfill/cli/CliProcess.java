@@ -1,5 +1,7 @@
 package org.pgbackfill.cli;
 
+import org.pgbackfill.db.DatabaseUrl;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -32,29 +34,37 @@ final class CliProcess {
     private final Thread reader;
     private boolean ended;
 
-    private CliProcess(String label, List<String> command) throws IOException {
+    private CliProcess(String label, DatabaseUrl database, List<String> command) throws IOException {
         this.label = label;
         this.startNanos = System.nanoTime();
-        this.process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder b = new ProcessBuilder(command).redirectErrorStream(true);
+        // The database travels as an operator's does: in DATABASE_URL, with its user and password, never
+        // on the command line (where ps shows it); without one the child must not see the test JVM's.
+        b.environment().remove("DATABASE_URL");
+        if (database != null) b.environment().put("DATABASE_URL", database.jdbcUrlWithCredentials());
+        this.process = b.start();
         process.getOutputStream().close();
         reader = new Thread(this::readOutput, "output of " + label);
         reader.setDaemon(true);
         reader.start();
     }
 
-    /** Starts {@code java -jar pgbackfill.jar args…}; {@code label} names it in messages. */
-    static CliProcess start(String label, String... args) throws IOException {
+    /**
+     * Starts {@code DATABASE_URL=database java -jar pgbackfill.jar args…} ({@code database} may be
+     * null: no DATABASE_URL); {@code label} names it in messages.
+     */
+    static CliProcess start(String label, DatabaseUrl database, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-jar");
         command.add(jar().toString());
         command.addAll(List.of(args));
-        return new CliProcess(label, command);
+        return new CliProcess(label, database, command);
     }
 
-    /** Runs {@code java -jar pgbackfill.jar args…} to its end (at most {@code timeoutSeconds}). */
-    static CliProcess runToEnd(String label, long timeoutSeconds, String... args) throws Exception {
-        CliProcess p = start(label, args);
+    /** Runs {@code DATABASE_URL=database java -jar pgbackfill.jar args…} to its end (at most {@code timeoutSeconds}). */
+    static CliProcess runToEnd(String label, DatabaseUrl database, long timeoutSeconds, String... args) throws Exception {
+        CliProcess p = start(label, database, args);
         p.waitFor(timeoutSeconds);
         return p;
     }

@@ -75,7 +75,7 @@ class CrashTortureIT {
         long testStart = System.nanoTime();
         // 1. The uninterrupted run: the result to reach, and how long each phase takes.
         DatabaseUrl straight = BackfillChecks.copyOf(pg, pg.databaseName(), "straight");
-        CliProcess first = CliProcess.runToEnd("uninterrupted run", 300, BackfillChecks.runArgs(straight));
+        CliProcess first = CliProcess.runToEnd("uninterrupted run", straight, 300, BackfillChecks.runArgs());
         assertEquals(0, first.exitCode(), "the uninterrupted run:\n" + first.output());
         Map<String, Double> phaseStart = new TreeMap<>(), phaseSeconds = new TreeMap<>();
         for (CliProcess.Line l : first.lines()) {
@@ -102,7 +102,7 @@ class CrashTortureIT {
         for (int i = 0; i < TARGETS.size() && !stamped; i++) {
             String target = TARGETS.get(i);
             double u = random.nextDouble();
-            CliProcess p = CliProcess.start("run #" + (i + 1), BackfillChecks.runArgs(tortured));
+            CliProcess p = CliProcess.start("run #" + (i + 1), tortured, BackfillChecks.runArgs());
             try {
                 String note;
                 double anchor;
@@ -171,7 +171,7 @@ class CrashTortureIT {
         assertTrue(kills >= MIN_KILLS, "only " + kills + " kills landed before the run finished; schedule:\n" + String.join("\n", schedule));
 
         // 3. The final run, to completion.
-        CliProcess last = CliProcess.runToEnd("final run", 300, BackfillChecks.runArgs(tortured));
+        CliProcess last = CliProcess.runToEnd("final run", tortured, 300, BackfillChecks.runArgs());
         log("final run: exit %d after %.1f s", last.exitCode(), last.secondsSinceStart());
         if (stamped) {
             assertTrue(last.exitCode() == 0 || last.exitCode() == 4 && last.output().matches("(?s).*already (at revision 8452d01d26d7|finished).*"),

@@ -35,11 +35,10 @@ class ObservabilityIT {
     @Test
     void aOneGigabyteRunIsVisibleFromEveryAngle() throws Exception {
         DatabaseUrl url = pg.url();
-        String db = url.jdbcUrlWithCredentials();
-        CliProcess seed = CliProcess.runToEnd("seed", 600, "seed", "--database-url", db, "--size-mb", "1000", "--edge-share", "0.02");
+        CliProcess seed = CliProcess.runToEnd("seed", url, 600, "seed", "--size-mb", "1000", "--edge-share", "0.02");
         assertEquals(0, seed.exitCode(), seed.output());
 
-        CliProcess plan = CliProcess.runToEnd("plan", 120, "plan", "--database-url", db, "--workers", "2", "--calibration-seconds", "2");
+        CliProcess plan = CliProcess.runToEnd("plan", url, 120, "plan", "--workers", "2", "--calibration-seconds", "2");
         assertEquals(0, plan.exitCode(), plan.output());
         assertTrue(plan.output().contains("ranges for 2 workers") && plan.output().contains("nothing was written"), plan.output());
 
@@ -48,7 +47,7 @@ class ObservabilityIT {
             port = s.getLocalPort();
         }
         Path report = Files.createTempFile("pgbackfill-report", ".json");
-        CliProcess run = CliProcess.start("run", "run", "--database-url", db, "--workers", "2", "--metrics-port", String.valueOf(port),
+        CliProcess run = CliProcess.start("run", url, "run", "--workers", "2", "--metrics-port", String.valueOf(port),
             "--report", report.toString());
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(300)).build();
         List<Double> bytesSeen = new ArrayList<>();
@@ -70,7 +69,7 @@ class ObservabilityIT {
                     // not up yet, or already closed
                 }
                 if (statusDuring == null && bytesSeen.stream().anyMatch(b -> b > 0)) {
-                    CliProcess status = CliProcess.runToEnd("status", 60, "status", "--database-url", db, "--json");
+                    CliProcess status = CliProcess.runToEnd("status", url, 60, "status", "--json");
                     String out = status.output();
                     statusDuring = new ObjectMapper().readTree(out.substring(out.indexOf('{')));
                 }
@@ -101,7 +100,7 @@ class ObservabilityIT {
         assertTrue(r.get("document_bytes").asLong() > 900_000_000L && r.get("rows_written").asLong() > 0, r.toString());
         assertTrue(r.get("peak_heap_bytes").asLong() > 0 && r.get("wal_bytes").asLong() > 0, r.toString());
 
-        CliProcess after = CliProcess.runToEnd("status", 60, "status", "--database-url", db);
+        CliProcess after = CliProcess.runToEnd("status", url, 60, "status");
         assertTrue(after.output().contains("finished") && after.output().contains("merged"), after.output());
     }
 }

