@@ -65,7 +65,7 @@ final class BackfillChecks {
 
     /** A copy of the {@code template} database (which nobody may be connected to), dropped with the fixture. */
     static DatabaseUrl copyOf(PostgresFixture pg, String template, String suffix) throws Exception {
-        String strategy = serverVersionNum() >= 150000 ? " STRATEGY FILE_COPY" : "";
+        String strategy = PostgresFixture.serverVersionNum() >= 150000 ? " STRATEGY FILE_COPY" : "";
         SQLException last = null;
         for (int attempt = 0; attempt < 40; attempt++) {
             try {
@@ -79,16 +79,30 @@ final class BackfillChecks {
         throw last;
     }
 
-    private static int serverVersionNum() throws SQLException {
-        try (Connection c = PostgresFixture.connect(PostgresFixture.serverUrl())) {
-            return Integer.parseInt(single(c, "SHOW server_version_num"));
-        }
-    }
-
     static String databaseName(DatabaseUrl url) throws SQLException {
         try (Connection c = PostgresFixture.connect(url)) {
             return single(c, "SELECT current_database()");
         }
+    }
+
+    /** A password for URLs whose user has none (trust authentication ignores it; it must still never be printed). */
+    static final String PASSWORD = "hunter2";
+
+    /** {@code url}'s password, or {@link #PASSWORD}: what the output must never show. */
+    static String password(DatabaseUrl url) {
+        return url.properties().getProperty("password", PASSWORD);
+    }
+
+    /** {@code url} as a JDBC URL with its user and a password ({@link #password}), for the command line of in-process tests. */
+    static String withPassword(DatabaseUrl url) {
+        return withPassword(url, PASSWORD);
+    }
+
+    /** {@code url} as a JDBC URL with its user and its password, or {@code password} where it has none. */
+    static String withPassword(DatabaseUrl url, String password) {
+        String u = url.jdbcUrlWithCredentials();
+        if (url.properties().getProperty("password") != null) return u;
+        return u + (u.contains("?") ? "&" : "?") + "password=" + password;
     }
 
     /** {@code run --workers 2 --now-epoch 1750000000 extra…} (the database: {@link CliProcess}'s DATABASE_URL) */

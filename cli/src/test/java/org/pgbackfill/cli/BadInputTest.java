@@ -60,13 +60,6 @@ class BadInputTest {
         return out;
     }
 
-    /** {@code url} as a JDBC URL with its user and a password (trust authentication ignores it; it must still never be printed). */
-    private static String withPassword(DatabaseUrl url) {
-        if (url.properties().getProperty("password") != null) return url.jdbcUrlWithCredentials();
-        String u = url.jdbcUrlWithCredentials();
-        return u + (u.contains("?") ? "&" : "?") + "password=" + PASSWORD;
-    }
-
     /** host:port of the test server. */
     private static String serverHostPort() {
         Matcher m = SERVER.matcher(PostgresFixture.serverUrl().jdbcUrl());
@@ -111,39 +104,39 @@ class BadInputTest {
     @Test
     void missingDatabaseExitsThree() throws Exception {
         DatabaseUrl missing = pg.url().withDatabase("pgbt_missing_" + UUID.randomUUID().toString().substring(0, 8));
-        expect(3, "database not found", "run", "--database-url", withPassword(missing), "--quiet");
+        expect(3, "database not found", "run", "--database-url", BackfillChecks.withPassword(missing, PASSWORD), "--quiet");
     }
 
     @Test
     void emptyDatabaseIsNotOpenWebUiExitsFive() throws Exception {
-        expect(5, "no table '(alembic_version|chat)'", "run", "--database-url", withPassword(pg.url()), "--quiet");
+        expect(5, "no table '(alembic_version|chat)'", "run", "--database-url", BackfillChecks.withPassword(pg.url(), PASSWORD), "--quiet");
         assertNothingCreated(pg.url());
     }
 
     @Test
     void databaseWithoutChatIsNotOpenWebUiExitsFive() throws Exception {
         DatabaseUrl url = openWebUi("nochat", "DROP TABLE chat");
-        expect(5, "no table 'chat'", "run", "--database-url", withPassword(url), "--quiet");
+        expect(5, "no table 'chat'", "run", "--database-url", BackfillChecks.withPassword(url, PASSWORD), "--quiet");
         assertNothingCreated(url);
     }
 
     @Test
     void wrongRevisionExitsFour() throws Exception {
         DatabaseUrl url = openWebUi("rev", "UPDATE alembic_version SET version_num = '3781e22d8b01'");
-        expect(4, "'3781e22d8b01'.*alembic upgrade 374d2f66af06", "run", "--database-url", withPassword(url), "--quiet");
+        expect(4, "'3781e22d8b01'.*alembic upgrade 374d2f66af06", "run", "--database-url", BackfillChecks.withPassword(url, PASSWORD), "--quiet");
         assertNothingCreated(url);
     }
 
     @Test
     void alreadyMigratedExitsFour() throws Exception {
         DatabaseUrl url = openWebUi("stamped", "UPDATE alembic_version SET version_num = '8452d01d26d7'");
-        expect(4, "already at revision 8452d01d26d7", "run", "--database-url", withPassword(url), "--quiet");
+        expect(4, "already at revision 8452d01d26d7", "run", "--database-url", BackfillChecks.withPassword(url, PASSWORD), "--quiet");
     }
 
     @Test
     void chatMessageThatIsNotTheToolsExitsSix() throws Exception {
         DatabaseUrl url = openWebUi("target", "CREATE TABLE chat_message (id text PRIMARY KEY)");
-        expect(6, "chat_message already exists", "run", "--database-url", withPassword(url), "--quiet");
+        expect(6, "chat_message already exists", "run", "--database-url", BackfillChecks.withPassword(url, PASSWORD), "--quiet");
     }
 
     @Test
@@ -220,7 +213,7 @@ class BadInputTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("badFlags")
     void invalidValuesAndConflictingFlagsExitTwo(List<String> flags, String message) throws Exception {
-        List<String> args = new ArrayList<>(List.of("run", "--database-url", withPassword(pg.url()), "--quiet"));
+        List<String> args = new ArrayList<>(List.of("run", "--database-url", BackfillChecks.withPassword(pg.url(), PASSWORD), "--quiet"));
         args.addAll(flags);
         String out = expect(2, message, args.toArray(String[]::new));
         assertFalse(out.contains("Unknown option"), "every flag used here is documented:\n" + out);
@@ -239,7 +232,7 @@ class BadInputTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("goodFlags")
     void validFlagsReachTheDatabaseCheck(List<String> flags) throws Exception {
-        List<String> args = new ArrayList<>(List.of("run", "--database-url", withPassword(pg.url()), "--quiet"));
+        List<String> args = new ArrayList<>(List.of("run", "--database-url", BackfillChecks.withPassword(pg.url(), PASSWORD), "--quiet"));
         args.addAll(flags);
         expect(5, "no table", args.toArray(String[]::new));
         assertNothingCreated(pg.url());

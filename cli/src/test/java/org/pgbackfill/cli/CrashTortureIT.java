@@ -1,5 +1,6 @@
 package org.pgbackfill.cli;
 
+import org.pgbackfill.testing.VersionMatrix;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -37,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * be set with {@code -Dtorture.seed=N}. Every kill is printed (failsafe keeps the output in
  * {@code target/failsafe-reports/org.pgbackfill.cli.CrashTortureIT-output.txt}).
  */
+@VersionMatrix
 class CrashTortureIT {
     private static final int SIZE_MB = 150;
     private static final int MIN_KILLS = 10;

@@ -1,5 +1,6 @@
 package org.pgbackfill.cli;
 
+import org.pgbackfill.testing.VersionMatrix;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * never to a server given by URL (the test is then skipped, saying why). The server is always
  * brought back before the test ends, since every other test class of this JVM uses it.
  */
+@VersionMatrix
 class FaultsIT {
     private static final int SIZE_MB = 150;
 

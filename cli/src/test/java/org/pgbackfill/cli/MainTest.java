@@ -50,7 +50,7 @@ class MainTest {
             OpenWebUiDatabase.createSchema(c);
             st.execute("UPDATE alembic_version SET version_num = 'abc'");
         }
-        assertEquals(4, Main.execute("run", "--database-url", url.jdbcUrl(), "--quiet"));
+        assertEquals(4, Main.execute("run", "--database-url", url.jdbcUrlWithCredentials(), "--quiet"));
         assertTrue(output().contains("alembic upgrade 374d2f66af06"), output());
     }
 
@@ -69,7 +69,7 @@ class MainTest {
             EdgeCaseCorpus.load(c, EdgeCaseCorpus.DEFAULT_NOW);
         }
         // trust authentication ignores the password; it must still never be printed
-        String withPassword = url.jdbcUrl() + (url.jdbcUrl().contains("?") ? "&" : "?") + "password=hunter2";
+        String withPassword = BackfillChecks.withPassword(url);
         java.nio.file.Path reportFile = java.nio.file.Files.createTempFile("pgbackfill-report", ".json");
         int code = Main.execute("run", "--database-url", withPassword, "--workers", "2", "--now-epoch", "1750000000",
             "--report", reportFile.toString());
@@ -85,6 +85,6 @@ class MainTest {
         String o = output();
         assertTrue(o.contains("load") && o.contains("MB/s") && o.contains("rows in chat_message") && o.contains("rejections:"), o);
         assertTrue(o.contains("Alembic revision is now 8452d01d26d7"), o);
-        assertFalse(o.contains("hunter2"), o);
+        assertFalse(o.contains(BackfillChecks.password(url)), o);
     }
 }

@@ -28,12 +28,12 @@ class MetricsEndpointTest {
     @Test
     void seriesExistAndMoveDuringARun() throws Exception {
         DatabaseUrl url = pg.createDatabase("metrics", "");
-        assertEquals(0, Main.execute("seed", "--database-url", url.jdbcUrl(), "--chats", "3000", "--mean-kb", "16"));
+        assertEquals(0, Main.execute("seed", "--database-url", url.jdbcUrlWithCredentials(), "--chats", "3000", "--mean-kb", "16"));
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.execute("run", "--database-url", url.jdbcUrl(),
+        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.execute("run", "--database-url", url.jdbcUrlWithCredentials(),
             "--workers", "1", "--metrics-port", String.valueOf(port), "--quiet"));
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(200)).build();
         List<Double> bytesSeen = new ArrayList<>();

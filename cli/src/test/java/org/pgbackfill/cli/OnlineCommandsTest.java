@@ -1,5 +1,6 @@
 package org.pgbackfill.cli;
 
+import org.pgbackfill.testing.VersionMatrix;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `run --online`, `status`, `pause`, `resume`, `finish` from the command line, and their refusals (exit 10). */
+@VersionMatrix
 class OnlineCommandsTest {
     @RegisterExtension
     static PostgresFixture pg = new PostgresFixture();
@@ -31,7 +33,7 @@ class OnlineCommandsTest {
             OpenWebUiDatabase.createSchema(c);
             EdgeCaseCorpus.load(c, EdgeCaseCorpus.DEFAULT_NOW);
         }
-        String db = url.jdbcUrl();
+        String db = url.jdbcUrlWithCredentials();
         assertEquals(10, Main.execute("finish", "--database-url", db));
         assertTrue(console.output().contains("no unfinished online run"), console.output());
         assertEquals(10, Main.execute("pause", "--database-url", db));

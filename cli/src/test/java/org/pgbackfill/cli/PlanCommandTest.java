@@ -32,9 +32,9 @@ class PlanCommandTest {
     @Test
     void showsThePlanAndEstimatesAndWritesNothing() throws Exception {
         DatabaseUrl url = pg.createDatabase("plan", "");
-        assertEquals(0, Main.execute("seed", "--database-url", url.jdbcUrl(), "--chats", "400", "--edge-share", "0.05"));
+        assertEquals(0, Main.execute("seed", "--database-url", url.jdbcUrlWithCredentials(), "--chats", "400", "--edge-share", "0.05"));
         String before = footprint(url);
-        assertEquals(0, Main.execute("plan", "--database-url", url.jdbcUrl(), "--workers", "2", "--calibration-seconds", "1"));
+        assertEquals(0, Main.execute("plan", "--database-url", url.jdbcUrlWithCredentials(), "--workers", "2", "--calibration-seconds", "1"));
         String out = console.output();
         assertTrue(out.contains("ranges for 2 workers") && out.contains("calibration:") && out.contains("messages")
             && out.contains("disk:") && out.contains("nothing was written"), out);
@@ -45,11 +45,11 @@ class PlanCommandTest {
     @Test
     void refusesWhatRunRefuses() throws Exception {
         DatabaseUrl url = pg.createDatabase("planrev", "");
-        assertEquals(0, Main.execute("seed", "--database-url", url.jdbcUrl(), "--chats", "5"));
+        assertEquals(0, Main.execute("seed", "--database-url", url.jdbcUrlWithCredentials(), "--chats", "5"));
         try (Connection c = PostgresFixture.connect(url); var st = c.createStatement()) {
             st.execute("UPDATE alembic_version SET version_num = 'abc'");
         }
-        assertEquals(4, Main.execute("plan", "--database-url", url.jdbcUrl()));
+        assertEquals(4, Main.execute("plan", "--database-url", url.jdbcUrlWithCredentials()));
         assertTrue(console.output().contains("alembic upgrade 374d2f66af06"), console.output());
     }
 }

@@ -28,9 +28,9 @@ class SeedCommandTest {
     @Test
     void sameSeedSameChatsOtherSeedOtherChats() throws Exception {
         DatabaseUrl a = pg.createDatabase("a", ""), b = pg.createDatabase("b", ""), c = pg.createDatabase("c", "");
-        assertEquals(0, Main.execute("seed", "--database-url", a.jdbcUrl(), "--chats", "150", "--seed", "7", "--connections", "2"));
-        assertEquals(0, Main.execute("seed", "--database-url", b.jdbcUrl(), "--chats", "150", "--seed", "7", "--connections", "1"));
-        assertEquals(0, Main.execute("seed", "--database-url", c.jdbcUrl(), "--chats", "150", "--seed", "8"));
+        assertEquals(0, Main.execute("seed", "--database-url", a.jdbcUrlWithCredentials(), "--chats", "150", "--seed", "7", "--connections", "2"));
+        assertEquals(0, Main.execute("seed", "--database-url", b.jdbcUrlWithCredentials(), "--chats", "150", "--seed", "7", "--connections", "1"));
+        assertEquals(0, Main.execute("seed", "--database-url", c.jdbcUrlWithCredentials(), "--chats", "150", "--seed", "8"));
         assertEquals(single(a, FINGERPRINT), single(b, FINGERPRINT));
         assertNotEquals(single(a, FINGERPRINT), single(c, FINGERPRINT));
         assertEquals("150", single(a, "SELECT count(*) FROM chat"));
@@ -40,7 +40,7 @@ class SeedCommandTest {
     @Test
     void documentsHaveOpenWebUisShape() throws Exception {
         DatabaseUrl url = pg.createDatabase("shape", "");
-        assertEquals(0, Main.execute("seed", "--database-url", url.jdbcUrl(), "--chats", "200", "--edge-share", "0"));
+        assertEquals(0, Main.execute("seed", "--database-url", url.jdbcUrlWithCredentials(), "--chats", "200", "--edge-share", "0"));
         // every ordinary chat: history.messages is an object of messages with id/role/content, currentId among them,
         // the top-level messages array holds the current path
         assertEquals("0", single(url, "SELECT count(*) FROM chat WHERE user_id NOT LIKE 'shared-%' AND NOT ("
@@ -55,7 +55,7 @@ class SeedCommandTest {
     @Test
     void edgeCasesAppearWhenAskedFor() throws Exception {
         DatabaseUrl url = pg.createDatabase("edge", "");
-        assertEquals(0, Main.execute("seed", "--database-url", url.jdbcUrl(), "--chats", "400", "--edge-share", "1"));
+        assertEquals(0, Main.execute("seed", "--database-url", url.jdbcUrlWithCredentials(), "--chats", "400", "--edge-share", "1"));
         assertTrue(Long.parseLong(single(url, "SELECT count(*) FROM chat WHERE json_typeof(chat) = 'string'")) > 0, "double-encoded");
         assertTrue(Long.parseLong(single(url, "SELECT count(*) FROM chat WHERE json_typeof(chat) = 'array'")) > 0, "top-level arrays");
         assertTrue(Long.parseLong(single(url, "SELECT count(*) FROM chat WHERE chat IS NULL OR chat::text IN ('null', '{}', '[]', '\"\"', '0', 'false')")) > 0, "falsy");
@@ -66,9 +66,9 @@ class SeedCommandTest {
     @Test
     void refusesToAddChatsToATableThatHasSome() throws Exception {
         DatabaseUrl url = pg.createDatabase("twice", "");
-        assertEquals(0, Main.execute("seed", "--database-url", url.jdbcUrl(), "--chats", "10"));
-        assertEquals(2, Main.execute("seed", "--database-url", url.jdbcUrl(), "--chats", "10", "--seed", "9"));
-        assertEquals(0, Main.execute("seed", "--database-url", url.jdbcUrl(), "--chats", "10", "--seed", "9", "--append"));
+        assertEquals(0, Main.execute("seed", "--database-url", url.jdbcUrlWithCredentials(), "--chats", "10"));
+        assertEquals(2, Main.execute("seed", "--database-url", url.jdbcUrlWithCredentials(), "--chats", "10", "--seed", "9"));
+        assertEquals(0, Main.execute("seed", "--database-url", url.jdbcUrlWithCredentials(), "--chats", "10", "--seed", "9", "--append"));
         assertEquals("20", single(url, "SELECT count(*) FROM chat"));
     }
 }

@@ -35,7 +35,7 @@ class StatusCommandTest {
             OpenWebUiDatabase.createSchema(c);
             EdgeCaseCorpus.load(c, EdgeCaseCorpus.DEFAULT_NOW);
         }
-        assertEquals(0, Main.execute("status", "--database-url", url.jdbcUrl()));
+        assertEquals(0, Main.execute("status", "--database-url", url.jdbcUrlWithCredentials()));
         assertTrue(console.output().contains("no pgbackfill run"), console.output());
 
         Backfill[] stopped = new Backfill[1];
@@ -44,7 +44,7 @@ class StatusCommandTest {
                 @Override public void phaseStarted(Phase phase) { if (phase == Phase.MERGE) stopped[0].stop(); }
             }).build());
         assertThrows(BackfillException.class, () -> stopped[0].run());
-        assertEquals(0, Main.execute("status", "--database-url", url.jdbcUrl(), "--json"));
+        assertEquals(0, Main.execute("status", "--database-url", url.jdbcUrlWithCredentials(), "--json"));
         String out = console.output();
         JsonNode unfinished = new ObjectMapper().readTree(out.substring(out.indexOf('{')));
         assertEquals(false, unfinished.get("finished").asBoolean());
@@ -54,7 +54,7 @@ class StatusCommandTest {
         assertTrue(unfinished.get("rejections").size() > 0, "rejections are counted while the run is unfinished");
 
         new Backfill(BackfillConfig.builder().database(url).workers(2).build()).run();
-        assertEquals(0, Main.execute("status", "--database-url", url.jdbcUrl()));
+        assertEquals(0, Main.execute("status", "--database-url", url.jdbcUrlWithCredentials()));
         String text = console.output();
         assertTrue(text.contains("run 1: finished") && text.contains("merged") && text.contains("NUL_IN_TEXT"), text);
     }

@@ -1,5 +1,6 @@
 package org.pgbackfill.cli;
 
+import org.pgbackfill.testing.VersionMatrix;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -21,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * exact result. Each must exit 0, except that one may instead report that the run is already
  * finished (exit 4, "already at revision 8452d01d26d7"); neither may fail.
  */
+@VersionMatrix
 class TwoProcessesIT {
     private static final int SIZE_MB = 100;
     private static final Pattern ALREADY_DONE = Pattern.compile("(?s).*already (at revision 8452d01d26d7|finished).*");

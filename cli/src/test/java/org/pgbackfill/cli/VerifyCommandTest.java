@@ -37,7 +37,7 @@ class VerifyCommandTest {
                     + "\"m1\":{\"role\":\"assistant\",\"content\":{\"text\":\"hello\",\"n\":1.0}}}}}");
             }
         }
-        assertEquals(0, Main.execute("run", "--database-url", url.jdbcUrl(), "--workers", "2", "--now-epoch", "1750000000", "--quiet"));
+        assertEquals(0, Main.execute("run", "--database-url", url.jdbcUrlWithCredentials(), "--workers", "2", "--now-epoch", "1750000000", "--quiet"));
     }
 
     private String output() {
@@ -61,14 +61,14 @@ class VerifyCommandTest {
 
     @Test
     void aCorrectTableExitsZero() {
-        String withPassword = url.jdbcUrl() + (url.jdbcUrl().contains("?") ? "&" : "?") + "password=hunter2";
+        String withPassword = BackfillChecks.withPassword(url);
         assertEquals(0, Main.execute("verify", "--database-url", withPassword, "--workers", "2"), output());
         String o = output();
         assertTrue(o.contains("mismatches: none") && o.contains("OK: chat_message matches chat"), o);
         assertTrue(o.contains("now for timestamp fallbacks: 1750000000 (run 1 in schema pgbackfill)"), o);
         assertTrue(o.contains("ranges,") && o.contains("chats checked"), "progress on stderr: " + o);
-        assertFalse(o.contains("hunter2"), o);
-        assertEquals(0, Main.execute("verify", "--database-url", url.jdbcUrl(), "--sample", "50", "--quiet"), output());
+        assertFalse(o.contains(BackfillChecks.password(url)), o);
+        assertEquals(0, Main.execute("verify", "--database-url", url.jdbcUrlWithCredentials(), "--sample", "50", "--quiet"), output());
         assertTrue(output().contains("a 50.0% sample"), output());
     }
 
@@ -77,14 +77,14 @@ class VerifyCommandTest {
         sql("UPDATE chat_message SET content = '{\"text\": \"hello\", \"n\": 1}' WHERE id = 'plain-1-m1'",
             "DELETE FROM chat_message WHERE id = 'plain-0-m0'");
         try {
-            assertEquals(9, Main.execute("verify", "--database-url", url.jdbcUrl(), "--quiet"), output());
+            assertEquals(9, Main.execute("verify", "--database-url", url.jdbcUrlWithCredentials(), "--quiet"), output());
             String o = output();
             assertTrue(o.contains("mismatches: 2 (MISSING_ROW 1, CHANGED_ROW 1)"), o);
             assertTrue(o.contains("MISSING_ROW chat 'plain-0' row 'plain-0-m0': no row with this id"), o);
             assertTrue(o.contains("CHANGED_ROW chat 'plain-1' row 'plain-1-m1': content: expected {\"text\":\"hello\",\"n\":1.0} "
                 + "but stored {\"text\": \"hello\", \"n\": 1}"), o);
             assertTrue(o.contains("MISMATCH: chat_message does not match chat (exit code 9)"), o);
-            assertEquals(9, Main.execute("verify", "--database-url", url.jdbcUrl(), "--quiet", "--max-mismatches", "1"));
+            assertEquals(9, Main.execute("verify", "--database-url", url.jdbcUrlWithCredentials(), "--quiet", "--max-mismatches", "1"));
             assertTrue(output().contains("… and 1 more (--max-mismatches shows more)"), output());
         } finally {
             sql("UPDATE chat_message SET content = '{\"text\":\"hello\",\"n\":1.0}' WHERE id = 'plain-1-m1'",
@@ -92,23 +92,23 @@ class VerifyCommandTest {
                     + "error, usage, created_at, updated_at) VALUES ('plain-0-m0', 'plain-0', 'u', 'user', '\"hi\"', 'null', 'null', "
                     + "'null', 'null', true, 'null', 'null', 'null', 1750000000, 1750000000)");
         }
-        assertEquals(0, Main.execute("verify", "--database-url", url.jdbcUrl(), "--quiet"), output());
+        assertEquals(0, Main.execute("verify", "--database-url", url.jdbcUrlWithCredentials(), "--quiet"), output());
     }
 
     @Test
     void failuresExitWithTheUsualCodes() throws Exception {
-        assertEquals(2, Main.execute("verify", "--database-url", url.jdbcUrl(), "--sample", "0"));
+        assertEquals(2, Main.execute("verify", "--database-url", url.jdbcUrlWithCredentials(), "--sample", "0"));
         assertEquals(2, Main.execute("verify", "--database-url", "mysql://u:hunter2@h/db"));
         assertEquals(2, Main.execute("verify", "--no-such-flag"));
         assertEquals(3, Main.execute("verify", "--database-url", "postgresql://owui:hunter2@127.0.0.1:1/openwebui", "--quiet"));
         assertTrue(output().contains("cannot connect"), output());
         DatabaseUrl empty = pg.createDatabase("empty", "");
-        assertEquals(5, Main.execute("verify", "--database-url", empty.jdbcUrl(), "--quiet"));
+        assertEquals(5, Main.execute("verify", "--database-url", empty.jdbcUrlWithCredentials(), "--quiet"));
         assertTrue(output().contains("no table 'chat'"), output());
         try (Connection c = PostgresFixture.connect(empty)) {
             OpenWebUiDatabase.createSchema(c);
         }
-        assertEquals(4, Main.execute("verify", "--database-url", empty.jdbcUrl(), "--quiet"));
+        assertEquals(4, Main.execute("verify", "--database-url", empty.jdbcUrlWithCredentials(), "--quiet"));
         assertTrue(output().contains("no table chat_message"), output());
         assertFalse(output().contains("hunter2"), output());
     }

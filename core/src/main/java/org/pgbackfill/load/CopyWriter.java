@@ -331,7 +331,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
                 // synchronous_commit stays on: a range is recorded as loaded right after its rows commit, and an
                 // asynchronous commit lost in a server crash would leave a range recorded as loaded without its rows
                 // (the record being written after the restart). The transactions are large, so waiting costs little.
-                if (toastCompression != null) st.execute("SET default_toast_compression = " + toastCompression);
+                if ("lz4".equals(toastCompression)) st.execute("SET default_toast_compression = lz4");
             }
             conn.commit();
         }

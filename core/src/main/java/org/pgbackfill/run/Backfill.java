@@ -93,6 +93,8 @@ public final class Backfill {
             walAtStart = walBytes(c);
         }
         report.serverVersion(facts.serverVersion());
+        report.toastCompression(facts.toastCompression());
+        if (!facts.lz4()) progress.info(facts.pglzReason());
         long walStart = walAtStart;
         metrics.walWritten(() -> {
             try (Connection c = db.connection()) {
@@ -144,6 +146,7 @@ public final class Backfill {
                 progress.info("resuming unfinished run " + run.runId() + " (last phase completed: " + run.phase()
                     + "); finished work is kept");
             }
+            control.toastCompression(c, run.runId(), facts.toastCompression());
         }
         long runId = run.runId();
         long now = run.nowEpoch();

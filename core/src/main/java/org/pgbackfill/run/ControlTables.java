@@ -51,7 +51,8 @@ public final class ControlTables {
                 + " finished_at timestamptz)");
             // online runs, pause and holds (added after the first release of the table: ADD … IF NOT EXISTS)
             st.execute("ALTER TABLE " + s + ".run ADD COLUMN IF NOT EXISTS online boolean NOT NULL DEFAULT false, "
-                + "ADD COLUMN IF NOT EXISTS paused boolean NOT NULL DEFAULT false, ADD COLUMN IF NOT EXISTS hold_reason text");
+                + "ADD COLUMN IF NOT EXISTS paused boolean NOT NULL DEFAULT false, ADD COLUMN IF NOT EXISTS hold_reason text, "
+                + "ADD COLUMN IF NOT EXISTS toast_compression text");
             st.execute("CREATE TABLE IF NOT EXISTS " + s + ".range ("
                 + " run_id bigint NOT NULL, range_id int NOT NULL, lo text, hi text, estimated_bytes bigint NOT NULL,"
                 + " state text NOT NULL DEFAULT 'pending', owner text, lease_until timestamptz, attempt int NOT NULL DEFAULT 0,"
@@ -123,6 +124,15 @@ public final class ControlTables {
     public void phase(Connection c, long runId, Phase phase) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("UPDATE " + s + ".run SET phase = '" + phase.label() + "' WHERE run_id = " + runId);
+        }
+    }
+
+    /** Records the TOAST compression the run's rows get (lz4 or pglz; the last process to start says). */
+    public void toastCompression(Connection c, long runId, String method) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".run SET toast_compression = ? WHERE run_id = ?")) {
+            ps.setString(1, method);
+            ps.setLong(2, runId);
+            ps.executeUpdate();
         }
     }
 

@@ -18,6 +18,7 @@ public final class RunReport {
     private long nowEpoch;
     private long runId;
     private String serverVersion = "";
+    private String toastCompression = "";
     private long walBytes = -1;
 
     void addPhase(PhaseReport report) { phases.add(report); }
@@ -29,6 +30,7 @@ public final class RunReport {
     void nowEpoch(long n) { nowEpoch = n; }
     void runId(long n) { runId = n; }
     void serverVersion(String v) { serverVersion = v; }
+    void toastCompression(String method) { toastCompression = method; }
     void walBytes(long n) { walBytes = n; }
     void rejections(Map<String, Long> byReason) { rejectionsByReason.clear(); rejectionsByReason.putAll(byReason); }
 
@@ -43,6 +45,8 @@ public final class RunReport {
     public long nowEpoch() { return nowEpoch; }
     public long runId() { return runId; }
     public String serverVersion() { return serverVersion; }
+    /** The TOAST compression of chat_message's values: lz4, or pglz where the server has no lz4. */
+    public String toastCompression() { return toastCompression; }
     /** WAL the server wrote while this process ran (all sessions, from the WAL insert position), or -1 when unknown. */
     public long walBytes() { return walBytes; }
 
@@ -57,6 +61,7 @@ public final class RunReport {
             g.writeStartObject();
             g.writeNumberField("run_id", runId);
             g.writeStringField("server_version", serverVersion);
+            g.writeStringField("toast_compression", toastCompression);
             g.writeNumberField("workers", workers);
             g.writeNumberField("now_epoch", nowEpoch);
             g.writeNumberField("total_seconds", totalSeconds());
@@ -102,9 +107,9 @@ public final class RunReport {
         b.append(String.format("chats read: %d (%.1f MB of documents); rows staged: %d; rows in chat_message: %d%n",
             chatsRead, documentBytes / 1e6, rowsStaged, rowsWritten));
         long live = HeapWatch.peakAfterGcBytes();
-        b.append(String.format("WAL written by the server meanwhile: %s; peak heap: %.0f MB (%s after a collection); PostgreSQL %s%n",
-            walBytes < 0 ? "unknown" : String.format("%.1f MB", walBytes / 1e6), peakHeapBytes() / 1e6,
-            live < 0 ? "no collection ran" : String.format("%.0f MB", live / 1e6), serverVersion));
+        b.append(String.format("WAL written by the server meanwhile: %s; peak heap: %.0f MB (%s after a collection); PostgreSQL %s, "
+            + "TOAST compression %s%n", walBytes < 0 ? "unknown" : String.format("%.1f MB", walBytes / 1e6), peakHeapBytes() / 1e6,
+            live < 0 ? "no collection ran" : String.format("%.0f MB", live / 1e6), serverVersion, toastCompression));
         if (rejectionsByReason.isEmpty()) {
             b.append("rejections: none\n");
         } else {

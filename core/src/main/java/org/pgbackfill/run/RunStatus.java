@@ -22,7 +22,7 @@ import java.util.TreeMap;
 public record RunStatus(long runId, String phase, boolean finished, long nowEpoch, String startedAt, String finishedAt, double elapsedSeconds,
                         Map<String, Long> rangesByState, long chatsRead, long rowsStaged, long documentBytes,
                         long plannedBytes, long loadedPlannedBytes, List<Lease> leases, Map<String, Long> rejectionsByReason,
-                        boolean online, boolean paused, String holdReason, long pendingChanges) {
+                        boolean online, boolean paused, String holdReason, long pendingChanges, String toastCompression) {
 
     /** A range held by a process. */
     public record Lease(int rangeId, String owner, String leaseUntil, int attempt) { }
@@ -32,14 +32,15 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         ControlTables control = new ControlTables(schema);
         if (!control.exists(c)) return null;
         long runId;
-        String phase, startedAt, finishedAt, holdReason;
+        String phase, startedAt, finishedAt, holdReason, toast;
         long now;
         double elapsed;
         boolean online, paused;
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT run_id, phase, now_epoch, started_at::text, finished_at::text, "
-                 + "extract(epoch FROM coalesce(finished_at, now()) - started_at)::float8, online, paused, hold_reason FROM " + schema
-                 + ".run ORDER BY run_id DESC LIMIT 1")) {
+                 + "extract(epoch FROM coalesce(finished_at, now()) - started_at)::float8, online, paused, hold_reason, "
+                 // through to_jsonb: a control table made by an older version has no such column
+                 + "to_jsonb(r) ->> 'toast_compression' FROM " + schema + ".run r ORDER BY run_id DESC LIMIT 1")) {
             if (!rs.next()) return null;
             runId = rs.getLong(1);
             phase = rs.getString(2);
@@ -50,6 +51,7 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             online = rs.getBoolean(7);
             paused = rs.getBoolean(8);
             holdReason = finishedAt == null ? rs.getString(9) : null;
+            toast = rs.getString(10);
         }
         long pending = finishedAt == null ? new org.pgbackfill.online.ChangeCapture(schema).pending(c) : 0;
         long chats, rows, bytes, planned, loadedPlanned;
@@ -72,7 +74,7 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         }
         return new RunStatus(runId, phase, finishedAt != null, now, startedAt, finishedAt, elapsed, control.rangeStates(c, runId),
             chats, rows, bytes, planned, loadedPlanned, leases, new TreeMap<>(control.rejectionsByReason(c, runId)), online, paused,
-            holdReason, pending);
+            holdReason, pending, toast);
     }
 
     /** Documents loaded per second since the run started (MB/s). */
@@ -94,6 +96,10 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             finished ? (phase.equals("abandoned") ? "abandoned" : "finished") : "unfinished", phase, startedAt,
             finished ? ", ended " + finishedAt : ""));
         b.append("now for timestamp fallbacks: ").append(nowEpoch).append('\n');
+        if (toastCompression != null) {
+            b.append("TOAST compression of chat_message: ").append(toastCompression)
+                .append("lz4".equals(toastCompression) ? "" : " (the server has no lz4)").append('\n');
+        }
         if (online) {
             b.append(String.format("online run: %d changed chats waiting for the next catch-up%s%n", pendingChanges,
                 finished ? "" : "; after stopping Open WebUI, pgbackfill finish completes it"));
@@ -135,6 +141,7 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             g.writeBooleanField("paused", paused);
             g.writeStringField("hold_reason", holdReason);
             g.writeNumberField("pending_changes", pendingChanges);
+            g.writeStringField("toast_compression", toastCompression);
             g.writeNumberField("now_epoch", nowEpoch);
             g.writeStringField("started_at", startedAt);
             g.writeStringField("finished_at", finishedAt);

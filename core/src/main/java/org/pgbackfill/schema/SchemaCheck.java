@@ -19,6 +19,16 @@ import java.util.Map;
 public final class SchemaCheck {
     /** What the check learned that later phases need. */
     public record Facts(String serverVersion, String serverEncoding, String idCollation, String toastCompression) {
+        /** Whether chat_message's values are compressed with lz4 (else with pglz, the server's only other method). */
+        public boolean lz4() { return "lz4".equals(toastCompression); }
+
+        /** Why there is no lz4, for the operator; null when there is. */
+        public String pglzReason() {
+            return lz4() ? null : "this PostgreSQL has no lz4 (" + serverVersion + (serverVersion.matches("1[0-3]\\b.*") ? ": lz4 came in 14"
+                : ": built without it") + "): chat_message's values are compressed with pglz, which costs the server more CPU than lz4; "
+                + "the rows are the same";
+        }
+
         /** Whether JSON must be sent ASCII-only (escaped), as upstream's json.dumps does, because the server is not UTF-8. */
         public boolean asciiJson() { return !"UTF8".equals(serverEncoding) && !"SQL_ASCII".equals(serverEncoding); }
     }
@@ -167,15 +177,15 @@ public final class SchemaCheck {
         }
     }
 
-    /** lz4 when the server was built with it (TOAST compression dominated the write, DESIGN.md), else null. */
+    /** lz4 when the server was built with it (TOAST compression dominated the write, DESIGN.md), else pglz. */
     private static String toastCompression(Connection c) throws SQLException {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
             st.execute("SET LOCAL default_toast_compression = lz4");
             return "lz4";
-        } catch (SQLException e) {
-            return null;
+        } catch (SQLException e) {   // 22023 invalid value (built without lz4); 42704 no such setting (PostgreSQL 13)
+            return "pglz";
         } finally {
             c.rollback();
             c.setAutoCommit(auto);

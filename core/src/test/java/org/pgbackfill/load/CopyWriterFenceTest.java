@@ -1,5 +1,6 @@
 package org.pgbackfill.load;
 
+import org.pgbackfill.testing.VersionMatrix;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The writer's fence: rows written for an attempt that another claim has superseded (a process
  * whose lease lapsed but which still writes) must not commit; rows of the current attempt do.
  */
+@VersionMatrix
 class CopyWriterFenceTest {
     @RegisterExtension
     static PostgresFixture pg = new PostgresFixture();

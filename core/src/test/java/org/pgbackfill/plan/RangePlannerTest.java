@@ -1,5 +1,6 @@
 package org.pgbackfill.plan;
 
+import org.pgbackfill.testing.VersionMatrix;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -19,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Ranges must tile the keyspace exactly (every chat in exactly one range) in the database's
  * collation, whatever the ids look like, and balance document bytes, not rows.
  */
+@VersionMatrix
 class RangePlannerTest {
     @RegisterExtension
     static PostgresFixture pg = new PostgresFixture();

@@ -1,5 +1,6 @@
 package org.pgbackfill.run;
 
+import org.pgbackfill.testing.VersionMatrix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * transactions and a tiny inline limit (so the chunked reading of large documents and the
  * two-pass extraction are exercised against the database too).
  */
+@VersionMatrix
 class BackfillPipelineTest {
     static final long NOW = EdgeCaseCorpus.DEFAULT_NOW;
 

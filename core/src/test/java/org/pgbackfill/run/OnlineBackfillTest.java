@@ -1,5 +1,6 @@
 package org.pgbackfill.run;
 
+import org.pgbackfill.testing.VersionMatrix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.pgbackfill.seed.ChatSeeder;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code run --online} while the application writes to chat, then {@code finish}: the result must
  * be what an offline run on the final chat table produces, row by row, and verify must pass.
  */
+@VersionMatrix
 class OnlineBackfillTest {
     @RegisterExtension
     PostgresFixture pg = new PostgresFixture();   // a fresh database per test

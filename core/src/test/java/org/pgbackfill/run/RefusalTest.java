@@ -1,5 +1,6 @@
 package org.pgbackfill.run;
 
+import org.pgbackfill.testing.VersionMatrix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.pgbackfill.db.DatabaseUrl;
@@ -15,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The check phase refuses what it must, with a message that says what to do and its own exit code, and writes nothing. */
+@VersionMatrix
 class RefusalTest {
     @RegisterExtension
     static PostgresFixture pg = new PostgresFixture();

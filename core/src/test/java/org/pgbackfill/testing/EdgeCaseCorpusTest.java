@@ -27,6 +27,7 @@ import org.pgbackfill.db.DatabaseUrl;
  * Loads the corpus into PostgreSQL (which proves every document is valid {@code json}) and checks
  * the reference against the corpus's hand-written expectations, chat by chat.
  */
+@VersionMatrix
 class EdgeCaseCorpusTest {
     @RegisterExtension
     static PostgresFixture pg = new PostgresFixture();

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.pgbackfill.db.DatabaseUrl;
 
+@VersionMatrix
 class PostgresFixtureTest {
     @RegisterExtension
     static PostgresFixture pg = new PostgresFixture();

@@ -1,5 +1,6 @@
 package org.pgbackfill.verify;
 
+import org.pgbackfill.testing.VersionMatrix;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * plus generated chats with edge cases), silent on a table written the way Open WebUI's Python
  * migration writes it, and loud, with the right chat, row and column, on each kind of damage.
  */
+@VersionMatrix
 class VerifierTest {
     static final long NOW = EdgeCaseCorpus.DEFAULT_NOW;
 

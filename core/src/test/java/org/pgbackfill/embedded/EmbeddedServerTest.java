@@ -1,0 +1,79 @@
+package org.pgbackfill.embedded;
+
+import org.junit.jupiter.api.Test;
+import org.pgbackfill.testing.VersionMatrix;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A server of its own (not the suite's shared one): settings applied, an immediate restart is a
+ * crash (committed rows kept, UNLOGGED tables emptied, same port), a fast one is not, and close
+ * leaves no process and no file.
+ */
+@VersionMatrix
+class EmbeddedServerTest {
+    @Test
+    void restartsLikeACrashOrACleanStopAndLeavesNothingWhenClosed() throws Exception {
+        List<String> said = new ArrayList<>();
+        Path dir;
+        long checkpointer;
+        try (EmbeddedServer s = EmbeddedServer.start(null, "nobody", Map.of("work_mem", "7MB", "fsync", "off"), said::add)) {
+            dir = s.directory();
+            assertTrue(said.stream().anyMatch(l -> l.startsWith("started PostgreSQL " + s.version())), said.toString());
+            try (Connection c = connect(s); Statement st = c.createStatement()) {
+                assertEquals("7MB", single(st, "SHOW work_mem"));
+                st.execute("CREATE TABLE kept (x int)");
+                st.execute("INSERT INTO kept VALUES (1), (2)");
+                st.execute("CREATE UNLOGGED TABLE emptied (x int)");
+                st.execute("INSERT INTO emptied VALUES (1)");
+                checkpointer = Long.parseLong(single(st, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'"));
+            }
+
+            s.restart(EmbeddedServer.Shutdown.IMMEDIATE);
+            try (Connection c = connect(s); Statement st = c.createStatement()) {
+                assertEquals("2", single(st, "SELECT count(*) FROM kept"), "committed rows survive the crash");
+                assertEquals("0", single(st, "SELECT count(*) FROM emptied"), "crash recovery empties UNLOGGED tables");
+                assertNotEquals(checkpointer, Long.parseLong(single(st,
+                    "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")), "a new server, not the old one");
+                st.execute("INSERT INTO emptied VALUES (1)");
+            }
+
+            s.stop(EmbeddedServer.Shutdown.FAST);
+            assertFalse(s.isRunning());
+            assertThrows(SQLException.class, () -> connect(s).close(), "stopped means stopped");
+            s.startAgain();
+            try (Connection c = connect(s); Statement st = c.createStatement()) {
+                assertEquals("1", single(st, "SELECT count(*) FROM emptied"), "a clean stop keeps UNLOGGED tables");
+            }
+        }
+        assertFalse(Files.exists(dir), "the server's directory is deleted at close");
+        assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains(dir.toString())),
+            "no process of the server is left");
+    }
+
+    private static Connection connect(EmbeddedServer s) throws SQLException {
+        return DriverManager.getConnection(s.adminUrl().jdbcUrl(), s.adminUrl().properties());
+    }
+
+    private static String single(Statement st, String sql) throws SQLException {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}
