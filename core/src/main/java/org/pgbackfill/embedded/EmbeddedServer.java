@@ -138,7 +138,7 @@ public final class EmbeddedServer implements AutoCloseable {
 
         checkCancelled();
         runToEnd(List.of(bin("initdb"), "-D", data.toString(), "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
-            "--locale=C", "--no-sync", "--no-instructions"), "initdb");
+            "--locale=C", "--no-sync"), "initdb");   // no --no-instructions: PostgreSQL 13 lacks it
 
         IOException last = null;
         for (int attempt = 1; attempt <= 5; attempt++) {
