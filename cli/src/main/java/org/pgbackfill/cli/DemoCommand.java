@@ -215,7 +215,7 @@ final class DemoCommand implements Callable<Integer> {
             server = EmbeddedServer.start(null, osUser, SERVER_SETTINGS, line -> say(line));
         } catch (IOException e) {
             throw new Failure(Kind.CANNOT_CONNECT.exitCode(), "could not start the embedded PostgreSQL: " + e.getMessage()
-                + "\n(As root, the server runs as the account --os-user, default nobody.)"
+                + (e.getMessage() != null && e.getMessage().contains("root") ? "\n(As root, the server runs as the account --os-user names.)" : "")
                 + "\nRun the demo against a server of yours instead: pgbackfill demo --database-url postgresql://user:pass@host:5432/postgres");
         }
         try (Connection c = connect(server.adminUrl()); Statement s = c.createStatement()) {

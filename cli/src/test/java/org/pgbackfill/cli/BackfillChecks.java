@@ -48,12 +48,19 @@ final class BackfillChecks {
     private BackfillChecks() { }
 
     /**
+     * The share of each test's seeded size to use, in percent ({@code -Dpgbackfill.test.size-percent},
+     * default 100): the version matrix in {@code .ci/run} runs the process-level tests on less data.
+     */
+    static final int SIZE_PERCENT = Math.max(10, Integer.getInteger("pgbackfill.test.size-percent", 100));
+
+    /**
      * Fills an empty database with {@code sizeMb} MB of generated Open WebUI chats (5% carrying an
      * edge case) and then the 318-chat edge-case corpus.
      */
     static SeedReport seed(DatabaseUrl url, int sizeMb, long seed) throws SQLException {
+        long bytes = sizeMb * 1_000_000L * SIZE_PERCENT / 100;
         try (Connection a = PostgresFixture.connect(url); Connection b = PostgresFixture.connect(url)) {
-            SeedReport r = new ChatSeeder(GeneratorOptions.builder().seed(seed).targetBytes(sizeMb * 1_000_000L)
+            SeedReport r = new ChatSeeder(GeneratorOptions.builder().seed(seed).targetBytes(bytes)
                 .edgeCaseShare(0.05).build()).seed(List.of(a, b));
             EdgeCaseCorpus.load(a, NOW);
             try (Statement st = a.createStatement()) {

@@ -160,7 +160,7 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     private void writeConfig(Path data) throws IOException {
-        // Written into the cluster's own configuration, so that pg_ctl -D data start (after keepFiles) finds the same port.
+        // Written into the cluster's own configuration, so that pg_ctl -D data start (after keepFiles(true)) finds the same port.
         StringBuilder conf = new StringBuilder("\n# pgbackfill embedded server\n")
             .append("port = ").append(port).append('\n')
             .append("listen_addresses = '127.0.0.1'\n")
@@ -176,8 +176,9 @@ public final class EmbeddedServer implements AutoCloseable {
         Path logFile = dir.resolve("server.log");
         if (!Files.exists(logFile)) {
             Files.createFile(logFile);
-            account.give(logFile);        // pg_ctl -l server.log, after --keep, writes to it as the server's account
+            account.give(logFile);        // pg_ctl -l server.log, after keepFiles(true), writes to it as the server's account
         }
+        long logStart = Files.size(logFile);   // what an earlier start wrote is not this start's reason
         ProcessBuilder b = processBuilder(List.of(bin("postgres"), "-D", data.toString()));
         b.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         long t0 = System.nanoTime();
@@ -188,7 +189,7 @@ public final class EmbeddedServer implements AutoCloseable {
         while (System.currentTimeMillis() < deadline) {
             checkCancelled();
             if (!process.isAlive()) {
-                String tail = tail(logFile);
+                String tail = tail(logFile, logStart);
                 process = null;
                 if (tail.contains("could not bind") || tail.contains("Address already in use")
                         || tail.contains("could not create any TCP/IP sockets")) {
@@ -252,7 +253,7 @@ public final class EmbeddedServer implements AutoCloseable {
 
     public int port() { return port; }
 
-    /** The server's {@code server_version}, e.g. {@code 16.11}. */
+    /** The server's {@code server_version}, e.g. {@code 18.4}. */
     public String version() { return version; }
 
     /** The temporary directory holding the binaries, the cluster and the log. */
@@ -278,10 +279,12 @@ public final class EmbeddedServer implements AutoCloseable {
     /** Stops the server and, unless kept, deletes its directory. Idempotent; never throws. */
     @Override
     public void close() {
+        cancelled = true;            // before the lock: a start in progress (startAgain) stops waiting and lets go of it
         closeInternal(false);
     }
 
     private void closeFromHook() {
+        cancelled = true;
         closeInternal(true);
     }
 
@@ -410,8 +413,15 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     private static String tail(Path file) {
+        return tail(file, 0);
+    }
+
+    /** The last lines of what {@code file} holds after its first {@code from} bytes. */
+    private static String tail(Path file, long from) {
         try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            byte[] all = Files.readAllBytes(file);
+            int start = (int) Math.min(from, all.length);
+            List<String> lines = new String(all, start, all.length - start, StandardCharsets.UTF_8).lines().toList();
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
         } catch (IOException e) {
             return "(no output: " + e.getMessage() + ")";

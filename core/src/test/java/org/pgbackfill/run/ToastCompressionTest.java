@@ -63,7 +63,7 @@ class ToastCompressionTest {
             assertEquals(expected, status.toastCompression(), "status's toast_compression");
             assertTrue(status.toJson().contains(expected), status.toJson());
             assertTrue(status.describe().contains("TOAST compression of chat_message: " + expected), status.describe());
-            if (versionNum(c) >= 140000) {
+            if (PostgresFixture.serverVersionNum() >= 140000) {
                 assertEquals(Set.of(expected), methodsUsed(c), "pg_column_compression of chat_message.content");
             }
         }
@@ -74,13 +74,6 @@ class ToastCompressionTest {
                 "SELECT coalesce(bool_or('lz4' = ANY (enumvals)), false) FROM pg_settings WHERE name = 'default_toast_compression'")) {
             rs.next();
             return rs.getBoolean(1);
-        }
-    }
-
-    private static int versionNum(Connection c) throws Exception {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW server_version_num")) {
-            rs.next();
-            return Integer.parseInt(rs.getString(1));
         }
     }
 

@@ -15,10 +15,10 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Properties;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -52,7 +52,7 @@ public final class PgBouncer implements AutoCloseable {
     private final int port;
     private final String serverHost;
     private final int serverPort;
-    private final Set<String> users = new LinkedHashSet<>();
+    private final Map<String, String> users = new LinkedHashMap<>();   // user → password PgBouncer logs in to the server with
     private Process process;
 
     private PgBouncer(Path dir, PoolMode mode, int port, String serverHost, int serverPort) {
@@ -93,7 +93,7 @@ public final class PgBouncer implements AutoCloseable {
         // others may read and pass: as root, PgBouncer runs as nobody and re-reads its files on reload
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         PgBouncer b = new PgBouncer(dir, mode, freePort(), m.group(1), m.group(2) == null ? 5432 : Integer.parseInt(m.group(2)));
-        b.users.add(admin.user() == null ? System.getProperty("user.name") : admin.user());
+        b.users.put(admin.user() == null ? System.getProperty("user.name") : admin.user(), admin.properties().getProperty("password", ""));
         try {
             b.writeFiles();
             b.launch(binary);
@@ -106,7 +106,12 @@ public final class PgBouncer implements AutoCloseable {
 
     /** Lets {@code user} in as well (PgBouncer reloads its auth file); the server decides what the user may do. */
     public synchronized void allowUser(String user) throws IOException {
-        if (!users.add(user)) return;
+        allowUser(user, "");
+    }
+
+    /** The same, for a user the server asks a password of. */
+    public synchronized void allowUser(String user, String password) throws IOException {
+        if (password.equals(users.put(user, password))) return;
         writeFiles();
         ProcessBuilder kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).redirectErrorStream(true);
         try {
@@ -148,20 +153,19 @@ public final class PgBouncer implements AutoCloseable {
         }
     }
 
-    /** Stops PgBouncer (its clients' connections end) and deletes its files. */
+    /**
+     * Kills PgBouncer (SIGKILL: what its shutdown signals mean changed across versions, and a test
+     * fixture has nothing to drain) and deletes its files; its clients' and server sessions end.
+     */
     @Override
     public synchronized void close() {
         Process p = process;
         process = null;
         if (p != null) {
-            p.destroy();
+            p.destroyForcibly();
             try {
-                if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    p.waitFor(10, TimeUnit.SECONDS);
-                }
+                p.waitFor(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
-                p.destroyForcibly();
                 Thread.currentThread().interrupt();
             }
         }
@@ -175,7 +179,9 @@ public final class PgBouncer implements AutoCloseable {
 
     private void writeFiles() throws IOException {
         StringBuilder auth = new StringBuilder();
-        for (String u : users) auth.append('"').append(u.replace("\"", "\"\"")).append("\" \"\"\n");
+        // plain-text passwords: PgBouncer logs in to the server with them
+        users.forEach((u, pw) -> auth.append('"').append(u.replace("\"", "\"\"")).append("\" \"")
+            .append(pw.replace("\"", "\"\"")).append("\"\n"));
         write("userlist.txt", auth.toString());
         String ini = "[databases]\n"
             + "* = host=" + serverHost + " port=" + serverPort + "\n"
@@ -185,7 +191,7 @@ public final class PgBouncer implements AutoCloseable {
             + "unix_socket_dir =\n"
             + "auth_type = trust\n"
             + "auth_file = " + dir.resolve("userlist.txt") + "\n"
-            + "admin_users = " + users.iterator().next() + "\n"
+            + "admin_users = " + users.keySet().iterator().next() + "\n"
             + "pool_mode = " + mode.name().toLowerCase(java.util.Locale.ROOT) + "\n"
             + "max_client_conn = 500\n"
             + "default_pool_size = 20\n"
@@ -210,7 +216,8 @@ public final class PgBouncer implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) throw new IOException("pgbouncer exited (" + process.exitValue() + ") while starting:\n" + log());
             Properties p = new Properties();
-            p.setProperty("user", users.iterator().next());
+            p.setProperty("user", users.keySet().iterator().next());
+            p.setProperty("password", users.values().iterator().next());
             p.setProperty("connectTimeout", "2");
             try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", p)) {
                 if (c.isValid(2)) {

@@ -253,6 +253,12 @@ public final class PostgresFixture
             try {
                 EmbeddedServer s = EmbeddedServer.start(null, "nobody", SETTINGS,
                     line -> System.out.println("[PostgresFixture] " + line));
+                String asked = System.getProperty("postgres.major");
+                if (asked != null && !s.version().startsWith(asked + ".")) {
+                    s.close();
+                    return "-Dpostgres.major=" + asked + " asked for PostgreSQL " + asked + " but the binaries are " + s.version()
+                        + ": the versions are 13, 14, 15, 16, 17 and 18";
+                }
                 String expected = System.getProperty("pgbackfill.test.postgres.binaries", "");
                 String major = expected.replaceAll("\\..*", "");
                 if (!major.isEmpty() && !s.version().startsWith(major + ".")) {

@@ -1,6 +1,8 @@
 package org.pgbackfill.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
@@ -9,12 +11,32 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.opentest4j.TestAbortedException;
 import org.pgbackfill.db.DatabaseUrl;
+import org.pgbackfill.embedded.EmbeddedServer;
 
 @VersionMatrix
 class PostgresFixtureTest {
     @RegisterExtension
     static PostgresFixture pg = new PostgresFixture();
+
+    /** Tests that crash or stop the server get the embedded one this JVM started, or are skipped: never another server. */
+    @Test
+    void onlyTheServerTheSuiteStartedIsHandedOutToBreak() throws SQLException {
+        boolean given = System.getenv(PostgresFixture.URL_VARIABLE) != null || Boolean.getBoolean(PostgresFixture.DOCKER_PROPERTY);
+        if (given) {
+            TestAbortedException skipped = assertThrows(TestAbortedException.class, PostgresFixture::ownServer);
+            assertTrue(skipped.getMessage().contains("did not start"), skipped.getMessage());
+            return;
+        }
+        EmbeddedServer own = PostgresFixture.ownServer();
+        assertTrue(own.isRunning());
+        assertEquals(PostgresFixture.serverUrl().jdbcUrl(), own.adminUrl().jdbcUrl(), "the tests' server is the embedded one");
+        assertNotEquals(5432, own.port(), "not the machine's own server's port");
+        try (Connection c = pg.connect()) {
+            assertEquals(own.directory().resolve("data").toString(), one(c, "SHOW data_directory"));
+        }
+    }
 
     @Test
     void freshDatabaseIsEmptyAndNamedForTheClass() throws SQLException {
