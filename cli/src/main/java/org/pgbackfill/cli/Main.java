@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
         "8:the run failed (database error during a phase; run again to retry)",
         "9:verify found mismatches between chat_message and chat (they are listed)",
         "10:no matching unfinished run: finish, pause or resume without one, or run and run --online mixed on one run",
+        "11:the connection goes through a pooler in transaction or statement mode (connect to PostgreSQL itself, or pool in session mode)",
         "130:stopped by SIGINT or SIGTERM; the state is resumable: run the same command again"})
 public final class Main {
     public static final int USAGE = 2;

@@ -4,15 +4,28 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The run's connections: one HikariCP pool, sized for the workers, writers and parallel
  * index builds, every connection set up the same way (UTF-8, standard strings, no statement
  * timeout, an application name that shows in {@code pg_stat_activity}).
+ *
+ * <p>Each connection must stay one server session for its whole life ({@link SessionCheck} tests
+ * the way in before a run writes anything): it records its backend's pid in a setting of its
+ * own when it is made, and every checkout checks that it is still on that backend. At close, the
+ * idle connections are reset ({@code DISCARD ALL}: settings, advisory locks, temporary tables)
+ * before they are closed, so a session pooler's server sessions go back to the application as
+ * they were, even where the pooler resets nothing itself.
  */
 public final class Database implements AutoCloseable {
+    /** The setting each connection records its backend's pid in. */
+    static final String BACKEND = "pgbackfill.backend_pid";
+
     private final HikariDataSource pool;
     private final DatabaseUrl url;
 
@@ -38,7 +51,8 @@ public final class Database implements AutoCloseable {
         c.setConnectionTimeout(30_000);
         c.setInitializationFailTimeout(-1);   // connect lazily: the first checkout reports the real error
         c.setConnectionInitSql("SET standard_conforming_strings = on; SET statement_timeout = 0; "
-            + "SET idle_in_transaction_session_timeout = 0; SET lock_timeout = '" + lockTimeout.replace("'", "") + "'");
+            + "SET idle_in_transaction_session_timeout = 0; SET lock_timeout = '" + lockTimeout.replace("'", "") + "'; "
+            + "SELECT set_config('" + BACKEND + "', pg_backend_pid()::text, false)");
         this.pool = new HikariDataSource(c);
     }
 
@@ -51,11 +65,26 @@ public final class Database implements AutoCloseable {
         java.util.Properties p = url.properties();
         p.setProperty("connectTimeout", "10");
         p.setProperty("loginTimeout", "15");
+        p.setProperty("prepareThreshold", "0");   // nothing named left on a session a pooler may share (SessionCheck)
         return java.sql.DriverManager.getConnection(url.jdbcUrl(), p);
     }
 
+    /** A pooled connection, still on the server session it was made on. */
     public Connection connection() throws SQLException {
-        return pool.getConnection();
+        Connection c = pool.getConnection();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT current_setting('" + BACKEND + "', true), pg_backend_pid()::text")) {
+            rs.next();
+            if (!rs.getString(2).equals(rs.getString(1))) {
+                throw new SQLException("a connection of the run is no longer on the server session it was opened on (backend "
+                    + rs.getString(2) + ", opened on " + rs.getString(1) + "): a connection pooler in transaction mode stands "
+                    + "between the tool and the server. Connect to PostgreSQL's own port, or pool in session mode", "55000");
+            }
+            return c;
+        } catch (SQLException e) {
+            evict(c);
+            throw e;
+        }
     }
 
     public DatabaseUrl url() { return url; }
@@ -72,5 +101,27 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    @Override public void close() { pool.close(); }
+    @Override public void close() {
+        List<Connection> idle = new ArrayList<>();
+        try {
+            int n = pool.getHikariPoolMXBean() == null ? 0 : pool.getHikariPoolMXBean().getIdleConnections();
+            for (int i = 0; i < n; i++) idle.add(pool.getConnection());
+            for (Connection c : idle) {
+                try (Statement st = c.createStatement()) {
+                    st.execute("DISCARD ALL");
+                }
+            }
+        } catch (SQLException e) {
+            // best effort: a direct connection's session ends with it anyway
+        } finally {
+            for (Connection c : idle) {
+                try {
+                    c.close();
+                } catch (SQLException e) {
+                    // closing
+                }
+            }
+            pool.close();
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package org.pgbackfill.run;
 
 import org.pgbackfill.db.Database;
+import org.pgbackfill.db.SessionCheck;
 import org.pgbackfill.load.LoadPhase;
 import org.pgbackfill.plan.KeyRange;
 import org.pgbackfill.plan.RangePlanner;
@@ -552,9 +553,12 @@ public final class Backfill {
         finishPhaseTiming(report, phase, startNanos, rows, bytes);
     }
 
+    /** The check's connection, once the server answers and is known to give each connection a session of its own. */
     private Connection connect(Database db) throws BackfillException {
         try {
             db.probe().close();
+            SessionCheck.Pooling pooling = SessionCheck.detect(db::probe);
+            if (pooling != SessionCheck.Pooling.NONE) throw new BackfillException(Kind.POOLER, SessionCheck.refusal(pooling, db.url()));
             return db.connection();
         } catch (SQLException e) {
             throw classify(e);

@@ -15,6 +15,8 @@ public final class BackfillException extends Exception {
         RUN_FAILED(8),
         /** finish without an online run, an offline run on an open online run, or the reverse. */
         WRONG_MODE(10),
+        /** The connection goes through a pooler in transaction or statement mode: nothing was written. */
+        POOLER(11),
         /** Stopped on request (SIGINT, SIGTERM): the state is resumable. 130, as shells report an interrupted command. */
         STOPPED(130);
 

@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
 /**
  * A real PgBouncer (the {@code pgbouncer} Debian package) in front of the test server, as many
  * operators run one in front of managed PostgreSQL: every database of the server, on a free port
- * of 127.0.0.1, in {@link PoolMode#TRANSACTION} or {@link PoolMode#SESSION} pooling.
+ * of 127.0.0.1, in {@link PoolMode#TRANSACTION}, {@link PoolMode#SESSION} or {@link PoolMode#STATEMENT} pooling.
  *
  * <pre>
  * try (PgBouncer bouncer = PgBouncer.start(PgBouncer.PoolMode.TRANSACTION)) {
@@ -43,7 +43,7 @@ import java.util.regex.Pattern;
  * so (never silently). As root, PgBouncer drops to the account {@code nobody} (it refuses root).
  */
 public final class PgBouncer implements AutoCloseable {
-    public enum PoolMode { SESSION, TRANSACTION }
+    public enum PoolMode { SESSION, TRANSACTION, STATEMENT }
 
     private static final Pattern SERVER = Pattern.compile("jdbc:postgresql://([^/:?]+)(?::(\\d+))?/([^?]*)");
 
@@ -128,13 +128,18 @@ public final class PgBouncer implements AutoCloseable {
 
     public int port() { return port; }
 
-    /** {@code direct}'s database, user and password, through PgBouncer. */
+    /** {@code direct}'s database, user and password, through PgBouncer ({@code prepareThreshold=0} unless in session mode). */
     public DatabaseUrl url(DatabaseUrl direct) {
         Matcher m = SERVER.matcher(direct.jdbcUrl());
         if (!m.find()) throw new IllegalArgumentException("cannot read the database of " + direct);
         Properties p = direct.properties();
         StringBuilder u = new StringBuilder("jdbc:postgresql://127.0.0.1:").append(port).append('/').append(m.group(3));
         char sep = '?';
+        if (mode != PoolMode.SESSION) {
+            // what JDBC users behind transaction pooling set: no named statements, which the next client of the session would meet
+            u.append("?prepareThreshold=0");
+            sep = '&';
+        }
         for (String key : new String[] {"user", "password"}) {
             String v = p.getProperty(key);
             if (v == null) continue;
