@@ -185,8 +185,9 @@ final class CopyWriter implements EventHandler<RowEvent> {
             if (copy != null) {
                 flushEncoder();
                 copy.writeToCopy(BinaryCopyEncoder.TRAILER, 0, BinaryCopyEncoder.TRAILER.length);
-                copy.endCopy();
+                long copied = copy.endCopy();
                 copy = null;
+                requireCount(copied, rows.size());
             }
             insertRejections(c);
             fence(c);
@@ -194,7 +195,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
         } catch (SQLException e) {
             cancelCopy();
             rollbackQuietly(c);
-            if (isConnectionFailure(e) || e instanceof Superseded) throw e;
+            if (isConnectionFailure(e) || e instanceof Superseded || e instanceof CountMismatch) throw e;
             log.warn("COPY of {} rows failed ({}); isolating the rows PostgreSQL refuses", rows.size(), e.getMessage());
             isolate(c, 0, rows.size());
             insertRejections(c);
@@ -238,7 +239,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
                 }
                 in.writeToCopy(encoder.buffer(), 0, encoder.length());
                 in.writeToCopy(BinaryCopyEncoder.TRAILER, 0, BinaryCopyEncoder.TRAILER.length);
-                in.endCopy();
+                requireCount(in.endCopy(), to - from);
             } finally {
                 encoder.clear();
                 if (in.isActive()) in.cancelCopy();
@@ -247,7 +248,7 @@ final class CopyWriter implements EventHandler<RowEvent> {
             c.commit();
         } catch (SQLException e) {
             rollbackQuietly(c);
-            if (isConnectionFailure(e) || e instanceof Superseded) throw e;
+            if (isConnectionFailure(e) || e instanceof Superseded || e instanceof CountMismatch) throw e;
             if (to - from == 1) {
                 MessageRow r = rows.get(from);
                 long[] counts = perRange.get(rowRanges.get(from));
@@ -260,6 +261,17 @@ final class CopyWriter implements EventHandler<RowEvent> {
             int mid = (from + to) >>> 1;
             isolate(c, from, mid);
             isolate(c, mid, to);
+        }
+    }
+
+    /** The server took another number of rows than was sent: the transaction must not commit (its ranges are loaded again). */
+    static final class CountMismatch extends SQLException {
+        CountMismatch(String message) { super(message); }
+    }
+
+    private static void requireCount(long copied, int sent) throws CountMismatch {
+        if (copied != sent) {
+            throw new CountMismatch("COPY took " + copied + " rows where " + sent + " were sent; the transaction is rolled back");
         }
     }
 

@@ -21,6 +21,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
+import java.util.stream.Collectors;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -174,33 +175,63 @@ public final class Backfill {
             throws Exception {
         long t0;
 
-        // load: ranges claimed by every process until all are loaded
-        t0 = System.nanoTime();
-        progress.phaseStarted(Phase.LOAD);
-        long planned = estimatedBytes(db, runId);
-        LoadPhase.Result load = load(db, runId, now, facts, planned);
-        report.chatsRead(load.chats());
-        report.documentBytes(load.documentBytes());
-        report.rowsStaged(load.rowsStaged());
-        finishPhase(report, Phase.LOAD, t0, load.rowsStaged(), load.documentBytes(), db, runId);
+        // load, then the reconciliation: ranges claimed by every process until all are loaded; a range
+        // whose rows (or, offline, chats) are not what it recorded is loaded again, at most MAX_RECONCILIATIONS times
+        long chatsRead = 0, documentBytes = 0, rowsStaged = 0, merged = 0;
+        for (int reconciliations = 0; ; ) {
+            t0 = System.nanoTime();
+            progress.phaseStarted(Phase.LOAD);
+            long planned = estimatedBytes(db, runId);
+            LoadPhase.Result load = load(db, runId, now, facts, planned);
+            chatsRead += load.chats();
+            documentBytes += load.documentBytes();
+            rowsStaged += load.rowsStaged();
+            report.chatsRead(chatsRead);
+            report.documentBytes(documentBytes);
+            report.rowsStaged(rowsStaged);
+            finishPhase(report, Phase.LOAD, t0, load.rowsStaged(), load.documentBytes(), db, runId);
 
-        // merge: the loaded ranges made final, once (the rows are in chat_message already)
-        t0 = System.nanoTime();
-        progress.phaseStarted(Phase.MERGE);
-        awaitRanges(db, runId, "loaded", null);
-        long merged = 0;
-        try (RunLock lock = RunLock.take(db, control)) {
-            Connection c = lock.connection();
-            if (!reached(c, runId, Phase.MERGE)) {
-                c.setAutoCommit(false);
-                merged = control.settleLoadedRanges(c, runId);
-                control.phase(c, runId, Phase.MERGE);
-                c.commit();
-                c.setAutoCommit(true);
-                metrics.merged(merged);
+            // merge: the loaded ranges reconciled and made final, once (the rows are in chat_message already)
+            t0 = System.nanoTime();
+            progress.phaseStarted(Phase.MERGE);
+            awaitRanges(db, runId, "loaded", "pending");
+            List<Reconciliation.Difference> differences = List.of();
+            boolean again = false;
+            try (RunLock lock = RunLock.take(db, control)) {
+                Connection c = lock.connection();
+                if (!reached(c, runId, Phase.MERGE)) {
+                    if (count(c, "SELECT count(*) FROM " + control.schema() + ".range WHERE run_id = " + runId
+                            + " AND state NOT IN ('loaded', 'merged')") > 0) {
+                        again = true;   // ranges given back (reopened below by another process, or by one that died): load them
+                    } else {
+                        differences = Reconciliation.check(c, control.schema(), runId, facts.idCollation(),
+                            config.mode() == BackfillConfig.Mode.OFFLINE);
+                    }
+                    if (!again && differences.isEmpty()) {
+                        c.setAutoCommit(false);
+                        merged = control.settleLoadedRanges(c, runId);
+                        control.phase(c, runId, Phase.MERGE);
+                        c.commit();
+                        c.setAutoCommit(true);
+                        metrics.merged(merged);
+                    } else if (!differences.isEmpty()) {
+                        String which = differences.stream().map(Reconciliation.Difference::describe).collect(Collectors.joining("; "));
+                        if (++reconciliations > MAX_RECONCILIATIONS) {
+                            throw new BackfillException(Kind.RUN_FAILED, "chat_message does not hold what the load recorded, after loading "
+                                + "the ranges again " + MAX_RECONCILIATIONS + " times: " + which + ". Nothing was stamped. "
+                                + (config.mode() == BackfillConfig.Mode.OFFLINE ? "If Open WebUI is running, stop it (or use run --online) "
+                                + "and run pgbackfill again; otherwise report this with the log" : "Report this with the log"));
+                        }
+                        progress.info("reconciliation: " + which + "; loading " + (differences.size() == 1 ? "that range" : "those "
+                            + differences.size() + " ranges") + " again");
+                        control.reopen(c, runId, differences.stream().map(Reconciliation.Difference::rangeId).toList());
+                        again = true;
+                    }
+                }
             }
+            finishPhaseTiming(report, Phase.MERGE, t0, merged, 0);
+            if (!again) break;
         }
-        finishPhaseTiming(report, Phase.MERGE, t0, merged, 0);
 
         // build: once, under the run lock (a second process waits, then finds it done)
         t0 = System.nanoTime();
@@ -333,6 +364,8 @@ public final class Backfill {
 
     /** Catch-up passes of an online run at most; it stops earlier once a pass finds this few changed chats or fewer. */
     static final int MAX_CATCH_UP_PASSES = 20;
+    /** How many times a reconciliation may send ranges back to be loaded before the run gives up. */
+    static final int MAX_RECONCILIATIONS = 2;
     static final long CAUGHT_UP_CHATS = 100;
 
     /** The mode asked for must fit the unfinished run, if any. */

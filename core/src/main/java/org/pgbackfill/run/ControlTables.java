@@ -276,6 +276,16 @@ public final class ControlTables {
         }
     }
 
+    /** Gives loaded ranges back to be loaded again (their next attempt first deletes what this one committed). */
+    public void reopen(Connection c, long runId, List<Integer> rangeIds) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".range SET state = 'pending', owner = NULL, lease_until = NULL "
+                + "WHERE run_id = ? AND range_id = ANY (?) AND state = 'loaded'")) {
+            ps.setLong(1, runId);
+            ps.setArray(2, c.createArrayOf("int4", rangeIds.toArray()));
+            ps.executeUpdate();
+        }
+    }
+
     /** Pauses or resumes the unfinished run; returns its id, or -1 when there is none. */
     public long setPaused(Connection c, boolean paused) throws SQLException {
         if (!exists(c)) return -1;

@@ -37,6 +37,11 @@ class BackfillPipelineTest {
 
     /** A database with the corpus and some ordinary chats, at revision 374d2f66af06. */
     static DatabaseUrl corpusDatabase(String name, String createOptions, boolean legacy) throws Exception {
+        return corpusDatabase(pg, name, createOptions, legacy);
+    }
+
+    /** The same on another test class's fixture. */
+    static DatabaseUrl corpusDatabase(PostgresFixture pg, String name, String createOptions, boolean legacy) throws Exception {
         DatabaseUrl url = pg.createDatabase(name, createOptions);
         try (Connection c = PostgresFixture.connect(url)) {
             if (legacy) OpenWebUiDatabase.createLegacySchema(c); else OpenWebUiDatabase.createSchema(c);
