@@ -34,6 +34,9 @@ final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (!(calibrationSeconds > 0 && calibrationSeconds <= 600)) {
+            throw new IllegalArgumentException("--calibration-seconds must be more than 0 and at most 600, got " + calibrationSeconds);
+        }
         BackfillConfig.Builder b = BackfillConfig.builder().databaseUrl(db.databaseUrl).schema(db.schema);
         if (workers != null) b.workers(workers);
         BackfillConfig config = b.build();

@@ -13,9 +13,9 @@ final class RunOptions {
         description = "Reader threads, one connection each (default: the number of CPU cores). Env: PGBACKFILL_WORKERS.")
     Integer workers;
 
-    @Option(names = "--writers", defaultValue = "${env:PGBACKFILL_WRITERS:-0}",
-        description = "COPY writer threads, one connection each (default: half the workers, 1 to 4). Env: PGBACKFILL_WRITERS.")
-    int writers;
+    @Option(names = "--writers", defaultValue = "${env:PGBACKFILL_WRITERS}",
+        description = "COPY writer threads, one connection each, 1 to 64 (default: half the workers, 1 to 4). Env: PGBACKFILL_WRITERS.")
+    Integer writers;
 
     @Option(names = "--schema", defaultValue = "${env:PGBACKFILL_SCHEMA:-" + BackfillConfig.DEFAULT_SCHEMA + "}",
         description = "Schema for the run's own tables: control, rejections (default: ${DEFAULT-VALUE}). Env: PGBACKFILL_SCHEMA.")
@@ -76,7 +76,6 @@ final class RunOptions {
             .databaseUrl(databaseUrl)
             .schema(schema)
             .nowEpoch(nowEpoch)
-            .writers(writers)
             .maxTransactionBytes((long) maxTransactionMb << 20)
             .maxTransactionRows(maxTransactionRows)
             .rangesPerWorker(rangesPerWorker)
@@ -86,6 +85,7 @@ final class RunOptions {
             .maxReplicationLagSeconds(maxReplicationLag)
             .maxActiveSessions(maxActiveSessions);
         if (workers != null) b.workers(workers);
+        if (writers != null) b.writers(writers);
         return b;
     }
 

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.pgbackfill.db.DatabaseUrl;
 import org.pgbackfill.testing.OpenWebUiDatabase;
 import org.pgbackfill.testing.PostgresFixture;
@@ -199,6 +200,12 @@ class BadInputTest {
             Arguments.of(List.of("--workers", "-3"), "workers"),
             Arguments.of(List.of("--workers", "lots"), "workers"),
             Arguments.of(List.of("--writers", "-1"), "writers"),
+            Arguments.of(List.of("--writers", "0"), "writers must be between 1 and 64"),
+            Arguments.of(List.of("--now-epoch", "99999999999999"), "now-epoch must be epoch seconds between"),
+            Arguments.of(List.of("--now-epoch", "1"), "now-epoch must be epoch seconds between"),
+            // values only the server can judge: refused before anything is written, with the server's reason
+            Arguments.of(List.of("--maintenance-work-mem", "banana"), "maintenance_work_mem = 'banana' is refused by the server"),
+            Arguments.of(List.of("--maintenance-work-mem", "99TB"), "maintenance_work_mem = '99TB' is refused by the server.*range"),
             Arguments.of(List.of("--max-transaction-mb", "0"), "transaction"),
             Arguments.of(List.of("--max-transaction-rows", "0"), "transaction"),
             Arguments.of(List.of("--ranges-per-worker", "0"), "ranges"),
@@ -218,6 +225,13 @@ class BadInputTest {
         String out = expect(2, message, args.toArray(String[]::new));
         assertFalse(out.contains("Unknown option"), "every flag used here is documented:\n" + out);
         assertNothingCreated(pg.url());
+    }
+
+    @ParameterizedTest(name = "plan --calibration-seconds {0}")
+    @ValueSource(strings = {"0", "-2", "601"})
+    void planRefusesCalibrationsThatMeasureNothing(String seconds) throws Exception {
+        expect(2, "calibration-seconds must be more than 0", "plan", "--database-url", BackfillChecks.withPassword(pg.url(), PASSWORD),
+            "--calibration-seconds", seconds);
     }
 
     /** Flags that are fine alone get past the command line to the database check (here: exit 5, not Open WebUI). */

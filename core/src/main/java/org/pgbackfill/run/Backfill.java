@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -592,9 +593,29 @@ public final class Backfill {
             db.probe().close();
             SessionCheck.Pooling pooling = SessionCheck.detect(db::probe);
             if (pooling != SessionCheck.Pooling.NONE) throw new BackfillException(Kind.POOLER, SessionCheck.refusal(pooling, db.url()));
+            try (Connection c = db.probe()) {
+                requireServerAccepts(c, "maintenance_work_mem", config.maintenanceWorkMem());
+                requireServerAccepts(c, "lock_timeout", config.lockTimeout());
+            }
             return db.connection();
         } catch (SQLException e) {
             throw classify(e);
+        }
+    }
+
+    /** Only the server knows which values a setting takes: it is asked before anything is written (and hours are spent). */
+    private static void requireServerAccepts(Connection c, String setting, String value) throws SQLException, BackfillException {
+        c.setAutoCommit(false);
+        try (PreparedStatement ps = c.prepareStatement("SELECT set_config(?, ?, true)")) {
+            ps.setString(1, setting);
+            ps.setString(2, value);
+            ps.execute();
+        } catch (SQLException e) {
+            if (!e.getSQLState().startsWith("22")) throw e;   // data exceptions: invalid value, out of range
+            throw new BackfillException(Kind.BAD_SETTING, setting + " = '" + value + "' is refused by the server: "
+                + DatabaseFailure.rootMessage(e) + ". Nothing was written; give a value it accepts");
+        } finally {
+            c.rollback();
         }
     }
 

@@ -53,7 +53,7 @@ public final class BackfillConfig {
         this.maxActiveSessions = b.maxActiveSessions;
         this.database = b.database;
         this.workers = b.workers;
-        this.writers = b.writers > 0 ? b.writers : Math.max(1, Math.min(4, (b.workers + 1) / 2));
+        this.writers = b.writers != null ? b.writers : Math.max(1, Math.min(4, (b.workers + 1) / 2));
         this.schema = b.schema;
         this.nowEpoch = b.nowEpoch;
         this.rangesPerWorker = b.rangesPerWorker;
@@ -68,6 +68,9 @@ public final class BackfillConfig {
     }
 
     public static Builder builder() { return new Builder(); }
+
+    /** The plausible range of a run's 'now' (epoch seconds): from 2000-01-01 to 2100-01-01. */
+    public static final long EARLIEST_NOW = 946_684_800L, LATEST_NOW = 4_102_444_800L;
 
     public DatabaseUrl database() { return database; }
     /** Reader threads, each with its own connection, each streaming one range at a time. */
@@ -101,7 +104,7 @@ public final class BackfillConfig {
     public static final class Builder {
         private DatabaseUrl database;
         private int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
-        private int writers = 0;
+        private Integer writers;   // null: half the workers, 1 to 4
         private String schema = DEFAULT_SCHEMA;
         private Long nowEpoch;
         private int rangesPerWorker = DEFAULT_RANGES_PER_WORKER;
@@ -141,10 +144,11 @@ public final class BackfillConfig {
         public BackfillConfig build() {
             if (database == null) throw new IllegalArgumentException("no database given");
             require(workers >= 1 && workers <= 256, "workers must be between 1 and 256, got " + workers);
-            require(writers >= 0 && writers <= 64, "writers must be between 1 and 64, got " + writers);
+            require(writers == null || (writers >= 1 && writers <= 64), "writers must be between 1 and 64, got " + writers);
             require(schema != null && IDENTIFIER.matcher(schema).matches() && !schema.equals("public"),
                 "schema must be a lower-case SQL identifier other than public, got '" + schema + "'");
-            require(nowEpoch == null || nowEpoch > 0, "now-epoch must be positive epoch seconds, got " + nowEpoch);
+            require(nowEpoch == null || (nowEpoch >= EARLIEST_NOW && nowEpoch <= LATEST_NOW), "now-epoch must be epoch seconds between "
+                + EARLIEST_NOW + " (2000-01-01) and " + LATEST_NOW + " (2100-01-01), got " + nowEpoch);
             require(rangesPerWorker >= 1 && rangesPerWorker <= 1000, "ranges per worker must be 1..1000, got " + rangesPerWorker);
             require(maxTransactionBytes >= 1 << 16, "max transaction bytes must be at least 64 KiB, got " + maxTransactionBytes);
             require(maxTransactionRows >= 1, "max transaction rows must be positive, got " + maxTransactionRows);

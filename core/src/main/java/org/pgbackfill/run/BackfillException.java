@@ -7,6 +7,8 @@ package org.pgbackfill.run;
 public final class BackfillException extends Exception {
     /** Sorts of failure, each with its stable process exit code (documented in README.md). */
     public enum Kind {
+        /** A setting the server refuses (checked before anything is written): bad usage, as on the command line. */
+        BAD_SETTING(2),
         CANNOT_CONNECT(3),
         WRONG_REVISION(4),
         NOT_OPEN_WEBUI(5),
