@@ -7,6 +7,8 @@ package org.pgbackfill.run;
 public final class BackfillException extends Exception {
     /** Sorts of failure, each with its stable process exit code (documented in README.md). */
     public enum Kind {
+        /** Nothing to do: the database is already where the run would bring it (a success, for automation). */
+        ALREADY_DONE(0),
         /** A setting the server refuses (checked before anything is written): bad usage, as on the command line. */
         BAD_SETTING(2),
         CANNOT_CONNECT(3),

@@ -43,8 +43,15 @@ public final class SchemaCheck {
         String revision = revision(c);
         if (!TargetSchema.REVISION_BEFORE.equals(revision)) {
             if (TargetSchema.REVISION_AFTER.equals(revision)) {
-                throw new BackfillException(Kind.WRONG_REVISION, "the database is already at revision "
-                    + TargetSchema.REVISION_AFTER + ": chat_message has been backfilled, nothing to do");
+                String missing = missingFromFinishedTarget(c);
+                if (missing == null) {
+                    throw new BackfillException(Kind.ALREADY_DONE, "the database is already at revision " + TargetSchema.REVISION_AFTER
+                        + " with chat_message complete (its primary key and validated foreign key in place): nothing to do");
+                }
+                throw new BackfillException(Kind.WRONG_REVISION, "the database is stamped " + TargetSchema.REVISION_AFTER + " but "
+                    + missing + ": it is inconsistent (a migration was stamped without its data). Restore the backup taken before "
+                    + "the upgrade, or set the stamp back (UPDATE alembic_version SET version_num = '" + TargetSchema.REVISION_BEFORE
+                    + "'; DROP TABLE IF EXISTS chat_message;) and run pgbackfill again");
             }
             throw new BackfillException(Kind.WRONG_REVISION, "the database is at Alembic revision '" + revision
                 + "', but this backfill starts from " + TargetSchema.REVISION_BEFORE + ". Bring it there first with "
@@ -89,7 +96,8 @@ public final class SchemaCheck {
         return open != null && open.createdTarget();
     }
 
-    private static String revision(Connection c) throws SQLException, BackfillException {
+    /** The Alembic revision, refusing (as {@link Kind#NOT_OPEN_WEBUI}) a database without alembic_version; verify says the same. */
+    public static String revision(Connection c) throws SQLException, BackfillException {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT to_regclass('alembic_version') IS NOT NULL")) {
             rs.next();
@@ -164,6 +172,19 @@ public final class SchemaCheck {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW " + name)) {
             rs.next();
             return rs.getString(1);
+        }
+    }
+
+    /** What a stamped database lacks of the finished chat_message (the table, its primary key, its validated foreign key), or null. */
+    private static String missingFromFinishedTarget(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT to_regclass('chat_message') IS NOT NULL, "
+                + "EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '" + TargetSchema.PRIMARY_KEY_NAME + "'), "
+                + "EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '" + TargetSchema.FOREIGN_KEY_NAME + "' AND convalidated)")) {
+            rs.next();
+            if (!rs.getBoolean(1)) return "has no chat_message table";
+            if (!rs.getBoolean(2)) return "chat_message has no primary key";
+            if (!rs.getBoolean(3)) return "chat_message has no validated foreign key to chat";
+            return null;
         }
     }
 

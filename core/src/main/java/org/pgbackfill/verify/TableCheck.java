@@ -1,5 +1,6 @@
 package org.pgbackfill.verify;
 
+import org.pgbackfill.schema.SchemaCheck;
 import org.pgbackfill.run.BackfillException;
 import org.pgbackfill.run.BackfillException.Kind;
 
@@ -28,6 +29,7 @@ final class TableCheck {
 
     /** Checks both tables; returns chat.id's collation as a quoted qualified name for COLLATE. */
     static String check(Connection c) throws SQLException, BackfillException {
+        SchemaCheck.revision(c);   // no alembic_version: the same refusal as run's
         Map<String, String> chat = columns(c, "chat");
         if (chat.isEmpty()) {
             throw new BackfillException(Kind.NOT_OPEN_WEBUI, "no table 'chat' in schema search path (" + single(c, "SHOW search_path")

@@ -48,10 +48,33 @@ class RefusalTest {
     }
 
     @Test
-    void alreadyMigrated() throws Exception {
-        BackfillException e = refusal("done", st -> st.execute("UPDATE alembic_version SET version_num = '8452d01d26d7'"));
+    void stampedWithoutChatMessageIsNamedInconsistent() throws Exception {
+        BackfillException e = refusal("stamped", st -> st.execute("UPDATE alembic_version SET version_num = '8452d01d26d7'"));
         assertEquals(BackfillException.Kind.WRONG_REVISION, e.kind());
-        assertTrue(e.getMessage().contains("already at revision 8452d01d26d7"), e.getMessage());
+        assertTrue(e.getMessage().contains("stamped 8452d01d26d7 but has no chat_message table") && e.getMessage().contains("inconsistent")
+            && e.getMessage().contains("Restore the backup"), e.getMessage());
+    }
+
+    @Test
+    void alreadyBackfilledIsNothingToDoWithExitZero() throws Exception {
+        DatabaseUrl url = pg.createDatabase("done", "");
+        try (Connection c = PostgresFixture.connect(url)) {
+            OpenWebUiDatabase.createSchema(c);
+            OpenWebUiDatabase.insertChat(c, "c1", "u1", "{\"history\":{\"messages\":{\"m\":{\"role\":\"user\"}}}}");
+        }
+        new Backfill(BackfillConfig.builder().database(url).workers(1).nowEpoch(1_750_000_000L).build()).run();
+        BackfillException again = assertThrows(BackfillException.class,
+            () -> new Backfill(BackfillConfig.builder().database(url).workers(1).build()).run());
+        assertEquals(BackfillException.Kind.ALREADY_DONE, again.kind());
+        assertEquals(0, again.kind().exitCode());
+        assertTrue(again.getMessage().contains("nothing to do"), again.getMessage());
+        try (Connection c = PostgresFixture.connect(url); Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE chat_message DROP CONSTRAINT chat_message_chat_id_fkey");
+        }
+        BackfillException broken = assertThrows(BackfillException.class,
+            () -> new Backfill(BackfillConfig.builder().database(url).workers(1).build()).run());
+        assertEquals(BackfillException.Kind.WRONG_REVISION, broken.kind());
+        assertTrue(broken.getMessage().contains("no validated foreign key") && broken.getMessage().contains("inconsistent"), broken.getMessage());
     }
 
     @Test
