@@ -125,6 +125,9 @@ public final class Backfill {
             }
             requireMode(open);
             if (open == null) {
+                // the check ran before this lock: meanwhile another process may have finished a whole run (and stamped),
+                // or someone else migrated; judged again here, so that nothing starts over a finished database
+                SchemaCheck.check(c, control, false);
                 long now = config.nowEpoch() != null ? config.nowEpoch() : Instant.now().getEpochSecond();
                 // the capture first: every change committed after it is recorded, and nothing has been read yet
                 if (online()) new ChangeCapture(control.schema()).install(c);

@@ -1,5 +1,7 @@
 package org.pgbackfill.schema;
 
+import org.pgbackfill.run.BackfillException;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -11,13 +13,14 @@ import java.sql.SQLException;
 public final class AlembicStamp {
     private AlembicStamp() { }
 
-    public static void stamp(Connection c) throws SQLException {
+    public static void stamp(Connection c) throws SQLException, BackfillException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE alembic_version SET version_num = ? WHERE version_num = ?")) {
             ps.setString(1, TargetSchema.REVISION_AFTER);
             ps.setString(2, TargetSchema.REVISION_BEFORE);
             if (ps.executeUpdate() != 1) {
-                throw new SQLException("alembic_version no longer reads " + TargetSchema.REVISION_BEFORE
-                    + "; someone else migrated the database during the run. Not stamping");
+                throw new BackfillException(BackfillException.Kind.WRONG_REVISION, "alembic_version no longer reads "
+                    + TargetSchema.REVISION_BEFORE + ": someone else migrated the database during the run. Nothing was stamped; "
+                    + "find out who (Open WebUI starting its own migration?) before going on");
             }
         }
     }

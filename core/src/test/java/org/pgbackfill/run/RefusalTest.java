@@ -47,6 +47,39 @@ class RefusalTest {
         assertTrue(e.getMessage().contains("'3781e22d8b01'") && e.getMessage().contains("alembic upgrade 374d2f66af06"), e.getMessage());
     }
 
+    /**
+     * The race two processes started together ran into: B's check passes, then A finishes the whole
+     * run (and stamps) before B takes the run lock to plan. B must not start a second run over the
+     * finished database: nothing to do, exit 0, and the database stays as A left it.
+     */
+    @Test
+    void aRunFinishedByAnotherProcessBeforeThePlanIsNothingToDo() throws Exception {
+        DatabaseUrl url = pg.createDatabase("race", "");
+        try (Connection c = PostgresFixture.connect(url)) {
+            OpenWebUiDatabase.createSchema(c);
+            OpenWebUiDatabase.insertChat(c, "c1", "u1", "{\"history\":{\"messages\":{\"m\":{\"role\":\"user\"}}}}");
+        }
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        ProgressListener betweenCheckAndPlan = new ProgressListener() {
+            @Override public void phaseStarted(Phase phase) {
+                if (phase != Phase.PLAN || !once.compareAndSet(false, true)) return;
+                try {
+                    new Backfill(BackfillConfig.builder().database(url).workers(1).nowEpoch(1_750_000_000L).build()).run();
+                } catch (BackfillException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+        BackfillException e = assertThrows(BackfillException.class, () -> new Backfill(BackfillConfig.builder().database(url).workers(1)
+            .nowEpoch(1_750_000_000L).progress(betweenCheckAndPlan).build()).run());
+        assertEquals(BackfillException.Kind.ALREADY_DONE, e.kind(), e.getMessage());
+        assertTrue(e.getMessage().contains("nothing to do"), e.getMessage());
+        try (Connection c = PostgresFixture.connect(url)) {
+            assertEquals("1", PipelineAssertions.single(c, "SELECT count(*) FROM pgbackfill.run"), "no second run was started");
+            assertEquals("1", PipelineAssertions.single(c, "SELECT count(*) FROM chat_message"));
+        }
+    }
+
     @Test
     void stampedWithoutChatMessageIsNamedInconsistent() throws Exception {
         BackfillException e = refusal("stamped", st -> st.execute("UPDATE alembic_version SET version_num = '8452d01d26d7'"));
