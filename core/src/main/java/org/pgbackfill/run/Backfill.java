@@ -599,10 +599,32 @@ public final class Backfill {
             try (Connection c = db.probe()) {
                 requireServerAccepts(c, "maintenance_work_mem", config.maintenanceWorkMem());
                 requireServerAccepts(c, "lock_timeout", config.lockTimeout());
+                requireHoldsCanSee(c);
             }
             return db.connection();
         } catch (SQLException e) {
             throw classify(e);
+        }
+    }
+
+    /**
+     * The replication-lag and active-session holds read other sessions' rows of pg_stat_replication
+     * and pg_stat_activity, which PostgreSQL shows as NULL to a role without pg_read_all_stats: such a
+     * hold would never hold. Refused instead, with the grant that fixes it.
+     */
+    private void requireHoldsCanSee(Connection c) throws SQLException, BackfillException {
+        List<String> holds = new java.util.ArrayList<>();
+        if (config.maxReplicationLagSeconds() > 0) holds.add("the replication-lag hold (pg_stat_replication)");
+        if (config.maxActiveSessions() > 0) holds.add("the active-sessions hold (pg_stat_activity)");
+        if (holds.isEmpty()) return;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_user, (SELECT rolsuper FROM pg_roles "
+                + "WHERE rolname = current_user) OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')")) {
+            rs.next();
+            if (rs.getBoolean(2)) return;
+            String user = rs.getString(1);
+            throw new BackfillException(Kind.INSUFFICIENT_PRIVILEGE, String.join(" and ", holds) + " must see other users' sessions, "
+                + "which PostgreSQL shows database user '" + user + "' only with pg_read_all_stats: the hold would never hold. "
+                + "GRANT pg_read_all_stats TO " + user + " (or pg_monitor), or run without that hold. Nothing was written");
         }
     }
 

@@ -9,6 +9,7 @@ import org.pgbackfill.testing.PostgresFixture;
 
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.List;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -77,6 +78,45 @@ class RefusalTest {
         try (Connection c = PostgresFixture.connect(url)) {
             assertEquals("1", PipelineAssertions.single(c, "SELECT count(*) FROM pgbackfill.run"), "no second run was started");
             assertEquals("1", PipelineAssertions.single(c, "SELECT count(*) FROM chat_message"));
+        }
+    }
+
+    /** A hold that cannot see the sessions it counts would never hold: refused until the role may see them. */
+    @Test
+    void holdsThatCannotSeeRefuseToStart() throws Exception {
+        String role = "pgbt_owner_" + UUID.randomUUID().toString().substring(0, 8);
+        DatabaseUrl admin = pg.createDatabase("holds", "");
+        try (Connection c = PostgresFixture.connect(admin); Statement st = c.createStatement()) {
+            st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'pw'");
+            st.execute("ALTER DATABASE \"" + pg.databaseName() + "_holds\" OWNER TO " + role);
+            st.execute("ALTER SCHEMA public OWNER TO " + role);
+        }
+        DatabaseUrl asOwner = DatabaseUrl.parse(admin.jdbcUrl() + (admin.jdbcUrl().contains("?") ? "&" : "?") + "user=" + role + "&password=pw");
+        try (Connection c = PostgresFixture.connect(asOwner)) {
+            OpenWebUiDatabase.createSchema(c);
+            OpenWebUiDatabase.insertChat(c, "c1", "u1", "{\"history\":{\"messages\":{\"m\":{\"role\":\"user\"}}}}");
+        }
+        try {
+            for (BackfillConfig.Builder held : List.of(BackfillConfig.builder().maxActiveSessions(5),
+                    BackfillConfig.builder().maxReplicationLagSeconds(30))) {
+                BackfillException e = assertThrows(BackfillException.class,
+                    () -> new Backfill(held.database(asOwner).workers(1).nowEpoch(1_750_000_000L).build()).run());
+                assertEquals(BackfillException.Kind.INSUFFICIENT_PRIVILEGE, e.kind(), e.getMessage());
+                assertTrue(e.getMessage().contains("GRANT pg_read_all_stats TO " + role) && e.getMessage().contains("Nothing was written"),
+                    e.getMessage());
+                try (Connection c = PostgresFixture.connect(asOwner)) {
+                    assertEquals("f", PipelineAssertions.single(c, "SELECT to_regnamespace('pgbackfill') IS NOT NULL"));
+                }
+            }
+            try (Connection c = PostgresFixture.connect(admin); Statement st = c.createStatement()) {
+                st.execute("GRANT pg_read_all_stats TO " + role);
+            }
+            new Backfill(BackfillConfig.builder().maxActiveSessions(5).database(asOwner).workers(1).nowEpoch(1_750_000_000L).build()).run();
+        } finally {
+            try (Connection c = PostgresFixture.connect(PostgresFixture.serverUrl()); Statement st = c.createStatement()) {
+                st.execute("DROP DATABASE IF EXISTS \"" + pg.databaseName() + "_holds\" WITH (FORCE)");
+                st.execute("DROP ROLE IF EXISTS " + role);
+            }
         }
     }
 
