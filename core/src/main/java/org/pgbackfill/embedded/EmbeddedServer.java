@@ -1,6 +1,7 @@
 package org.pgbackfill.embedded;
 
 import org.pgbackfill.db.DatabaseUrl;
+import org.pgbackfill.fs.FileTrees;
 
 import java.io.File;
 import java.io.IOException;
@@ -8,13 +9,9 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -110,7 +107,7 @@ public final class EmbeddedServer implements AutoCloseable {
         try {
             Runtime.getRuntime().addShutdownHook(server.shutdownHook);
         } catch (IllegalStateException shuttingDown) {
-            deleteTree(dir);
+            FileTrees.delete(dir);
             throw new IOException("the JVM is shutting down");
         }
         try {
@@ -308,7 +305,7 @@ public final class EmbeddedServer implements AutoCloseable {
             }
             if (keepFiles) return;
             try {
-                deleteTree(dir);
+                FileTrees.delete(dir);
             } catch (IOException | UncheckedIOException e) {
                 log.accept("could not delete " + dir + ": " + e);
             }
@@ -435,28 +432,6 @@ public final class EmbeddedServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for the embedded PostgreSQL", e);
         }
-    }
-
-    /** Deletes a tree without following symbolic links. */
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
-                throw e;
-            }
-
-            @Override public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null && !(e instanceof NoSuchFileException)) throw e;
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     /** The server could not bind its port (someone took it after we found it free). */

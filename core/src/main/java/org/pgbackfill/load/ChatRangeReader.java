@@ -163,7 +163,7 @@ public final class ChatRangeReader {
         }
         for (int i = 0; i < large.size(); i++) {
             String id = large.get(i)[0];
-            Path file = Files.createTempFile("pgbackfill-chat-", ".json");
+            Path file = Spool.newFile("chat-", ".json");
             try {
                 handler.document(id, large.get(i)[1], spool(id, largeLength.get(i), file));
             } finally {

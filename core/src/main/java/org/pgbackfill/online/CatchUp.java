@@ -5,6 +5,7 @@ import org.pgbackfill.extract.ExtractionSink;
 import org.pgbackfill.extract.MessageExtractor;
 import org.pgbackfill.extract.MessageRow;
 import org.pgbackfill.extract.RejectReason;
+import org.pgbackfill.load.Spool;
 import org.pgbackfill.load.ChatRangeReader;
 import org.pgbackfill.plan.KeyRange;
 import org.pgbackfill.run.Throttle;
@@ -181,7 +182,7 @@ public final class CatchUp {
         StringBuilder in = new StringBuilder(" AND id IN (");
         for (int i = 0; i < ids.size(); i++) in.append(i == 0 ? "" : ", ").append(KeyRange.literal(ids.get(i)));
         in.append(')');
-        Path spool = Files.createTempFile("pgbackfill-catchup", ".copy");
+        Path spool = Spool.newFile("catchup-", ".copy");
         List<org.pgbackfill.load.Rejection> rejections = new ArrayList<>();
         long[] rows = new long[1];
         try {
