@@ -67,7 +67,7 @@ final class Reconciliation {
     /** Rows of {@code table} where {@code filter}, counted by the index (in key order) of the range their {@code column} falls in. */
     private static Map<Integer, Long> countByRange(Connection c, String schema, long runId, String collation, String table, String column,
                                                    String filter) throws SQLException {
-        String v = "x." + column + " COLLATE " + collation;
+        String v = "x." + column + "::text COLLATE " + collation;   // ::text: chat.id is varchar, and width_bucket wants one type (13)
         // width_bucket counts the bounds <= v; a range is (lo, hi], so a value equal to a bound belongs to the range below it
         String sql = "WITH t AS (SELECT array_agg(hi COLLATE " + collation + " ORDER BY hi COLLATE " + collation + ") AS bounds FROM "
             + schema + ".range WHERE run_id = ? AND hi IS NOT NULL), "
