@@ -3,6 +3,7 @@ package org.pgbackfill.cli;
 import org.pgbackfill.db.DatabaseUrl;
 import org.pgbackfill.run.BackfillConfig;
 import org.pgbackfill.run.BackfillException;
+import org.pgbackfill.run.ConnectionBudget;
 import org.pgbackfill.run.DryRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,6 +45,9 @@ final class PlanCommand implements Callable<Integer> {
         try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.properties())) {
             System.out.println("pgbackfill: dry run on " + url);
             System.out.print(DryRun.estimate(c, config, calibrationSeconds).describe(config.workers()));
+            ConnectionBudget budget = ConnectionBudget.read(c, config.workers(), config.writers());
+            System.out.println("connections: " + budget.describe() + (budget.fits() ? "" : "\nWARNING: they do not fit; run with at most "
+                + budget.largestWorkersThatFit() + " workers, or free connections"));
             return 0;
         } catch (BackfillException e) {
             System.err.println("pgbackfill: " + e.getMessage());

@@ -69,7 +69,7 @@ public final class Backfill {
         HeapWatch.install();
         RunReport report = new RunReport();
         report.workers(config.workers());
-        int poolSize = config.workers() + config.writers() + 8;
+        int poolSize = config.workers() + config.writers() + 8;   // a cap: connections are opened as used (ConnectionBudget)
         try (Database db = new Database(config.database(), poolSize, owner, config.meterRegistry(), config.lockTimeout())) {
             return run(db, report);
         } catch (BackfillException e) {
@@ -326,7 +326,7 @@ public final class Backfill {
      */
     private void build(Database db, Connection c, long runId, SchemaCheck.Facts facts) throws Exception {
         IndexBuilder builder = new IndexBuilder(config.maintenanceWorkMem(), config.lockTimeout());
-        int parallel = Math.min(Math.max(2, config.workers()), IndexBuilder.ALL.size());
+        int parallel = indexBuildParallelism(config.workers());
         List<IndexBuilder.Failure> failed = builder.buildIndexes(db::connection, parallel, IndexBuilder.ALL);
         stopIfAsked(Phase.BUILD);
         if (!failed.isEmpty()) {
@@ -357,6 +357,9 @@ public final class Backfill {
     }
 
     private boolean online() { return config.mode() == BackfillConfig.Mode.ONLINE; }
+
+    /** How many indexes are built at once. */
+    static int indexBuildParallelism(int workers) { return Math.min(Math.max(2, workers), IndexBuilder.ALL.size()); }
 
     private static boolean foreignKeyValidated(Connection c) throws SQLException {
         try (Statement st = c.createStatement();
@@ -600,6 +603,8 @@ public final class Backfill {
                 requireServerAccepts(c, "maintenance_work_mem", config.maintenanceWorkMem());
                 requireServerAccepts(c, "lock_timeout", config.lockTimeout());
                 requireHoldsCanSee(c);
+                ConnectionBudget budget = ConnectionBudget.read(c, config.workers(), config.writers());
+                if (!budget.fits()) throw new BackfillException(Kind.BAD_SETTING, budget.refusal(config.workers()));
             }
             return db.connection();
         } catch (SQLException e) {

@@ -53,7 +53,7 @@ public final class BackfillConfig {
         this.maxActiveSessions = b.maxActiveSessions;
         this.database = b.database;
         this.workers = b.workers;
-        this.writers = b.writers != null ? b.writers : Math.max(1, Math.min(4, (b.workers + 1) / 2));
+        this.writers = b.writers != null ? b.writers : defaultWriters(b.workers);
         this.schema = b.schema;
         this.nowEpoch = b.nowEpoch;
         this.rangesPerWorker = b.rangesPerWorker;
@@ -68,6 +68,9 @@ public final class BackfillConfig {
     }
 
     public static Builder builder() { return new Builder(); }
+
+    /** The writers a run of {@code workers} gets unless told: half the workers, 1 to 4. */
+    public static int defaultWriters(int workers) { return Math.max(1, Math.min(4, (workers + 1) / 2)); }
 
     /** The plausible range of a run's 'now' (epoch seconds): from 2000-01-01 to 2100-01-01. */
     public static final long EARLIEST_NOW = 946_684_800L, LATEST_NOW = 4_102_444_800L;

@@ -8,6 +8,7 @@ import org.pgbackfill.testing.OpenWebUiDatabase;
 import org.pgbackfill.testing.PostgresFixture;
 
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.UUID;
@@ -81,42 +82,76 @@ class RefusalTest {
         }
     }
 
-    /** A hold that cannot see the sessions it counts would never hold: refused until the role may see them. */
-    @Test
-    void holdsThatCannotSeeRefuseToStart() throws Exception {
+    /** An Open WebUI database owned by a new role (created with {@code roleOptions}), as a managed server's application user. */
+    private record Owned(DatabaseUrl admin, DatabaseUrl asOwner, String role, String database) implements AutoCloseable {
+        @Override public void close() throws SQLException {
+            try (Connection c = PostgresFixture.connect(PostgresFixture.serverUrl()); Statement st = c.createStatement()) {
+                st.execute("DROP DATABASE IF EXISTS \"" + database + "\" WITH (FORCE)");
+                st.execute("DROP ROLE IF EXISTS " + role);
+            }
+        }
+    }
+
+    private static Owned owned(String suffix, String roleOptions) throws Exception {
         String role = "pgbt_owner_" + UUID.randomUUID().toString().substring(0, 8);
-        DatabaseUrl admin = pg.createDatabase("holds", "");
+        DatabaseUrl admin = pg.createDatabase(suffix, "");
+        String database = pg.databaseName() + "_" + suffix;
         try (Connection c = PostgresFixture.connect(admin); Statement st = c.createStatement()) {
-            st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'pw'");
-            st.execute("ALTER DATABASE \"" + pg.databaseName() + "_holds\" OWNER TO " + role);
+            st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'pw' " + roleOptions);
+            st.execute("ALTER DATABASE \"" + database + "\" OWNER TO " + role);
             st.execute("ALTER SCHEMA public OWNER TO " + role);
         }
         DatabaseUrl asOwner = DatabaseUrl.parse(admin.jdbcUrl() + (admin.jdbcUrl().contains("?") ? "&" : "?") + "user=" + role + "&password=pw");
         try (Connection c = PostgresFixture.connect(asOwner)) {
             OpenWebUiDatabase.createSchema(c);
-            OpenWebUiDatabase.insertChat(c, "c1", "u1", "{\"history\":{\"messages\":{\"m\":{\"role\":\"user\"}}}}");
+            for (int i = 0; i < 20; i++) {
+                OpenWebUiDatabase.insertChat(c, "c" + i, "u1", "{\"history\":{\"messages\":{\"m\":{\"role\":\"user\"}}}}");
+            }
         }
-        try {
+        return new Owned(admin, asOwner, role, database);
+    }
+
+    /** A hold that cannot see the sessions it counts would never hold: refused until the role may see them. */
+    @Test
+    void holdsThatCannotSeeRefuseToStart() throws Exception {
+        try (Owned db = owned("holds", "")) {
             for (BackfillConfig.Builder held : List.of(BackfillConfig.builder().maxActiveSessions(5),
                     BackfillConfig.builder().maxReplicationLagSeconds(30))) {
                 BackfillException e = assertThrows(BackfillException.class,
-                    () -> new Backfill(held.database(asOwner).workers(1).nowEpoch(1_750_000_000L).build()).run());
+                    () -> new Backfill(held.database(db.asOwner()).workers(1).nowEpoch(1_750_000_000L).build()).run());
                 assertEquals(BackfillException.Kind.INSUFFICIENT_PRIVILEGE, e.kind(), e.getMessage());
-                assertTrue(e.getMessage().contains("GRANT pg_read_all_stats TO " + role) && e.getMessage().contains("Nothing was written"),
+                assertTrue(e.getMessage().contains("GRANT pg_read_all_stats TO " + db.role()) && e.getMessage().contains("Nothing was written"),
                     e.getMessage());
-                try (Connection c = PostgresFixture.connect(asOwner)) {
-                    assertEquals("f", PipelineAssertions.single(c, "SELECT to_regnamespace('pgbackfill') IS NOT NULL"));
-                }
+                assertNothingWritten(db.asOwner());
             }
-            try (Connection c = PostgresFixture.connect(admin); Statement st = c.createStatement()) {
-                st.execute("GRANT pg_read_all_stats TO " + role);
+            try (Connection c = PostgresFixture.connect(db.admin()); Statement st = c.createStatement()) {
+                st.execute("GRANT pg_read_all_stats TO " + db.role());
             }
-            new Backfill(BackfillConfig.builder().maxActiveSessions(5).database(asOwner).workers(1).nowEpoch(1_750_000_000L).build()).run();
-        } finally {
-            try (Connection c = PostgresFixture.connect(PostgresFixture.serverUrl()); Statement st = c.createStatement()) {
-                st.execute("DROP DATABASE IF EXISTS \"" + pg.databaseName() + "_holds\" WITH (FORCE)");
-                st.execute("DROP ROLE IF EXISTS " + role);
-            }
+            new Backfill(BackfillConfig.builder().maxActiveSessions(5).database(db.asOwner()).workers(1).nowEpoch(1_750_000_000L).build()).run();
+        }
+    }
+
+    /**
+     * A role limited to 8 connections: 32 workers are refused before anything is written, naming the
+     * largest number that fits; that many then run to the end within the limit (the estimate is honest).
+     */
+    @Test
+    void aConnectionLimitRefusesTooManyWorkersAndNamesHowManyFit() throws Exception {
+        try (Owned db = owned("budget", "CONNECTION LIMIT 8")) {
+            BackfillException e = assertThrows(BackfillException.class,
+                () -> new Backfill(BackfillConfig.builder().database(db.asOwner()).workers(32).nowEpoch(1_750_000_000L).build()).run());
+            assertEquals(BackfillException.Kind.BAD_SETTING, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().contains("for role '" + db.role() + "'") && e.getMessage().contains("at most 2 workers")
+                && e.getMessage().contains("Nothing was written"), e.getMessage());
+            assertNothingWritten(db.asOwner());
+            RunReport report = new Backfill(BackfillConfig.builder().database(db.asOwner()).workers(2).nowEpoch(1_750_000_000L).build()).run();
+            assertEquals(20, report.rowsWritten());
+        }
+    }
+
+    private static void assertNothingWritten(DatabaseUrl url) throws SQLException {
+        try (Connection c = PostgresFixture.connect(url)) {
+            assertEquals("f", PipelineAssertions.single(c, "SELECT to_regnamespace('pgbackfill') IS NOT NULL"), "a refused run creates nothing");
         }
     }
 
