@@ -54,6 +54,8 @@ public final class EmbeddedServer implements AutoCloseable {
 
     /** How {@link #stop} ends the server, as {@code pg_ctl stop -m}. */
     public enum Shutdown {
+        /** SIGTERM: new connections are refused (57P03, "shutting down") until the last session ends by itself. */
+        SMART("TERM"),
         /** SIGINT: transactions rolled back, sessions ended, a checkpoint written. */
         FAST("INT"),
         /** SIGQUIT: every process quits at once; the next start runs crash recovery (UNLOGGED tables emptied). */

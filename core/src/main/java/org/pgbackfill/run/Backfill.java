@@ -596,7 +596,7 @@ public final class Backfill {
     /** The check's connection, once the server answers and is known to give each connection a session of its own. */
     private Connection connect(Database db) throws BackfillException {
         try {
-            db.probe().close();
+            awaitServer(db);
             SessionCheck.Pooling pooling = SessionCheck.detect(db::probe);
             if (pooling != SessionCheck.Pooling.NONE) throw new BackfillException(Kind.POOLER, SessionCheck.refusal(pooling, db.url()));
             try (Connection c = db.probe()) {
@@ -609,6 +609,9 @@ public final class Backfill {
             return db.connection();
         } catch (SQLException e) {
             throw classify(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackfillException(Kind.STOPPED, "interrupted while waiting for the server; run the same command again");
         }
     }
 
@@ -630,6 +633,38 @@ public final class Backfill {
             throw new BackfillException(Kind.INSUFFICIENT_PRIVILEGE, String.join(" and ", holds) + " must see other users' sessions, "
                 + "which PostgreSQL shows database user '" + user + "' only with pg_read_all_stats: the hold would never hold. "
                 + "GRANT pg_read_all_stats TO " + user + " (or pg_monitor), or run without that hold. Nothing was written");
+        }
+    }
+
+    /** How long a server that says it is starting up, recovering or shutting down (a restart, a failover) is waited for. */
+    static final int SERVER_WAIT_SECONDS = 120;
+
+    /**
+     * The first connection. A server that answers 57P03 (starting up, in recovery, shutting down:
+     * a restart or a failover under way) is waited for, up to {@link #SERVER_WAIT_SECONDS}, saying
+     * so; once it has said that, a refused connection (it is down between the two) is waited for
+     * too. A server that refuses from the start is reported at once: most likely a wrong address.
+     */
+    private void awaitServer(Database db) throws SQLException, InterruptedException, BackfillException {
+        long deadline = 0;
+        while (true) {
+            try {
+                db.probe().close();
+                if (deadline != 0) progress.info("the server accepts connections again");
+                return;
+            } catch (SQLException e) {
+                boolean restarting = "57P03".equals(e.getSQLState());
+                boolean down = e.getSQLState() != null && e.getSQLState().startsWith("08");
+                if (!restarting && !(down && deadline != 0)) throw e;
+                if (deadline == 0) {
+                    deadline = System.nanoTime() + SERVER_WAIT_SECONDS * 1_000_000_000L;
+                    progress.info("the server is not accepting connections yet (" + DatabaseFailure.rootMessage(e) + "); waiting up to "
+                        + SERVER_WAIT_SECONDS + " s for it (a restart or a failover?)");
+                }
+                if (System.nanoTime() > deadline) throw e;
+                stopIfAsked(Phase.CHECK);
+                Thread.sleep(1000);
+            }
         }
     }
 

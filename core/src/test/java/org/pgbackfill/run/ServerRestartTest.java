@@ -1,0 +1,102 @@
+package org.pgbackfill.run;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.pgbackfill.db.DatabaseUrl;
+import org.pgbackfill.embedded.EmbeddedServer;
+import org.pgbackfill.testing.EdgeCaseCorpus;
+import org.pgbackfill.testing.OpenWebUiDatabase;
+import org.pgbackfill.testing.PostgresFixture;
+import org.pgbackfill.testing.ReferenceBackfill;
+import org.pgbackfill.testing.VersionMatrix;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A run started while the server restarts (here: a smart shutdown waiting for a last session,
+ * then the start) waits for it, saying so, instead of failing at its first connection; and a
+ * server that refuses from the start is still reported at once.
+ */
+@VersionMatrix
+class ServerRestartTest {
+    @RegisterExtension
+    static PostgresFixture pg = new PostgresFixture();
+
+    @Test
+    void aRunStartedDuringARestartWaitsForTheServer() throws Exception {
+        EmbeddedServer server = PostgresFixture.ownServer();
+        DatabaseUrl url = pg.url();
+        ReferenceBackfill.Expectation expected;
+        try (Connection c = pg.connect()) {
+            OpenWebUiDatabase.createSchema(c);
+            EdgeCaseCorpus.load(c, EdgeCaseCorpus.DEFAULT_NOW);
+            expected = ReferenceBackfill.run(c, EdgeCaseCorpus.DEFAULT_NOW);
+        }
+        List<String> said = new CopyOnWriteArrayList<>();
+        ProgressListener listener = new ProgressListener() {
+            @Override public void info(String message) { said.add(message); }
+        };
+        Connection lingering = pg.connect();   // a smart shutdown waits for it: meanwhile, new sessions get 57P03
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> server.stop(EmbeddedServer.Shutdown.SMART));
+        try {
+            awaitRefusal(url);
+            CompletableFuture<RunReport> run = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new Backfill(BackfillConfig.builder().database(url).workers(2).nowEpoch(EdgeCaseCorpus.DEFAULT_NOW)
+                        .progress(listener).build()).run();
+                } catch (BackfillException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (said.stream().noneMatch(s -> s.contains("not accepting connections yet"))) {
+                if (System.nanoTime() > deadline || run.isDone()) fail("the run did not wait for the server: " + said + " " + run);
+                Thread.sleep(100);
+            }
+            lingering.close();
+            stopping.get(60, TimeUnit.SECONDS);
+            server.startAgain();
+            RunReport report = run.get(180, TimeUnit.SECONDS);
+            assertEquals(expected.rows().size(), report.rowsWritten());
+            assertTrue(said.stream().anyMatch(s -> s.contains("accepts connections again")), said.toString());
+        } finally {
+            if (!lingering.isClosed()) lingering.close();
+            stopping.get(60, TimeUnit.SECONDS);
+            if (!server.isRunning()) server.startAgain();
+        }
+        try (Connection c = pg.connect()) {
+            PipelineAssertions.assertFinishedRun(c, expected, "pgbackfill");
+        }
+    }
+
+    @Test
+    void aServerThatRefusesFromTheStartIsReportedAtOnce() {
+        long t0 = System.nanoTime();
+        BackfillException e = org.junit.jupiter.api.Assertions.assertThrows(BackfillException.class, () -> new Backfill(BackfillConfig.builder()
+            .database(DatabaseUrl.parse("postgresql://postgres@127.0.0.1:1/none")).workers(1).build()).run());
+        assertEquals(BackfillException.Kind.CANNOT_CONNECT, e.kind(), e.getMessage());
+        assertTrue((System.nanoTime() - t0) / 1e9 < 30, "reported at once, not after the restart wait");
+    }
+
+    private static void awaitRefusal(DatabaseUrl url) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            try (Connection c = PostgresFixture.connect(url)) {
+                Thread.sleep(50);
+            } catch (SQLException e) {
+                if ("57P03".equals(e.getSQLState())) return;
+                throw e;
+            }
+        }
+        fail("the server did not start refusing new sessions");
+    }
+}
