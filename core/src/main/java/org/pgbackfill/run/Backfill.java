@@ -325,6 +325,7 @@ public final class Backfill {
      * again. Then the primary key, and the foreign key.
      */
     private void build(Database db, Connection c, long runId, SchemaCheck.Facts facts) throws Exception {
+        endOrphanedBuilds(c);
         IndexBuilder builder = new IndexBuilder(config.maintenanceWorkMem(), config.lockTimeout());
         int parallel = indexBuildParallelism(config.workers());
         List<IndexBuilder.Failure> failed = builder.buildIndexes(db::connection, parallel, IndexBuilder.ALL);
@@ -354,6 +355,25 @@ public final class Backfill {
         long orphans = online() ? builder.addForeignKey(c, ChangeCapture.INSTALL_LOCK_TIMEOUT, ChangeCapture.INSTALL_TRIES)
             : builder.addForeignKey(c);
         if (orphans > 0) progress.info(orphans + " rows belonged to chats deleted during the run and were removed");
+    }
+
+    /**
+     * A process killed during the build leaves its index builds running on the server: a busy
+     * backend does not notice its client is gone until the statement ends, and its session holds an
+     * old snapshot and the names it is creating. Whoever holds the run lock is the only one who may
+     * build, so any other pgbackfill session still running DDL on chat_message is such an orphan:
+     * it is terminated, and waited for, before this build starts (it would otherwise fail this one,
+     * or keep rows set aside visible to it).
+     */
+    private void endOrphanedBuilds(Connection c) throws SQLException, InterruptedException {
+        String orphans = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            + "AND application_name LIKE 'pgbackfill%' AND state <> 'idle' "
+            + "AND query ~* '^\\s*(CREATE\\s+(UNIQUE\\s+)?INDEX|ALTER\\s+TABLE)\\s.*chat_message'";
+        long ended = count(c, "SELECT count(pg_terminate_backend(pid)) " + orphans);
+        if (ended == 0) return;
+        progress.info("ended " + ended + " index build(s) left running on the server by a pgbackfill process that is gone");
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (count(c, "SELECT count(*) " + orphans) > 0 && System.nanoTime() < deadline) Thread.sleep(200);
     }
 
     private boolean online() { return config.mode() == BackfillConfig.Mode.ONLINE; }

@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * as committed (as a lost commit would leave it), or, offline, chat holds chats a range did not
  * read, that range is loaded again and the result is exact; when that does not converge, the run
  * stops naming the range and stamps nothing. The faults are made at the moment the ranges are
- * about to be settled, the one moment the reconciliation stands between a load and a stamp.
+ * about to be settled, the one moment the reconciliation stands between a load and a stamp. And
+ * the build that follows is not stopped by what a killed process left running on the server.
  */
 @VersionMatrix
 class ReconciliationTest {
@@ -87,6 +88,45 @@ class ReconciliationTest {
             assertEquals("374d2f66af06", rs.getString(1), "nothing stamped");
         }
         assertEquals(Backfill.MAX_RECONCILIATIONS, said.stream().filter(s -> s.startsWith("reconciliation: ")).count(), said.toString());
+    }
+
+    /**
+     * A process killed during the build leaves its CREATE INDEX running (or, here, its transaction
+     * open) on the server, holding the index's name: the next process to build ends it first, and
+     * builds, instead of failing on it (the intermittent chat_message_pkey failures after kill -9).
+     */
+    @Test
+    void anIndexBuildLeftByAKilledProcessIsEndedBeforeTheBuild() throws Exception {
+        DatabaseUrl url = BackfillPipelineTest.corpusDatabase(pg, "orphan", "", false);
+        ReferenceBackfill.Expectation expected = reference(url);
+        List<String> said = new ArrayList<>();
+        List<Connection> orphans = new ArrayList<>();
+        try {
+            new Backfill(config(url, said, phase -> {
+                if (phase != Phase.BUILD || !orphans.isEmpty()) return;
+                java.util.Properties p = url.properties();
+                p.setProperty("ApplicationName", "pgbackfill-killed-process");
+                Connection orphan = java.sql.DriverManager.getConnection(url.jdbcUrl(), p);
+                orphans.add(orphan);
+                orphan.setAutoCommit(false);
+                try (Statement st = orphan.createStatement()) {
+                    st.execute("CREATE INDEX ix_chat_message_chat_id ON chat_message (chat_id)");
+                }
+            })).run();
+            try (Connection c = PostgresFixture.connect(url)) {
+                PipelineAssertions.assertFinishedRun(c, expected, "pgbackfill");
+            }
+            assertTrue(said.stream().anyMatch(s -> s.startsWith("ended 1 index build(s) left running")), said.toString());
+            assertTrue(orphans.get(0).isClosed() || !orphans.get(0).isValid(2), "the orphan's session was ended");
+        } finally {
+            for (Connection o : orphans) {
+                try {
+                    o.close();
+                } catch (SQLException gone) {
+                    // terminated
+                }
+            }
+        }
     }
 
     private interface PhaseHook { void started(Phase phase) throws Exception; }
