@@ -10,6 +10,8 @@ import org.pgbackfill.testing.PostgresFixture;
 import org.pgbackfill.testing.ReferenceBackfill;
 
 import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -55,6 +57,43 @@ class TwoProcessesIT {
             b.killIfAlive();
         }
         BackfillChecks.assertExactResult(url, reference);
+    }
+
+    /**
+     * Three processes started together, round after round, on a small database with the corpus's
+     * ids too long for an index and ids two chats share (so the build sets rows aside and builds
+     * again): every process exits 0 saying what it found, every round ends exact.
+     */
+    @Test
+    void threeRunsStartedTogetherRoundAfterRound() throws Exception {
+        DatabaseUrl small = pg.createDatabase("small", "");
+        BackfillChecks.seed(small, 8, 11);
+        ReferenceBackfill.Expectation expected;
+        try (Connection c = PostgresFixture.connect(small)) {
+            expected = ReferenceBackfill.run(c, BackfillChecks.NOW);
+        }
+        String template = BackfillChecks.databaseName(small);
+        for (int round = 1; round <= 3; round++) {
+            DatabaseUrl url = BackfillChecks.copyOf(pg, template, "round" + round);
+            List<CliProcess> runs = new ArrayList<>();
+            try {
+                for (String name : List.of("A", "B", "C")) runs.add(CliProcess.start("round " + round + " run " + name, url, BackfillChecks.runArgs()));
+                StringBuilder all = new StringBuilder();
+                List<Integer> codes = new ArrayList<>();
+                for (CliProcess p : runs) {
+                    codes.add(p.waitFor(300));
+                    all.append(p.label()).append(" exited ").append(codes.get(codes.size() - 1)).append(":\n").append(p.output()).append('\n');
+                }
+                log("round %d: exits %s", round, codes);
+                for (int i = 0; i < runs.size(); i++) {
+                    assertEquals(0, codes.get(i), runs.get(i).label() + " failed\n" + all);
+                    assertTrue(OUTCOME.matcher(runs.get(i).output()).matches(), runs.get(i).label() + " says what it found\n" + all);
+                }
+            } finally {
+                for (CliProcess p : runs) p.killIfAlive();
+            }
+            BackfillChecks.assertExactResult(url, expected);
+        }
     }
 
     @Test
