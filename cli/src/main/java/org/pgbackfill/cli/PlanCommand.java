@@ -1,6 +1,7 @@
 package org.pgbackfill.cli;
 
 import org.pgbackfill.db.DatabaseUrl;
+import org.pgbackfill.db.SessionCheck;
 import org.pgbackfill.run.BackfillConfig;
 import org.pgbackfill.run.BackfillException;
 import org.pgbackfill.run.ConnectionBudget;
@@ -42,6 +43,21 @@ final class PlanCommand implements Callable<Integer> {
         if (workers != null) b.workers(workers);
         BackfillConfig config = b.build();
         DatabaseUrl url = config.database();
+        try {
+            // as run does: through a pooler in transaction or statement mode, the run would refuse
+            SessionCheck.Pooling pooling = SessionCheck.detect(() -> {
+                java.util.Properties p = url.properties();
+                p.setProperty("prepareThreshold", "0");
+                return DriverManager.getConnection(url.jdbcUrl(), p);
+            });
+            if (pooling != SessionCheck.Pooling.NONE) {
+                System.err.println("pgbackfill: " + SessionCheck.refusal(pooling, url));
+                return BackfillException.Kind.POOLER.exitCode();
+            }
+        } catch (SQLException e) {
+            System.err.println("pgbackfill: the dry run on " + url + " failed: " + e.getMessage());
+            return Main.exitCodeFor(e);
+        }
         try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.properties())) {
             System.out.println("pgbackfill: dry run on " + url);
             System.out.print(DryRun.estimate(c, config, calibrationSeconds).describe(config.workers()));
