@@ -23,6 +23,9 @@ import java.util.List;
  * they were, even where the pooler resets nothing itself.
  */
 public final class Database implements AutoCloseable {
+    /** The SQLSTATE (of this tool's own) of a connection found on another backend than the one it was opened on. */
+    public static final String SESSION_MOVED = "PB001";
+
     /** The setting each connection records its backend's pid in. */
     static final String BACKEND = "pgbackfill.backend_pid";
 
@@ -78,7 +81,7 @@ public final class Database implements AutoCloseable {
             if (!rs.getString(2).equals(rs.getString(1))) {
                 throw new SQLException("a connection of the run is no longer on the server session it was opened on (backend "
                     + rs.getString(2) + ", opened on " + rs.getString(1) + "): a connection pooler in transaction mode stands "
-                    + "between the tool and the server. Connect to PostgreSQL's own port, or pool in session mode", "55000");
+                    + "between the tool and the server. Connect to PostgreSQL's own port, or pool in session mode", SESSION_MOVED);
             }
             return c;
         } catch (SQLException e) {
@@ -104,6 +107,7 @@ public final class Database implements AutoCloseable {
     @Override public void close() {
         List<Connection> idle = new ArrayList<>();
         try {
+            pool.getHikariConfigMXBean().setConnectionTimeout(2_000);   // a server that died meanwhile must not hold up the exit
             int n = pool.getHikariPoolMXBean() == null ? 0 : pool.getHikariPoolMXBean().getIdleConnections();
             for (int i = 0; i < n; i++) idle.add(pool.getConnection());
             for (Connection c : idle) {

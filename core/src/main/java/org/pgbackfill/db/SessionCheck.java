@@ -73,8 +73,10 @@ public final class SessionCheck {
                 pidB = rs.getInt(1);
                 markerB = rs.getString(2);
             } catch (SQLException e) {
-                if (statementPooling(e)) return Pooling.STATEMENT;
-                throw e;
+                if (!statementPooling(e)) throw e;
+                if (!b.isClosed()) b.rollback();   // PgBouncer closes the client it refused
+                reset(a);
+                return Pooling.STATEMENT;
             }
             int pidA2;
             String markerA2;

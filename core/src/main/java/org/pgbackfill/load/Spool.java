@@ -53,19 +53,28 @@ public final class Spool {
 
     /** Removes the directories of processes that no longer run, and older versions' loose spool files past their hour. */
     static void removeLeftovers(Path tmp, Path parent) throws IOException {
+        // another process cleaning at the same time, or another user's files in a shared /tmp: never a reason to fail a load
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(parent, "run-*")) {
             for (Path d : dirs) {
                 long pid = pidOf(d.getFileName().toString());
                 if (pid > 0 && pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
                 if (pid == ProcessHandle.current().pid() && d.equals(directory)) continue;
-                FileTrees.delete(d);
+                try {
+                    FileTrees.delete(d);
+                } catch (IOException e) {
+                    // left for its owner, or for the next run
+                }
             }
         }
         Instant before = Instant.now().minus(LOOSE_FILE_AGE);
         try (DirectoryStream<Path> loose = Files.newDirectoryStream(tmp, "{pgbackfill-chat-*.json,pgbackfill-catchup*.copy}")) {
             for (Path f : loose) {
-                FileTime modified = Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS);
-                if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) && modified.toInstant().isBefore(before)) Files.deleteIfExists(f);
+                try {
+                    FileTime modified = Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS);
+                    if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) && modified.toInstant().isBefore(before)) Files.deleteIfExists(f);
+                } catch (IOException e) {
+                    // gone already, or not ours
+                }
             }
         }
     }

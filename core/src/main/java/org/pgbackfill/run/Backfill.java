@@ -69,7 +69,7 @@ public final class Backfill {
         HeapWatch.install();
         RunReport report = new RunReport();
         report.workers(config.workers());
-        int poolSize = config.workers() + config.writers() + 8;   // a cap: connections are opened as used (ConnectionBudget)
+        int poolSize = ConnectionBudget.needed(config.workers(), config.writers());   // a cap: connections are opened as used
         try (Database db = new Database(config.database(), poolSize, owner, config.meterRegistry(), config.lockTimeout())) {
             return run(db, report);
         } catch (BackfillException e) {
@@ -77,6 +77,7 @@ public final class Backfill {
         } catch (SQLException e) {
             throw classify(e);
         } catch (Exception e) {
+            if (Database.SESSION_MOVED.equals(DatabaseFailure.sqlState(e))) throw classify((SQLException) sessionMoved(e));
             log.error("run failed", e);
             throw new BackfillException(Kind.RUN_FAILED, "the backfill failed: " + rootMessage(e)
                 + ". Nothing was stamped; fix the cause and run pgbackfill again: it resumes where it stopped", e);
@@ -223,8 +224,8 @@ public final class Backfill {
                         if (++reconciliations > MAX_RECONCILIATIONS) {
                             throw new BackfillException(Kind.RUN_FAILED, "chat_message does not hold what the load recorded, after loading "
                                 + "the ranges again " + MAX_RECONCILIATIONS + " times: " + which + ". Nothing was stamped. "
-                                + (config.mode() == BackfillConfig.Mode.OFFLINE ? "If Open WebUI is running, stop it (or use run --online) "
-                                + "and run pgbackfill again; otherwise report this with the log" : "Report this with the log"));
+                                + (config.mode() == BackfillConfig.Mode.OFFLINE ? "If Open WebUI is running, stop it and run pgbackfill "
+                                + "again; otherwise report this with the log" : "Report this with the log"));
                         }
                         progress.info("reconciliation: " + which + "; loading " + (differences.size() == 1 ? "that range" : "those "
                             + differences.size() + " ranges") + " again");
@@ -235,6 +236,7 @@ public final class Backfill {
             }
             finishPhaseTiming(report, Phase.MERGE, t0, merged, 0);
             if (!again) break;
+            Thread.sleep(500);   // ranges another process holds, or lapsed leases not yet claimable: not a busy loop
         }
 
         // build: once, under the run lock (a second process waits, then finds it done)
@@ -368,12 +370,18 @@ public final class Backfill {
     private void endOrphanedBuilds(Connection c) throws SQLException, InterruptedException {
         String orphans = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
             + "AND application_name LIKE 'pgbackfill%' AND state <> 'idle' "
-            + "AND query ~* '^\\s*(CREATE\\s+(UNIQUE\\s+)?INDEX|ALTER\\s+TABLE)\\s.*chat_message'";
+            + "AND query ~* '^\\s*(CREATE\\s+(UNIQUE\\s+)?INDEX|ALTER\\s+TABLE|DELETE\\s+FROM)\\s.*chat_message'";
         long ended = count(c, "SELECT count(pg_terminate_backend(pid)) " + orphans);
         if (ended == 0) return;
         progress.info("ended " + ended + " index build(s) left running on the server by a pgbackfill process that is gone");
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while (count(c, "SELECT count(*) " + orphans) > 0 && System.nanoTime() < deadline) Thread.sleep(200);
+        while (count(c, "SELECT count(*) " + orphans) > 0) {
+            if (System.nanoTime() > deadline) {
+                progress.info("an ended index build is still on the server after 30 s; building anyway");
+                return;
+            }
+            Thread.sleep(200);
+        }
     }
 
     private boolean online() { return config.mode() == BackfillConfig.Mode.ONLINE; }
@@ -641,15 +649,23 @@ public final class Backfill {
      * hold would never hold. Refused instead, with the grant that fixes it.
      */
     private void requireHoldsCanSee(Connection c) throws SQLException, BackfillException {
-        List<String> holds = new java.util.ArrayList<>();
-        if (config.maxReplicationLagSeconds() > 0) holds.add("the replication-lag hold (pg_stat_replication)");
-        if (config.maxActiveSessions() > 0) holds.add("the active-sessions hold (pg_stat_activity)");
-        if (holds.isEmpty()) return;
+        if (config.maxReplicationLagSeconds() <= 0 && config.maxActiveSessions() <= 0) return;
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_user, (SELECT rolsuper FROM pg_roles "
-                + "WHERE rolname = current_user) OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')")) {
+                + "WHERE rolname = current_user) OR pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'), "
+                // sessions on this database whose state is hidden from us: another role's, seen without pg_read_all_stats
+                + "(SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND usesysid IS NOT NULL "
+                + " AND usename <> current_user AND state IS NULL)")) {
             rs.next();
             if (rs.getBoolean(2)) return;
             String user = rs.getString(1);
+            List<String> holds = new java.util.ArrayList<>();
+            // walsenders' lag columns are shown only with the privilege
+            if (config.maxReplicationLagSeconds() > 0) holds.add("the replication-lag hold (pg_stat_replication)");
+            // the application's sessions are visible when it connects as this same user (Open WebUI's DATABASE_URL)
+            if (config.maxActiveSessions() > 0 && rs.getLong(3) > 0) {
+                holds.add("the active-sessions hold (pg_stat_activity: " + rs.getLong(3) + " sessions of other users are hidden now)");
+            }
+            if (holds.isEmpty()) return;
             throw new BackfillException(Kind.INSUFFICIENT_PRIVILEGE, String.join(" and ", holds) + " must see other users' sessions, "
                 + "which PostgreSQL shows database user '" + user + "' only with pg_read_all_stats: the hold would never hold. "
                 + "GRANT pg_read_all_stats TO " + user + " (or pg_monitor), or run without that hold. Nothing was written");
@@ -696,7 +712,7 @@ public final class Backfill {
             ps.setString(2, value);
             ps.execute();
         } catch (SQLException e) {
-            if (!e.getSQLState().startsWith("22")) throw e;   // data exceptions: invalid value, out of range
+            if (e.getSQLState() == null || !e.getSQLState().startsWith("22")) throw e;   // data exceptions: invalid value, out of range
             throw new BackfillException(Kind.BAD_SETTING, setting + " = '" + value + "' is refused by the server: "
                 + DatabaseFailure.rootMessage(e) + ". Nothing was written; give a value it accepts");
         } finally {
@@ -711,6 +727,13 @@ public final class Backfill {
     }
 
     static String rootMessage(Throwable e) { return DatabaseFailure.rootMessage(e); }
+
+    private static Throwable sessionMoved(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && Database.SESSION_MOVED.equals(s.getSQLState())) return t;
+        }
+        return e;
+    }
 
     private static void execute(Connection c, String... sql) throws SQLException {
         try (Statement st = c.createStatement()) {

@@ -7,10 +7,11 @@ import java.sql.Statement;
 
 /**
  * The connections a run may open, against what the server, the role and the database leave free.
- * At most at once: during the load, one per reader and per writer and {@link #LOAD_EXTRA} more
- * (claims and lease renewals, the hold monitor, the meters, the check's); during the build, the
- * parallel index builds and {@link #BUILD_EXTRA} more (the run lock's, the hold monitor, the meters).
- * The pool opens connections only as they are used, so this is what the server sees.
+ * The run's pool is capped at {@link #needed}: during the load, one per reader and per writer and
+ * {@link #LOAD_EXTRA} more (claims and lease renewals while a reader or writer holds its own, the
+ * hold monitor, the meters, the run lock); during the build, the parallel index builds and
+ * {@link #BUILD_EXTRA} more. A superuser is bound by neither the role's nor the database's limit.
+ * Other roles' sessions count even where pg_stat_activity hides their details.
  *
  * @param needed        connections this run may open
  * @param serverFree    {@code max_connections} less the reserved slots and the client sessions open now
@@ -18,7 +19,7 @@ import java.sql.Statement;
  * @param databaseFree  the database's {@code CONNECTION LIMIT} less its sessions now, or -1 (no limit)
  */
 public record ConnectionBudget(int needed, int serverFree, int roleFree, int databaseFree, String role, String database) {
-    static final int LOAD_EXTRA = 4, BUILD_EXTRA = 3;
+    static final int LOAD_EXTRA = 8, BUILD_EXTRA = 3;
 
     /** The most connections a run with these workers and writers has open at once. */
     public static int needed(int workers, int writers) {
@@ -27,14 +28,17 @@ public record ConnectionBudget(int needed, int serverFree, int roleFree, int dat
 
     /** Reads what the server, the role and the database leave free now. */
     public static ConnectionBudget read(Connection c, int workers, int writers) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_setting('max_connections')::int "
-                + "- current_setting('superuser_reserved_connections')::int "
-                + "- coalesce(current_setting('reserved_connections', true)::int, 0) "
-                + "- (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'), "
-                + "(SELECT CASE WHEN rolconnlimit < 0 THEN -1 ELSE rolconnlimit - (SELECT count(*) FROM pg_stat_activity "
-                + "  WHERE usename = current_user AND backend_type = 'client backend') END FROM pg_roles WHERE rolname = current_user), "
-                + "(SELECT CASE WHEN datconnlimit < 0 THEN -1 ELSE datconnlimit - (SELECT count(*) FROM pg_stat_activity "
-                + "  WHERE datname = current_database() AND backend_type = 'client backend') END FROM pg_database "
+        // a client session: backend_type 'client backend', or hidden (NULL) but with a user, as other roles' are without pg_read_all_stats
+        String client = "(backend_type = 'client backend' OR (backend_type IS NULL AND usesysid IS NOT NULL))";
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("WITH me AS (SELECT rolsuper FROM pg_roles "
+                + "WHERE rolname = current_user) SELECT current_setting('max_connections')::int "
+                + "- CASE WHEN (SELECT rolsuper FROM me) THEN 0 ELSE current_setting('superuser_reserved_connections')::int "
+                + "  + coalesce(nullif(current_setting('reserved_connections', true), '')::int, 0) END "
+                + "- (SELECT count(*) FROM pg_stat_activity WHERE " + client + "), "
+                + "(SELECT CASE WHEN rolconnlimit < 0 OR rolsuper THEN -1 ELSE rolconnlimit - (SELECT count(*) FROM pg_stat_activity "
+                + "  WHERE usename = current_user AND " + client + ") END FROM pg_roles WHERE rolname = current_user), "
+                + "(SELECT CASE WHEN datconnlimit < 0 OR (SELECT rolsuper FROM me) THEN -1 ELSE datconnlimit - (SELECT count(*) "
+                + "  FROM pg_stat_activity WHERE datname = current_database() AND " + client + ") END FROM pg_database "
                 + "  WHERE datname = current_database()), current_user, current_database()")) {
             rs.next();
             // the session reading this is one of those counted, and is closed before the run opens its pool

@@ -27,6 +27,13 @@ public final class DatabaseFailure {
             return new BackfillException(Kind.CANNOT_CONNECT, "the server at " + where + " refused the credentials: " + m
                 + ". Check the user and password in DATABASE_URL", e);
         }
+        if (org.pgbackfill.db.Database.SESSION_MOVED.equals(state)) {
+            return new BackfillException(Kind.POOLER, m + ". Nothing was stamped", e);
+        }
+        if ("57P03".equals(state)) {
+            return new BackfillException(Kind.CANNOT_CONNECT, "the server at " + where + " is not accepting connections (" + m
+                + "): it is starting up, recovering or shutting down and did not come back in time; run pgbackfill again once it does", e);
+        }
         if ("3D000".equals(state)) {
             return new BackfillException(Kind.CANNOT_CONNECT, "database not found at " + where + ": " + m
                 + ". Check the database name in DATABASE_URL", e);
@@ -49,7 +56,9 @@ public final class DatabaseFailure {
      */
     public static Kind kindOf(Throwable e) {
         String state = sqlState(e);
-        if (state != null ? state.startsWith("08") || state.startsWith("28") || state.equals("3D000") : e instanceof SQLException) {
+        if (org.pgbackfill.db.Database.SESSION_MOVED.equals(state)) return Kind.POOLER;
+        if (state != null ? state.startsWith("08") || state.startsWith("28") || state.equals("3D000") || state.equals("57P03")
+                : e instanceof SQLException) {
             return Kind.CANNOT_CONNECT;
         }
         return "42501".equals(state) ? Kind.INSUFFICIENT_PRIVILEGE : Kind.RUN_FAILED;

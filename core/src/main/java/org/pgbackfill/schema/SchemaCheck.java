@@ -178,8 +178,9 @@ public final class SchemaCheck {
     /** What a stamped database lacks of the finished chat_message (the table, its primary key, its validated foreign key), or null. */
     private static String missingFromFinishedTarget(Connection c) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT to_regclass('chat_message') IS NOT NULL, "
-                + "EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '" + TargetSchema.PRIMARY_KEY_NAME + "'), "
-                + "EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '" + TargetSchema.FOREIGN_KEY_NAME + "' AND convalidated)")) {
+                + "EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '" + TargetSchema.PRIMARY_KEY_NAME + "' "
+                + "AND conrelid = to_regclass('chat_message')), EXISTS (SELECT 1 FROM pg_constraint WHERE conname = '"
+                + TargetSchema.FOREIGN_KEY_NAME + "' AND conrelid = to_regclass('chat_message') AND convalidated)")) {
             rs.next();
             if (!rs.getBoolean(1)) return "has no chat_message table";
             if (!rs.getBoolean(2)) return "chat_message has no primary key";

@@ -111,10 +111,14 @@ class RefusalTest {
         return new Owned(admin, asOwner, role, database);
     }
 
-    /** A hold that cannot see the sessions it counts would never hold: refused until the role may see them. */
+    /**
+     * A hold that cannot see the sessions it counts would never hold: refused until the role may see
+     * them. The application connected as another user (here: the admin) is hidden without
+     * pg_read_all_stats; as the same user (Open WebUI's DATABASE_URL) it is not, and nothing is refused.
+     */
     @Test
     void holdsThatCannotSeeRefuseToStart() throws Exception {
-        try (Owned db = owned("holds", "")) {
+        try (Owned db = owned("holds", ""); Connection app = PostgresFixture.connect(db.admin())) {
             for (BackfillConfig.Builder held : List.of(BackfillConfig.builder().maxActiveSessions(5),
                     BackfillConfig.builder().maxReplicationLagSeconds(30))) {
                 BackfillException e = assertThrows(BackfillException.class,
@@ -124,20 +128,31 @@ class RefusalTest {
                     e.getMessage());
                 assertNothingWritten(db.asOwner());
             }
-            try (Connection c = PostgresFixture.connect(db.admin()); Statement st = c.createStatement()) {
+            try (Statement st = app.createStatement()) {
                 st.execute("GRANT pg_read_all_stats TO " + db.role());
             }
-            new Backfill(BackfillConfig.builder().maxActiveSessions(5).database(db.asOwner()).workers(1).nowEpoch(1_750_000_000L).build()).run();
+            new Backfill(BackfillConfig.builder().maxActiveSessions(5).maxReplicationLagSeconds(30).database(db.asOwner()).workers(1)
+                .nowEpoch(1_750_000_000L).build()).run();
+        }
+    }
+
+    /** Open WebUI connecting as the tool's own user is visible to the active-sessions hold: no grant needed. */
+    @Test
+    void theActiveSessionsHoldNeedsNoGrantToSeeItsOwnUser() throws Exception {
+        try (Owned db = owned("sameuser", ""); Connection app = PostgresFixture.connect(db.asOwner())) {
+            RunReport r = new Backfill(BackfillConfig.builder().maxActiveSessions(5).database(db.asOwner()).workers(1)
+                .nowEpoch(1_750_000_000L).build()).run();
+            assertEquals(20, r.rowsWritten());
         }
     }
 
     /**
-     * A role limited to 8 connections: 32 workers are refused before anything is written, naming the
+     * A role limited to 12 connections: 32 workers are refused before anything is written, naming the
      * largest number that fits; that many then run to the end within the limit (the estimate is honest).
      */
     @Test
     void aConnectionLimitRefusesTooManyWorkersAndNamesHowManyFit() throws Exception {
-        try (Owned db = owned("budget", "CONNECTION LIMIT 8")) {
+        try (Owned db = owned("budget", "CONNECTION LIMIT 12")) {
             BackfillException e = assertThrows(BackfillException.class,
                 () -> new Backfill(BackfillConfig.builder().database(db.asOwner()).workers(32).nowEpoch(1_750_000_000L).build()).run());
             assertEquals(BackfillException.Kind.BAD_SETTING, e.kind(), e.getMessage());
