@@ -25,6 +25,16 @@ class RefusalTest {
 
     interface Setup { void apply(Statement st) throws Exception; }
 
+    /** An Open WebUI database at 374d2f66af06 with one chat. */
+    private static DatabaseUrl oneChat(String name) throws Exception {
+        DatabaseUrl url = pg.createDatabase(name, "");
+        try (Connection c = PostgresFixture.connect(url)) {
+            OpenWebUiDatabase.createSchema(c);
+            OpenWebUiDatabase.insertChat(c, "c1", "u1", "{\"history\":{\"messages\":{\"m\":{\"role\":\"user\"}}}}");
+        }
+        return url;
+    }
+
     private static BackfillException refusal(String name, Setup setup) throws Exception {
         DatabaseUrl url = pg.createDatabase(name, "");
         try (Connection c = PostgresFixture.connect(url); Statement st = c.createStatement()) {
@@ -56,11 +66,7 @@ class RefusalTest {
      */
     @Test
     void aRunFinishedByAnotherProcessBeforeThePlanIsNothingToDo() throws Exception {
-        DatabaseUrl url = pg.createDatabase("race", "");
-        try (Connection c = PostgresFixture.connect(url)) {
-            OpenWebUiDatabase.createSchema(c);
-            OpenWebUiDatabase.insertChat(c, "c1", "u1", "{\"history\":{\"messages\":{\"m\":{\"role\":\"user\"}}}}");
-        }
+        DatabaseUrl url = oneChat("race");
         java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
         ProgressListener betweenCheckAndPlan = new ProgressListener() {
             @Override public void phaseStarted(Phase phase) {
@@ -180,11 +186,7 @@ class RefusalTest {
 
     @Test
     void alreadyBackfilledIsNothingToDoWithExitZero() throws Exception {
-        DatabaseUrl url = pg.createDatabase("done", "");
-        try (Connection c = PostgresFixture.connect(url)) {
-            OpenWebUiDatabase.createSchema(c);
-            OpenWebUiDatabase.insertChat(c, "c1", "u1", "{\"history\":{\"messages\":{\"m\":{\"role\":\"user\"}}}}");
-        }
+        DatabaseUrl url = oneChat("done");
         new Backfill(BackfillConfig.builder().database(url).workers(1).nowEpoch(1_750_000_000L).build()).run();
         BackfillException again = assertThrows(BackfillException.class,
             () -> new Backfill(BackfillConfig.builder().database(url).workers(1).build()).run());
