@@ -77,7 +77,7 @@ public final class Backfill {
         } catch (SQLException e) {
             throw classify(e);
         } catch (Exception e) {
-            if (Database.SESSION_MOVED.equals(DatabaseFailure.sqlState(e))) throw classify((SQLException) sessionMoved(e));
+            if (Database.SESSION_MOVED.equals(DatabaseFailure.sqlState(e))) throw classify(e);
             log.error("run failed", e);
             throw new BackfillException(Kind.RUN_FAILED, "the backfill failed: " + rootMessage(e)
                 + ". Nothing was stamped; fix the cause and run pgbackfill again: it resumes where it stopped", e);
@@ -624,10 +624,9 @@ public final class Backfill {
     /** The check's connection, once the server answers and is known to give each connection a session of its own. */
     private Connection connect(Database db) throws BackfillException {
         try {
-            awaitServer(db);
-            SessionCheck.Pooling pooling = SessionCheck.detect(db::probe);
-            if (pooling != SessionCheck.Pooling.NONE) throw new BackfillException(Kind.POOLER, SessionCheck.refusal(pooling, db.url()));
-            try (Connection c = db.probe()) {
+            try (Connection c = awaitServer(db)) {
+                SessionCheck.Pooling pooling = SessionCheck.detect(db::probe);
+                if (pooling != SessionCheck.Pooling.NONE) throw new BackfillException(Kind.POOLER, SessionCheck.refusal(pooling, db.url()));
                 requireServerAccepts(c, "maintenance_work_mem", config.maintenanceWorkMem());
                 requireServerAccepts(c, "lock_timeout", config.lockTimeout());
                 requireHoldsCanSee(c);
@@ -676,18 +675,18 @@ public final class Backfill {
     static final int SERVER_WAIT_SECONDS = 120;
 
     /**
-     * The first connection. A server that answers 57P03 (starting up, in recovery, shutting down:
+     * Opens the first connection (the caller closes it). A server that answers 57P03 (starting up, in recovery, shutting down:
      * a restart or a failover under way) is waited for, up to {@link #SERVER_WAIT_SECONDS}, saying
      * so; once it has said that, a refused connection (it is down between the two) is waited for
      * too. A server that refuses from the start is reported at once: most likely a wrong address.
      */
-    private void awaitServer(Database db) throws SQLException, InterruptedException, BackfillException {
+    private Connection awaitServer(Database db) throws SQLException, InterruptedException, BackfillException {
         long deadline = 0;
         while (true) {
             try {
-                db.probe().close();
+                Connection c = db.probe();
                 if (deadline != 0) progress.info("the server accepts connections again");
-                return;
+                return c;
             } catch (SQLException e) {
                 boolean restarting = "57P03".equals(e.getSQLState());
                 boolean down = e.getSQLState() != null && e.getSQLState().startsWith("08");
@@ -721,19 +720,13 @@ public final class Backfill {
     }
 
     /** Maps a database error to the failure a person can act on. */
-    private BackfillException classify(SQLException e) {
+    private BackfillException classify(Throwable e) {
         return DatabaseFailure.classify(e, config.database().toString(), "Run pgbackfill as the owner of Open WebUI's tables",
             "the backfill failed", "Nothing was stamped; fix the cause and run pgbackfill again");
     }
 
     static String rootMessage(Throwable e) { return DatabaseFailure.rootMessage(e); }
 
-    private static Throwable sessionMoved(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s && Database.SESSION_MOVED.equals(s.getSQLState())) return t;
-        }
-        return e;
-    }
 
     private static void execute(Connection c, String... sql) throws SQLException {
         try (Statement st = c.createStatement()) {
