@@ -159,7 +159,9 @@ public final class CatchUp {
             }
         }
         long rows = extractInto(c, ids);
-        long inserted = insert(c);
+        long[] landed = insert(c);
+        long inserted = landed[0];
+        reconcile(c, idArray, rows, inserted, landed[1]);
         // a row that kept its id from another chat may be gone (its chat changed, or was deleted): that chat's row now wins
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + capture.log() + " SELECT chat_id, nextval('" + schema
                 + ".change_version') FROM (SELECT DISTINCT r.chat_id FROM " + schema + ".rejected_message r WHERE r.run_id = " + runId
@@ -222,8 +224,11 @@ public final class CatchUp {
                 out.write(BinaryCopyEncoder.TRAILER);
             }
             try (InputStream copyIn = new BufferedInputStream(Files.newInputStream(spool), 1 << 16)) {
-                c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY pgbackfill_catchup (" + TargetSchema.COLUMNS
+                long copied = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY pgbackfill_catchup (" + TargetSchema.COLUMNS
                     + ") FROM STDIN (FORMAT binary)", copyIn);
+                if (copied != rows[0]) {
+                    throw new SQLException("catch-up: the server took " + copied + " rows of the " + rows[0] + " sent for chats " + ids, "XX000");
+                }
             }
         } finally {
             Files.deleteIfExists(spool);
@@ -232,11 +237,36 @@ public final class CatchUp {
         return rows[0];
     }
 
-    /** The extracted rows into chat_message, keeping upstream's winner of a shared id; returns the rows inserted. */
-    private long insert(Connection c) throws SQLException {
+    /**
+     * The batch's own reconciliation, before its transaction commits: every row extracted from the
+     * batch's chats was inserted or recorded as a rejection, and chat_message holds exactly the rows
+     * inserted for those chats. A difference fails the batch (its transaction rolls back, nothing is
+     * stamped) and names the chats.
+     */
+    private static void reconcile(Connection c, java.sql.Array ids, long extracted, long inserted, long rejected) throws SQLException {
+        long held;
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM chat_message WHERE chat_id = ANY (?)")) {
+            ps.setArray(1, ids);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                held = rs.getLong(1);
+            }
+        }
+        if (extracted != inserted + rejected || held != inserted) {
+            throw new SQLException("catch-up reconciliation failed for chats " + java.util.Arrays.toString((Object[]) ids.getArray())
+                + ": " + extracted + " rows extracted, " + inserted + " inserted, " + rejected + " recorded as rejections, "
+                + held + " in chat_message. Nothing of this batch was committed", "XX000");
+        }
+    }
+
+    /**
+     * The extracted rows into chat_message, keeping upstream's winner of a shared id; returns
+     * {rows inserted, rows of the batch recorded as rejections (an id another chat keeps, too long for an index entry)}.
+     */
+    private long[] insert(Connection c) throws SQLException {
         String cols = TargetSchema.COLUMNS;
         String earlier = "t.chat_id COLLATE " + idCollation + " < m.chat_id COLLATE " + idCollation;
-        long inserted;
+        long inserted, rejected;
         try (Statement st = c.createStatement()) {
             // an existing row of a chat later in id order loses its id to the new one
             st.executeUpdate(duplicate("m", "t") + " FROM chat_message m JOIN pg_temp.pgbackfill_catchup t ON t.id = m.id WHERE " + earlier);
@@ -244,7 +274,7 @@ public final class CatchUp {
             inserted = st.executeUpdate("INSERT INTO chat_message (" + cols + ") SELECT " + cols + " FROM pg_temp.pgbackfill_catchup s WHERE "
                 + TargetSchema.FITS_INDEXES + " ON CONFLICT (id) DO NOTHING");
             // a new row whose id an earlier chat holds loses
-            st.executeUpdate(duplicate("t", "m") + " FROM pg_temp.pgbackfill_catchup t JOIN chat_message m ON m.id = t.id AND m.chat_id <> t.chat_id");
+            rejected = st.executeUpdate(duplicate("t", "m") + " FROM pg_temp.pgbackfill_catchup t JOIN chat_message m ON m.id = t.id AND m.chat_id <> t.chat_id");
         }
         List<String> ctids = new ArrayList<>();
         try (Statement st = c.createStatement();
@@ -267,11 +297,11 @@ public final class CatchUp {
                         + "substr(s.id, length(s.chat_id) + 2), 'INDEX_ROW_TOO_LARGE', ?, " + TargetSchema.rawMessageJson("s") + row)) {
                     reject.setString(1, e.getMessage());
                     reject.setString(2, ctid);
-                    reject.executeUpdate();
+                    rejected += reject.executeUpdate();
                 }
             }
         }
-        return inserted;
+        return new long[] {inserted, rejected};
     }
 
     /** SQL recording row {@code loser} as a DUPLICATE_ID rejection because {@code winner} keeps the id (FROM clause to follow). */

@@ -172,8 +172,38 @@ public final class Backfill {
         try (HoldMonitor holds = new HoldMonitor(db::connection, control, runId, owner, config.maxReplicationLagSeconds(),
                 config.maxActiveSessions(), throttle, progress).start()) {
             metrics.held(throttle);
-            return phasesAfterPlan(db, report, facts, runId, now, walAtStart);
+            for (int reconnects = 1; ; reconnects++) {
+                try {
+                    return phasesAfterPlan(db, report, facts, runId, now, walAtStart);
+                } catch (Exception e) {
+                    // every phase resumes from what the control tables record, so losing the server costs only the work in flight
+                    if (!serverWentAway(e) || stopping() || reconnects > MAX_RECONNECTS) throw e;
+                    metrics.retried("reconnect");
+                    progress.info("lost the server (" + rootMessage(e) + "); waiting up to " + SERVER_WAIT_SECONDS + " s for it, then "
+                        + "resuming where the run is (" + reconnects + " of " + MAX_RECONNECTS + ")");
+                    awaitServer(db, true).close();
+                }
+            }
         }
+    }
+
+    /** How many times one process waits for a server that went away mid-run (a restart, a failover) and resumes. */
+    static final int MAX_RECONNECTS = 3;
+
+    /**
+     * Whether a failure is the server going away rather than the work failing: the connection
+     * broke (SQLSTATE class 08), or the server is shutting down, crashed or is starting up (57P01,
+     * 57P02, 57P03), anywhere along the causes.
+     */
+    static boolean serverWentAway(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && s.getSQLState() != null) {
+                String state = s.getSQLState();
+                if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) return true;
+            }
+            if (t.getCause() == t) break;
+        }
+        return false;
     }
 
     private RunReport phasesAfterPlan(Database db, RunReport report, SchemaCheck.Facts facts, long runId, long now, long walAtStart)
@@ -624,7 +654,7 @@ public final class Backfill {
     /** The check's connection, once the server answers and is known to give each connection a session of its own. */
     private Connection connect(Database db) throws BackfillException {
         try {
-            try (Connection c = awaitServer(db)) {
+            try (Connection c = awaitServer(db, false)) {
                 SessionCheck.Pooling pooling = SessionCheck.detect(db::probe);
                 if (pooling != SessionCheck.Pooling.NONE) throw new BackfillException(Kind.POOLER, SessionCheck.refusal(pooling, db.url()));
                 requireServerAccepts(c, "maintenance_work_mem", config.maintenanceWorkMem());
@@ -678,10 +708,11 @@ public final class Backfill {
      * Opens the first connection (the caller closes it). A server that answers 57P03 (starting up, in recovery, shutting down:
      * a restart or a failover under way) is waited for, up to {@link #SERVER_WAIT_SECONDS}, saying
      * so; once it has said that, a refused connection (it is down between the two) is waited for
-     * too. A server that refuses from the start is reported at once: most likely a wrong address.
+     * too. A server that refuses from the start is reported at once (most likely a wrong address),
+     * unless {@code wasUp}: the run was connected and lost it, so a refusal is the restart itself.
      */
-    private Connection awaitServer(Database db) throws SQLException, InterruptedException, BackfillException {
-        long deadline = 0;
+    private Connection awaitServer(Database db, boolean wasUp) throws SQLException, InterruptedException, BackfillException {
+        long deadline = wasUp ? System.nanoTime() + SERVER_WAIT_SECONDS * 1_000_000_000L : 0;
         while (true) {
             try {
                 Connection c = db.probe();

@@ -151,6 +151,40 @@ class OnlineBackfillTest {
     }
 
     /**
+     * The catch-up reconciles each batch before it commits: rows that vanish on their way into
+     * chat_message (here a trigger swallows one chat's rows, as anything between the tool and the
+     * table could) fail the finish, naming the chat, and nothing is stamped; once the cause is
+     * gone, finish completes exactly.
+     */
+    @Test
+    void rowsTheCatchUpLosesStopTheFinishUnstamped() throws Exception {
+        try (Connection c = pg.connect()) {
+            org.pgbackfill.testing.OpenWebUiDatabase.createSchema(c);
+            org.pgbackfill.testing.OpenWebUiDatabase.insertChat(c, "a", "u", "{\"history\":{\"messages\":{\"q\":{\"role\":\"user\"}}}}");
+        }
+        new Backfill(config(BackfillConfig.Mode.ONLINE).build()).run();
+        try (Connection c = pg.connect(); java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE FUNCTION swallow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                + "IF NEW.chat_id = 'eaten' THEN RETURN NULL; END IF; RETURN NEW; END $$");
+            st.execute("CREATE TRIGGER swallow BEFORE INSERT ON chat_message FOR EACH ROW EXECUTE FUNCTION swallow()");
+            org.pgbackfill.testing.OpenWebUiDatabase.insertChat(c, "eaten", "u", "{\"history\":{\"messages\":{\"m1\":{\"role\":\"user\"},"
+                + "\"m2\":{\"role\":\"assistant\"}}}}");
+        }
+        BackfillException e = assertThrows(BackfillException.class, () -> new Backfill(config(BackfillConfig.Mode.FINISH).build()).run());
+        assertEquals(BackfillException.Kind.RUN_FAILED, e.kind(), e.getMessage());
+        assertTrue(e.getMessage().contains("catch-up reconciliation failed for chats [eaten]") && e.getMessage().contains("2 rows extracted, 0 inserted")
+            && e.getMessage().contains("Nothing was stamped"), e.getMessage());
+        try (Connection c = pg.connect(); java.sql.Statement st = c.createStatement()) {
+            assertEquals("374d2f66af06", PipelineAssertions.single(c, "SELECT version_num FROM alembic_version"), "nothing stamped");
+            st.execute("DROP TRIGGER swallow ON chat_message");
+        }
+        new Backfill(config(BackfillConfig.Mode.FINISH).build()).run();
+        try (Connection c = pg.connect()) {
+            PipelineAssertions.assertFinishedRun(c, ReferenceBackfill.run(c, NOW), "pgbackfill");
+        }
+    }
+
+    /**
      * Installing the capture must not hold up the application for more than a moment: while a long
      * transaction of the application writes to chat, CREATE TRIGGER cannot get its lock, and the
      * application's other saves queue behind it only until its lock_timeout (1 s) gives up; the

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 @VersionMatrix
 class ServerRestartTest {
     @RegisterExtension
-    static PostgresFixture pg = new PostgresFixture();
+    PostgresFixture pg = new PostgresFixture();   // a database per test
 
     @Test
     void aRunStartedDuringARestartWaitsForTheServer() throws Exception {
@@ -76,6 +76,77 @@ class ServerRestartTest {
         try (Connection c = pg.connect()) {
             PipelineAssertions.assertFinishedRun(c, expected, "pgbackfill");
         }
+    }
+
+    /**
+     * The server restarts while the build waits (on a lock this test holds on chat_message): the
+     * build's connection breaks; the run waits for the server and resumes from the phase it
+     * recorded, to the exact result, without being run again.
+     */
+    @Test
+    void aServerRestartedDuringTheBuildIsWaitedForAndTheRunResumes() throws Exception {
+        EmbeddedServer server = PostgresFixture.ownServer();
+        DatabaseUrl url = pg.url();
+        ReferenceBackfill.Expectation expected;
+        try (Connection c = pg.connect()) {
+            OpenWebUiDatabase.createSchema(c);
+            EdgeCaseCorpus.load(c, EdgeCaseCorpus.DEFAULT_NOW);
+            expected = ReferenceBackfill.run(c, EdgeCaseCorpus.DEFAULT_NOW);
+        }
+        List<String> said = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> restart = new java.util.concurrent.atomic.AtomicReference<>();
+        ProgressListener listener = new ProgressListener() {
+            @Override public void info(String message) { said.add(message); }
+
+            @Override public void phaseStarted(Phase phase) {
+                if (phase != Phase.BUILD || restart.get() != null) return;
+                try {
+                    // holds chat_message so that the build's first CREATE INDEX waits; then the server restarts under it
+                    Connection blocker = pg.connect();
+                    blocker.setAutoCommit(false);
+                    blocker.createStatement().execute("LOCK TABLE chat_message IN ROW EXCLUSIVE MODE");
+                    restart.set(CompletableFuture.runAsync(() -> {
+                        try {
+                            awaitWaitingBuild();
+                            server.restart(EmbeddedServer.Shutdown.IMMEDIATE);
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }));
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+        try {
+            RunReport report = new Backfill(BackfillConfig.builder().database(url).workers(2).nowEpoch(EdgeCaseCorpus.DEFAULT_NOW)
+                .lockTimeout("60s").progress(listener).build()).run();
+            restart.get().get(60, TimeUnit.SECONDS);
+            assertEquals(expected.rows().size(), report.rowsWritten());
+            assertTrue(said.stream().anyMatch(s -> s.startsWith("lost the server")), said.toString());
+            assertTrue(said.stream().anyMatch(s -> s.contains("accepts connections again")), said.toString());
+        } finally {
+            if (!server.isRunning()) server.startAgain();
+        }
+        try (Connection c = pg.connect()) {
+            PipelineAssertions.assertFinishedRun(c, expected, "pgbackfill");
+        }
+    }
+
+    /** Until a pgbackfill session waits for a lock on chat_message (the build behind the test's lock). */
+    private void awaitWaitingBuild() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            // a connection of its own, in autocommit: a transaction sees one snapshot of pg_stat_activity
+            try (Connection c = pg.connect(); java.sql.Statement st = c.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgbackfill%' "
+                     + "AND wait_event_type = 'Lock' AND query ILIKE '%chat_message%'")) {
+                rs.next();
+                if (rs.getLong(1) > 0) return;
+            }
+            Thread.sleep(50);
+        }
+        fail("no build waited on the lock");
     }
 
     @Test
