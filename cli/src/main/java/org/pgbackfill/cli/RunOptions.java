@@ -51,7 +51,7 @@ final class RunOptions {
 
     @Option(names = "--report", paramLabel = "FILE",
         description = "Also write the report as JSON to FILE: seconds, rows, bytes and MB/s per phase, rejections by reason, "
-            + "WAL bytes, peak heap, workers, server version.")
+            + "WAL bytes, peak heap, workers, server version; or, if the run ended otherwise, its outcome, exit code and message.")
     java.nio.file.Path report;
 
     @Option(names = "--quiet", description = "No progress display; the summary only.")
@@ -92,12 +92,13 @@ final class RunOptions {
     /** Runs the backfill these options describe in {@code mode}; writes the report if asked. Returns the exit code. */
     int run(BackfillConfig.Builder b) {
         BackfillRunner.Outcome outcome = BackfillRunner.onConsole(quiet).run(b, metricsPort);
-        if (report != null && outcome.report() != null) {
+        // automation that reads the report finds one however the run ended: the run's figures, or how and why it ended
+        if (report != null && (outcome.report() != null || outcome.failure() != null)) {
             try {
-                java.nio.file.Files.writeString(report, outcome.report().toJson() + "\n");
+                java.nio.file.Files.writeString(report, (outcome.report() != null ? outcome.report().toJson() : outcome.failure().toJson()) + "\n");
                 System.out.println("report written to " + report);
             } catch (java.io.IOException e) {
-                System.err.println("pgbackfill: the run succeeded, but the report could not be written to " + report + ": " + e.getMessage());
+                System.err.println("pgbackfill: the report could not be written to " + report + ": " + e.getMessage());
             }
         }
         return outcome.exitCode();

@@ -86,5 +86,13 @@ class MainTest {
         assertTrue(o.contains("load") && o.contains("MB/s") && o.contains("rows in chat_message") && o.contains("rejections:"), o);
         assertTrue(o.contains("Alembic revision is now 8452d01d26d7"), o);
         assertFalse(o.contains(BackfillChecks.password(url)), o);
+
+        // again, on the finished database: nothing to do (exit 0), and the report says so
+        assertEquals(0, Main.execute("run", "--database-url", withPassword, "--quiet", "--report", reportFile.toString()), output());
+        var again = new com.fasterxml.jackson.databind.ObjectMapper().readTree(reportFile.toFile());
+        java.nio.file.Files.delete(reportFile);
+        assertEquals("already_done", again.get("outcome").asText(), again.toString());
+        assertEquals(0, again.get("exit_code").asInt(), again.toString());
+        assertTrue(again.get("message").asText().contains("nothing to do"), again.toString());
     }
 }

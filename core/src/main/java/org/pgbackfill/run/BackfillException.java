@@ -44,4 +44,19 @@ public final class BackfillException extends Exception {
     }
 
     public Kind kind() { return kind; }
+
+    /** What a run's JSON report holds when the run ended this way: {@code {"outcome", "exit_code", "message"}}. */
+    public String toJson() {
+        java.io.StringWriter w = new java.io.StringWriter();
+        try (com.fasterxml.jackson.core.JsonGenerator g = new com.fasterxml.jackson.core.JsonFactory().createGenerator(w)) {
+            g.writeStartObject();
+            g.writeStringField("outcome", kind.name().toLowerCase(java.util.Locale.ROOT));
+            g.writeNumberField("exit_code", kind.exitCode());
+            g.writeStringField("message", getMessage());
+            g.writeEndObject();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);   // a StringWriter does not fail
+        }
+        return w.toString();
+    }
 }
