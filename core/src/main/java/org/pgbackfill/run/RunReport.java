@@ -21,7 +21,16 @@ public final class RunReport {
     private String toastCompression = "";
     private long walBytes = -1;
 
-    void addPhase(PhaseReport report) { phases.add(report); }
+    /** A phase done; a phase passed through again (a reconciliation, a reconnect) is added to its first pass. */
+    void addPhase(PhaseReport report) {
+        for (int i = 0; i < phases.size(); i++) {
+            if (phases.get(i).phase() == report.phase()) {
+                phases.set(i, phases.get(i).plus(report));
+                return;
+            }
+        }
+        phases.add(report);
+    }
     void chatsRead(long n) { chatsRead = n; }
     void documentBytes(long n) { documentBytes = n; }
     void rowsStaged(long n) { rowsStaged = n; }

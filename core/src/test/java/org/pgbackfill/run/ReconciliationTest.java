@@ -48,6 +48,8 @@ class ReconciliationTest {
             PipelineAssertions.assertFinishedRun(c, expected, "pgbackfill");
         }
         assertEquals(expected.rows().size(), report.rowsWritten());
+        assertEquals(List.of(Phase.CHECK, Phase.PLAN, Phase.LOAD, Phase.MERGE, Phase.BUILD, Phase.STAMP),
+            report.phases().stream().map(PhaseReport::phase).toList(), "the second pass through load and merge adds to the first");
         assertTrue(said.stream().anyMatch(s -> s.startsWith("reconciliation: range ") && s.contains("chat_message holds")
             && s.contains("loading that range again")), said.toString());
     }
