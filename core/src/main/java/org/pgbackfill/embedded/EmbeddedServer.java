@@ -405,7 +405,8 @@ public final class EmbeddedServer implements AutoCloseable {
         return DriverManager.getConnection(u.jdbcUrl(), p);
     }
 
-    private static int freePort() throws IOException {
+    /** A TCP port free on the loopback interface now (for a server of the tests' own, such as the embedded one or a pooler). */
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

@@ -4,8 +4,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.pgbackfill.db.DatabaseUrl;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -92,7 +90,7 @@ public final class PgBouncer implements AutoCloseable {
         Path dir = Files.createTempDirectory("pgbackfill-pgbouncer-");
         // others may read and pass: as root, PgBouncer runs as nobody and re-reads its files on reload
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        PgBouncer b = new PgBouncer(dir, mode, freePort(), m.group(1), m.group(2) == null ? 5432 : Integer.parseInt(m.group(2)));
+        PgBouncer b = new PgBouncer(dir, mode, org.pgbackfill.embedded.EmbeddedServer.freePort(), m.group(1), m.group(2) == null ? 5432 : Integer.parseInt(m.group(2)));
         b.users.put(admin.user() == null ? System.getProperty("user.name") : admin.user(), admin.properties().getProperty("password", ""));
         try {
             b.writeFiles();
@@ -245,11 +243,5 @@ public final class PgBouncer implements AutoCloseable {
 
     private static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }
