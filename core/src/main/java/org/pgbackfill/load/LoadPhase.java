@@ -103,7 +103,11 @@ public final class LoadPhase {
         AtomicLong chats = new AtomicLong(), docBytes = new AtomicLong();
         ChatRangeReader.Counters read = new ChatRangeReader.Counters();
         RangeTracker tracker = new RangeTracker((claim, c, rows, bytes) -> coordinator.loaded(claim, c, rows, bytes));
-        metrics.loadCounters(read, r -> r.chats().get(), r -> r.documentBytes().get(), r -> tracker.rowsCommitted());
+        metrics.loadCounters(new RunMetrics.LoadCounts() {
+            @Override public double chats() { return read.chats().get(); }
+            @Override public double documentBytes() { return read.documentBytes().get(); }
+            @Override public double rowsStaged() { return tracker.rowsCommitted(); }
+        });
         int writers = config.writers();
         long budgetBytes = writers * config.maxTransactionBytes() + (64L << 20);
         int budgetPermits = (int) Math.min(Integer.MAX_VALUE, budgetBytes / 1024);

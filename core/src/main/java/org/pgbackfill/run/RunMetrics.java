@@ -37,6 +37,7 @@ public final class RunMetrics {
             Gauge.builder("pgbackfill.phase.duration", seconds, s -> s[0]).baseUnit("seconds").tag("phase", p.label())
                 .description("wall time of the phase, once finished").register(registry);
         }
+        registerLoadCounters();
     }
 
     public MeterRegistry registry() { return registry; }
@@ -48,13 +49,31 @@ public final class RunMetrics {
         phaseSeconds.get(r.phase())[0] = r.seconds();
     }
 
-    /** Counts read by the load phase, exposed as monotonic counters. */
-    public <T> void loadCounters(T source, ToDoubleFunction<T> chats, ToDoubleFunction<T> documentBytes, ToDoubleFunction<T> rowsStaged) {
-        FunctionCounter.builder("pgbackfill.chats.read", source, chats).description("chats read from chat").register(registry);
-        FunctionCounter.builder("pgbackfill.document.read", source, documentBytes).baseUnit("bytes")
-            .description("bytes of chat documents read").register(registry);
-        FunctionCounter.builder("pgbackfill.rows.staged", source, rowsStaged).description("rows copied into chat_message").register(registry);
+    /** One load round's running counts: chats read, document bytes read, rows committed. */
+    public interface LoadCounts {
+        double chats();
+        double documentBytes();
+        double rowsStaged();
     }
+
+    /** Every load round of the run (a retried round, a reconciliation or a reconnect starts another): the counters are their sums. */
+    private final java.util.List<LoadCounts> loadRounds = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private void registerLoadCounters() {
+        FunctionCounter.builder("pgbackfill.chats.read", loadRounds, l -> sum(l, LoadCounts::chats))
+            .description("chats read from chat").register(registry);
+        FunctionCounter.builder("pgbackfill.document.read", loadRounds, l -> sum(l, LoadCounts::documentBytes)).baseUnit("bytes")
+            .description("bytes of chat documents read").register(registry);
+        FunctionCounter.builder("pgbackfill.rows.staged", loadRounds, l -> sum(l, LoadCounts::rowsStaged))
+            .description("rows copied into chat_message").register(registry);
+    }
+
+    private static double sum(java.util.List<LoadCounts> rounds, ToDoubleFunction<LoadCounts> f) {
+        return rounds.stream().mapToDouble(f).sum();
+    }
+
+    /** A load round's counts, read by the monotonic counters from now on (added to the earlier rounds'). */
+    public void loadCounters(LoadCounts round) { loadRounds.add(round); }
 
     /** A COPY transaction of {@code rows} rows committed after {@code nanos} (encode, send, commit). */
     public void copyCommitted(long rows, long nanos) {
