@@ -12,6 +12,7 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -57,7 +58,7 @@ public final class Spool {
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(parent, "run-*")) {
             for (Path d : dirs) {
                 long pid = pidOf(d.getFileName().toString());
-                if (pid > 0 && pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue;
+                if (pid > 0 && pid != ProcessHandle.current().pid() && ownerRuns(pid, d)) continue;
                 if (pid == ProcessHandle.current().pid() && d.equals(directory)) continue;
                 try {
                     FileTrees.delete(d);
@@ -76,6 +77,26 @@ public final class Spool {
                     // gone already, or not ours
                 }
             }
+        }
+    }
+
+    /**
+     * Whether the process that made {@code dir} still runs: its pid is alive, and that process
+     * started before the directory was made (a pid reused by a later process does not keep a dead
+     * run's files). Where the start time cannot be read, a live pid counts as the owner.
+     */
+    private static boolean ownerRuns(long pid, Path dir) {
+        Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        if (h.isEmpty()) return false;
+        Optional<Instant> started = h.get().info().startInstant();
+        if (started.isEmpty()) return true;
+        try {
+            Instant made = Files.readAttributes(dir, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                .lastModifiedTime().toInstant();
+            // start instants are derived from boot time and clock ticks: a second of slack
+            return !started.get().isAfter(made.plusSeconds(1));
+        } catch (IOException e) {
+            return true;
         }
     }
 

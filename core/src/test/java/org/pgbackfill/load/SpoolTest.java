@@ -22,6 +22,9 @@ class SpoolTest {
         Path left = Files.createDirectories(parent.resolve("run-" + dead + "-deadbeef"));
         Files.writeString(left.resolve("chat-1.json"), "{\"a raw\": \"document\"}");
         Path alive = Files.createDirectories(parent.resolve("run-1-cafecafe"));   // pid 1 is always running
+        // pid 1 again, but the directory is older than pid 1's process: a dead run's pid, reused since
+        Path reused = Files.createDirectories(parent.resolve("run-1-0ldd1r00"));
+        Files.setLastModifiedTime(reused, FileTime.from(Instant.parse("2001-01-01T00:00:00Z")));
         Path oldLoose = Files.writeString(tmp.resolve("pgbackfill-chat-" + dead + ".json"), "{}");
         Files.setLastModifiedTime(oldLoose, FileTime.from(Instant.now().minusSeconds(2 * 3600)));
         Path freshLoose = Files.writeString(tmp.resolve("pgbackfill-chat-" + dead + "-fresh.json"), "{}");
@@ -29,6 +32,7 @@ class SpoolTest {
             Spool.removeLeftovers(tmp, parent);
             assertFalse(Files.exists(left), "a dead process's spool directory is removed");
             assertTrue(Files.exists(alive), "a running process's is kept");
+            assertFalse(Files.exists(reused), "one whose pid now belongs to a process started after it was made is removed");
             assertFalse(Files.exists(oldLoose), "an older version's loose file, an hour old, is removed");
             assertTrue(Files.exists(freshLoose), "a recent one may still be in use");
 
