@@ -12,7 +12,7 @@ public enum RejectReason {
     ARRAY_IN_TEXT("an array where a TEXT column value (role, parentId, model) was expected"),
     BAD_DONE("'done' is neither a boolean, 0, 1 nor null"),
     NUMBER_OUT_OF_RANGE("a JSON number too large for a double (upstream re-encodes it as Infinity, which PostgreSQL refuses)"),
-    DUPLICATE_ID("another chat produced the same chat_message id; the chat with the lowest id (upstream's insert order) won"),
+    DUPLICATE_ID("another chat produced the same chat_message id; the chat first in chat's physical order (upstream's read order) won"),
     INDEX_ROW_TOO_LARGE("a value too long for one of chat_message's btree indexes (upstream's INSERT or CREATE INDEX fails on it)"),
     COPY_FAILED("PostgreSQL refused the row during COPY"),
     // chat-level: the document could not be read at all

@@ -10,6 +10,7 @@ import org.pgbackfill.load.ChatRangeReader;
 import org.pgbackfill.plan.KeyRange;
 import org.pgbackfill.run.Throttle;
 import org.pgbackfill.schema.TargetSchema;
+import org.pgbackfill.schema.TargetTable;
 import org.postgresql.PGConnection;
 
 import java.io.BufferedInputStream;
@@ -39,8 +40,11 @@ import java.util.List;
  * the application waits for the batch to commit (a fraction of a second), so every read of the
  * batch sees the same documents, and no change record of the batch moves under it. Extracted rows are
  * spooled to a temporary file in binary COPY format, so a batch's memory does not depend on its
- * documents' size. Row ids two chats share keep upstream's winner (the lowest chat id); values too
- * long for an index entry are rejected, as in the offline run.
+ * documents' size. Row ids two chats share keep upstream's winner (the chat first in chat's physical
+ * order, compared where the chats are now: {@link TargetTable#chatOrder}); values too long for an
+ * index entry are rejected, as in the offline run. The final catch-up ({@link #drainInTransaction},
+ * chat locked) first sends back every chat that lost an id to a chat now behind it, so the stamped
+ * table has the winners of chat's order at that moment, which is what upstream would have read.
  */
 public final class CatchUp {
     /** Changed chats per transaction. */
@@ -93,6 +97,7 @@ public final class CatchUp {
     /** Everything recorded, in the caller's transaction (the application stopped, or {@code chat} locked by the caller). */
     public Pass drainInTransaction(Connection c) throws SQLException, IOException, InterruptedException {
         long t0 = System.nanoTime();
+        requeueReorderedCollisions(c);
         long chats = 0, rows = 0;
         for (int batches = 0; ; batches++) {
             long[] done = batch(c, Long.MAX_VALUE);
@@ -102,6 +107,22 @@ public final class CatchUp {
             rows += done[1];
         }
         return new Pass(chats, rows, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * A chat the application saved moves in chat's physical order, so the winner of an id two chats
+     * produce can change while the run catches up. With chat locked, every chat that lost an id to a
+     * chat now behind it is recorded as changed: the drain extracts it again and it takes the id.
+     */
+    private void requeueReorderedCollisions(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + capture.log() + " SELECT chat_id, nextval('" + schema
+                + ".change_version') FROM (SELECT DISTINCT r.chat_id FROM " + schema + ".rejected_message r JOIN chat_message m "
+                + "ON m.id = r.chat_id || '-' || r.message_key WHERE r.run_id = ? AND r.reason = 'DUPLICATE_ID' AND "
+                + TargetTable.chatOrder("r") + " < " + TargetTable.chatOrder("m") + ") reordered "
+                + "ON CONFLICT (chat_id) DO UPDATE SET version = EXCLUDED.version")) {
+            ps.setLong(1, runId);
+            ps.executeUpdate();
+        }
     }
 
     private long[] batchWithRetries(Connection c, long upTo) throws SQLException, IOException, InterruptedException {
@@ -265,14 +286,18 @@ public final class CatchUp {
      */
     private long[] insert(Connection c) throws SQLException {
         String cols = TargetSchema.COLUMNS;
-        String earlier = "t.chat_id COLLATE " + idCollation + " < m.chat_id COLLATE " + idCollation;
+        // t's chat before m's in chat's physical order (ties, impossible between two live chats, by id)
+        String earlier = "(" + TargetTable.chatOrder("t") + ", t.chat_id COLLATE " + idCollation + ") < (" + TargetTable.chatOrder("m")
+            + ", m.chat_id COLLATE " + idCollation + ")";
         long inserted, rejected;
         try (Statement st = c.createStatement()) {
             // an existing row of a chat later in id order loses its id to the new one
             st.executeUpdate(duplicate("m", "t") + " FROM chat_message m JOIN pg_temp.pgbackfill_catchup t ON t.id = m.id WHERE " + earlier);
             st.executeUpdate("DELETE FROM chat_message m USING pg_temp.pgbackfill_catchup t WHERE t.id = m.id AND " + earlier);
+            // in chat order: of two chats of the batch that produce one id, the first inserted keeps it, as upstream
             inserted = st.executeUpdate("INSERT INTO chat_message (" + cols + ") SELECT " + cols + " FROM pg_temp.pgbackfill_catchup s WHERE "
-                + TargetSchema.FITS_INDEXES + " ON CONFLICT (id) DO NOTHING");
+                + TargetSchema.FITS_INDEXES + " ORDER BY " + TargetTable.chatOrder("s") + ", s.chat_id COLLATE " + idCollation
+                + " ON CONFLICT (id) DO NOTHING");
             // a new row whose id an earlier chat holds loses
             rejected = st.executeUpdate(duplicate("t", "m") + " FROM pg_temp.pgbackfill_catchup t JOIN chat_message m ON m.id = t.id AND m.chat_id <> t.chat_id");
         }
@@ -307,8 +332,8 @@ public final class CatchUp {
     /** SQL recording row {@code loser} as a DUPLICATE_ID rejection because {@code winner} keeps the id (FROM clause to follow). */
     private String duplicate(String loser, String winner) {
         return "INSERT INTO " + schema + ".rejected_message (run_id, chat_id, message_key, reason, detail, raw_json) SELECT " + runId + ", "
-            + loser + ".chat_id, substr(" + loser + ".id, length(" + loser + ".chat_id) + 2), 'DUPLICATE_ID', 'row id ' || " + loser
-            + ".id || ' is also produced by chat ' || " + winner + ".chat_id || ', which comes first in chat id order and keeps it', "
+            + loser + ".chat_id, substr(" + loser + ".id, length(" + loser + ".chat_id) + 2), 'DUPLICATE_ID', "
+            + TargetTable.duplicateDetail(loser, winner) + ", "
             + TargetSchema.rawMessageJson(loser);
     }
 }

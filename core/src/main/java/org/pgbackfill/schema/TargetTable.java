@@ -11,9 +11,10 @@ import java.util.List;
  * straight in, with no index to maintain), then put right before its indexes can be built.
  *
  * <p>Two chats can produce the same row id ({@code 'a' + '-' + 'b-c'} = {@code 'a-b' + '-' + 'c'}).
- * Upstream inserts in chat id order with {@code ON CONFLICT DO NOTHING}, so the chat with the
- * lowest id wins and the other row is silently lost. {@link #resolveCollisions} keeps upstream's
- * winner and records every other row as a {@code DUPLICATE_ID} rejection.
+ * Upstream reads {@code chat} with no ORDER BY (a sequential scan: physical order) and inserts
+ * row by row, so the chat that comes first in {@code chat}'s physical order ({@link #chatOrder})
+ * wins and the other row is lost (SPEC 6.2). {@link #resolveCollisions} keeps upstream's winner and
+ * records every other row as a {@code DUPLICATE_ID} rejection.
  *
  * <p>A value longer than a btree entry can hold (about 2.7 kB after compression) makes upstream's
  * INSERT fail (the primary key) or its CREATE INDEX abort the migration.
@@ -132,21 +133,36 @@ public final class TargetTable {
     }
 
     /**
-     * Keeps, for every id that several rows share, the row of the chat with the lowest id in
-     * chat.id's collation (upstream's insert order) and records the others as rejections. Returns
-     * the rejections.
+     * Where the chat of {@code alias}'s row lies in chat's physical order (its ctid), the order of
+     * upstream's sequential scan; NULL for a chat that is gone. Offline nothing moves a chat; online
+     * an update moves it, so the catch-up compares the current positions and {@code finish} settles
+     * every collision again under its lock on chat.
+     */
+    public static String chatOrder(String alias) {
+        return "(SELECT ctid FROM chat WHERE chat.id = " + alias + ".chat_id)";
+    }
+
+    /** The detail of a DUPLICATE_ID rejection recorded in SQL: {@code loser}'s row lost its id to {@code winner}'s. */
+    public static String duplicateDetail(String loser, String winner) {
+        return "'row id ' || " + loser + ".id || ' is also produced by chat ' || " + winner + ".chat_id || ', which comes first in "
+            + "chat''s physical order (upstream reads chat with no ORDER BY) and keeps it'";
+    }
+
+    /**
+     * Keeps, for every id that several rows share, the row of the chat that comes first in chat's
+     * physical order (upstream's read order) and records the others as rejections. Returns the
+     * rejections.
      */
     public long resolveCollisions(Connection c, long runId) throws SQLException {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
             st.execute("CREATE TEMP TABLE pgbackfill_candidates ON COMMIT DROP AS SELECT m.ctid AS row_ctid, m.*, row_number() OVER "
-                + "(PARTITION BY m.id ORDER BY m.chat_id COLLATE " + idCollation + ") AS rank FROM chat_message m "
+                + "(PARTITION BY m.id ORDER BY " + chatOrder("m") + ", m.chat_id COLLATE " + idCollation + ") AS rank FROM chat_message m "
                 + "WHERE m.id IN (SELECT id FROM chat_message GROUP BY id HAVING count(*) > 1)");
             int rejected = st.executeUpdate("INSERT INTO " + schema + ".rejected_message "
                 + "(run_id, chat_id, message_key, reason, detail, raw_json) SELECT " + runId + ", l.chat_id, "
-                + "substr(l.id, length(l.chat_id) + 2), 'DUPLICATE_ID', 'row id ' || l.id || ' is also produced by chat ' "
-                + "|| w.chat_id || ', which comes first in chat id order and keeps it', "
+                + "substr(l.id, length(l.chat_id) + 2), 'DUPLICATE_ID', " + duplicateDetail("l", "w") + ", "
                 + TargetSchema.rawMessageJson("l")
                 + " FROM pgbackfill_candidates l JOIN pgbackfill_candidates w ON w.id = l.id AND w.rank = 1 WHERE l.rank > 1");
             st.executeUpdate("DELETE FROM chat_message WHERE ctid = ANY (ARRAY(SELECT row_ctid FROM pgbackfill_candidates WHERE rank > 1))");

@@ -6,7 +6,10 @@ import org.pgbackfill.verify.ChatComparison.ChangedRow;
 import org.pgbackfill.verify.ChatComparison.MissingRows;
 import org.pgbackfill.verify.StoredRows.StoredRow;
 
+import org.pgbackfill.schema.TargetTable;
+
 import java.io.IOException;
+
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -66,8 +69,9 @@ final class RangeCheck {
 
     /**
      * Two chats can produce the same id ({@code 'a' + '-' + 'b-c'} = {@code 'a-b' + '-' + 'c'}); the
-     * chat with the lowest id in chat.id's collation keeps it (upstream's insert order). A missing
-     * row whose id is stored for a lower chat id is therefore fine; any other is a mismatch.
+     * chat that comes first in chat's physical order keeps it (upstream reads chat with no ORDER BY).
+     * A missing row whose id is stored for a chat before this one is therefore fine; any other is a
+     * mismatch.
      */
     private void resolveMissing(List<MissingRows> missing) throws SQLException {
         if (missing.isEmpty()) return;
@@ -80,8 +84,8 @@ final class RangeCheck {
         }
         Map<Integer, String> holder = new HashMap<>();     // index in ids → chat id holding it
         Map<Integer, Boolean> lower = new HashMap<>();
-        try (PreparedStatement ps = conn.prepareStatement("SELECT p.ord, m.chat_id, m.chat_id COLLATE " + ctx.idCollation()
-                + " < p.chat_id FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS p(id, chat_id, ord) "
+        try (PreparedStatement ps = conn.prepareStatement("SELECT p.ord, m.chat_id, " + TargetTable.chatOrder("m") + " < "
+                + TargetTable.chatOrder("p") + " FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS p(id, chat_id, ord) "
                 + "JOIN chat_message m ON m.id = p.id")) {
             for (int from = 0; from < ids.size(); from += LOOKUP_BATCH) {
                 int to = Math.min(ids.size(), from + LOOKUP_BATCH);
@@ -119,8 +123,8 @@ final class RangeCheck {
             }
             for (int k = 0; k < unresolved.size(); k++) {
                 String by = heldBy.get(k);
-                String detail = by != null ? "the id is stored for chat " + Shown.quoted(by) + ", which does not sort before "
-                    + "this chat (the lowest chat id keeps an id two chats produce)" : "no row with this id";
+                String detail = by != null ? "the id is stored for chat " + Shown.quoted(by) + ", which does not come before "
+                    + "this chat in chat's physical order (the first chat keeps an id two chats produce)" : "no row with this id";
                 if (notes.get(k) != null) detail += "; " + notes.get(k);
                 ctx.log().add(new Mismatch(Mismatch.Kind.MISSING_ROW, m.chatId(), unresolved.get(k), detail));
             }

@@ -14,7 +14,7 @@ import java.util.Map;
  * @param chatsRejected      documents that cannot be read: expected to yield nothing
  * @param rejectionsRecorded expected rows absent because the run recorded them as rejected
  *                           (DUPLICATE_ID, INDEX_ROW_TOO_LARGE, COPY_FAILED in the tool's schema)
- * @param collisions         expected rows whose id is held by a chat with a lower id (upstream's winner)
+ * @param collisions         expected rows whose id is held by a chat before theirs in chat's physical order (upstream's winner)
  * @param arrayRowsTolerated rows for messages with an array role/parentId/model: pgbackfill rejects
  *                           them, Open WebUI's migration stores the array as PostgreSQL array text
  * @param samplePercent      the share of chats checked, or null for all

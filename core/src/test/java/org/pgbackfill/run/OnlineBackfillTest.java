@@ -151,6 +151,35 @@ class OnlineBackfillTest {
     }
 
     /**
+     * Upstream's winner of an id two chats produce is the chat first in chat's physical order
+     * (SPEC 6.2), and the application moves a chat there each time it saves it: the winner the
+     * catch-up chose can go stale, and finish settles it again under its lock on chat.
+     */
+    @Test
+    void finishGivesASharedIdToTheChatFirstInChatsPhysicalOrderThen() throws Exception {
+        try (Connection c = pg.connect()) {
+            org.pgbackfill.testing.OpenWebUiDatabase.createSchema(c);
+            // "p-q" + "-" + "r" = "p" + "-" + "q-r"; "p-q" lies first
+            org.pgbackfill.testing.OpenWebUiDatabase.insertChat(c, "p-q", "u", "{\"history\":{\"messages\":{\"r\":{\"role\":\"user\"}}}}");
+            org.pgbackfill.testing.OpenWebUiDatabase.insertChat(c, "p", "u", "{\"history\":{\"messages\":{\"q-r\":{\"role\":\"assistant\"}}}}");
+        }
+        new Backfill(config(BackfillConfig.Mode.ONLINE).build()).run();
+        try (Connection c = pg.connect(); java.sql.Statement st = c.createStatement()) {
+            assertEquals("p-q", PipelineAssertions.single(c, "SELECT chat_id FROM chat_message WHERE id = 'p-q-r'"), "first in physical order");
+            st.execute("UPDATE chat SET title = 'saved again' WHERE id = 'p-q'");   // a new row version, after "p"
+            assertEquals("p", PipelineAssertions.single(c, "SELECT id FROM chat ORDER BY ctid LIMIT 1"));
+        }
+        new Backfill(config(BackfillConfig.Mode.ONLINE).build()).run();   // the catch-up re-extracts p-q: it keeps its row
+        new Backfill(config(BackfillConfig.Mode.FINISH).build()).run();
+        try (Connection c = pg.connect()) {
+            assertEquals("p", PipelineAssertions.single(c, "SELECT chat_id FROM chat_message WHERE id = 'p-q-r'"), "now first in physical order");
+            assertEquals("p-q|DUPLICATE_ID", PipelineAssertions.single(c, "SELECT string_agg(chat_id || '|' || reason, ',') "
+                + "FROM pgbackfill.rejected_message"));
+            PipelineAssertions.assertFinishedRun(c, ReferenceBackfill.run(c, NOW), "pgbackfill");
+        }
+    }
+
+    /**
      * The catch-up reconciles each batch before it commits: rows that vanish on their way into
      * chat_message (here a trigger swallows one chat's rows, as anything between the tool and the
      * table could) fail the finish, naming the chat, and nothing is stamped; once the cause is

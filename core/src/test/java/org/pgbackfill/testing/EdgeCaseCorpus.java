@@ -450,6 +450,12 @@ public final class EdgeCaseCorpus {
             "rows=0 reject=OBJECT_IN_TEXT");
         addWithId("collision: later chat wins over a rejected one", "x-y", "u1", msgs("'z':{'role':'user'}"),
             "rows=1 id=x-y-z");
+        // SPEC 6.2: upstream reads chat with no ORDER BY, so physical order decides, not the ids:
+        // "p-q" is inserted (lies) before "p", and keeps "p-q-r" although "p" sorts first.
+        addWithId("collision: physically first chat wins", "p-q", "u1", msgs("'r':{'role':'user','content':'from p-q'}"),
+            "rows=1 id=p-q-r content='from\\u0020p-q'");
+        addWithId("collision: lower id, later in physical order, loses", "p", "u1",
+            msgs("'q-r':{'role':'user','content':'from p'},'s':{'role':'user'}"), "rows=1 key=s reject=DUPLICATE_ID");
         addWithId("chat id: one character", "Z", "u1", user(""), "rows=1 id=Z-m");
         addWithId("chat id: mixed case", "AbC-Mixed", "u1", user(""), "rows=1 id=AbC-Mixed-m");
         addWithId("chat id: lower case twin", "abc-mixed", "u1", user(""), "rows=1 id=abc-mixed-m");

@@ -14,13 +14,13 @@ import java.util.Map;
 
 /**
  * What the whole backfill must leave behind for a given {@code chat} table: the upstream loop
- * (chats in {@code ORDER BY id}, {@code INSERT … ON CONFLICT (id) DO NOTHING}) replayed with
- * {@link ReferenceExtractor}, single-threaded and in memory.
+ * (chats read with no ORDER BY, that is in physical order, SPEC 6.2; each row inserted, the first
+ * to take an id keeps it) replayed with {@link ReferenceExtractor}, single-threaded and in memory.
  */
 public final class ReferenceBackfill {
-    // Exactly upstream's predicate and order; the order is the database's collation, not Java's.
+    // Exactly upstream's predicate; its order is a sequential scan's, made explicit (no synchronized scan can start mid-table)
     private static final String READ_CHATS =
-        "SELECT id, user_id, chat::text FROM chat WHERE user_id NOT LIKE 'shared-%' ORDER BY id";
+        "SELECT id, user_id, chat::text FROM chat WHERE user_id NOT LIKE 'shared-%' ORDER BY ctid";
 
     private ReferenceBackfill() {}
 
@@ -57,12 +57,12 @@ public final class ReferenceBackfill {
     }
 
     /**
-     * The same from chats the caller already holds, which must be in the database's {@code ORDER BY id}
-     * order; the {@code user_id} predicate is applied here.
+     * The same from chats the caller already holds, in the order a table they were inserted into
+     * in this order would hold them; the {@code user_id} predicate is applied here.
      */
-    public static Expectation run(List<Fixture> chatsInIdOrder, long now) {
+    public static Expectation run(List<Fixture> chatsInTableOrder, long now) {
         Builder b = new Builder(now);
-        for (Fixture f : chatsInIdOrder) {
+        for (Fixture f : chatsInTableOrder) {
             if (isRead(f.userId())) b.add(f.chatId(), f.userId(), f.document());
         }
         return b.build();
