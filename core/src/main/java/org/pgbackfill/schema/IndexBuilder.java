@@ -52,6 +52,9 @@ public final class IndexBuilder {
                 try (Connection c = db.connection(); Statement st = c.createStatement()) {
                     st.execute("SET maintenance_work_mem = '" + maintenanceWorkMem + "'");
                     st.execute("SET lock_timeout = '" + lockTimeout + "'");
+                    // entries formed from values stored out of line are compressed as upstream's are: with the server's default
+                    // (a pooled connection may carry the writers' lz4)
+                    st.execute("SET default_toast_compression TO DEFAULT");
                     st.execute(ix[1].replaceFirst("CREATE (UNIQUE )?INDEX ", "CREATE $1INDEX IF NOT EXISTS "));
                     return null;
                 } catch (SQLException e) {

@@ -72,10 +72,15 @@ public final class TargetSchema {
     public static final int SAFE_INDEX_BYTES = 2000;
 
     /** SQL true for a row (alias {@code s}) whose indexed values are short enough to need no check. */
-    public static final String FITS_INDEXES = "(octet_length(s.id) <= " + SAFE_INDEX_BYTES
-        + " AND octet_length(s.chat_id) + coalesce(octet_length(s.parent_id), 0) <= " + SAFE_INDEX_BYTES
-        + " AND coalesce(octet_length(s.model_id), 0) <= " + SAFE_INDEX_BYTES
-        + " AND coalesce(octet_length(s.user_id), 0) <= " + SAFE_INDEX_BYTES + ")";
+    public static final String FITS_INDEXES = fitsIndexes("s");
+
+    /** SQL true for a row (table alias {@code a}) whose indexed values are short enough to need no check. */
+    public static String fitsIndexes(String a) {
+        return "(octet_length(" + a + ".id) <= " + SAFE_INDEX_BYTES
+            + " AND octet_length(" + a + ".chat_id) + coalesce(octet_length(" + a + ".parent_id), 0) <= " + SAFE_INDEX_BYTES
+            + " AND coalesce(octet_length(" + a + ".model_id), 0) <= " + SAFE_INDEX_BYTES
+            + " AND coalesce(octet_length(" + a + ".user_id), 0) <= " + SAFE_INDEX_BYTES + ")";
+    }
 
     /** A staged row (table alias {@code a}) as the message JSON it came from, for rejections recorded in SQL. */
     public static String rawMessageJson(String a) {

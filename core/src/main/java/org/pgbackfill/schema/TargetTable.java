@@ -17,13 +17,12 @@ import java.util.List;
  * records every other row as a {@code DUPLICATE_ID} rejection.
  *
  * <p>A value longer than a btree entry can hold (about 2.7 kB after compression) makes upstream's
- * INSERT fail (the primary key) or its CREATE INDEX abort the migration.
- * {@link #rejectOversizedRows} tries each row with a long indexed value in a temporary table that
- * has all eight indexes; PostgreSQL itself judges whether it fits, and those that do not are
- * recorded as {@code INDEX_ROW_TOO_LARGE} rejections and removed.
+ * INSERT fail. {@link #judgeLongRows} judges the rows with long indexed values the way upstream's
+ * INSERT does; those that do not fit are recorded as {@code INDEX_ROW_TOO_LARGE} rejections and
+ * removed.
  *
- * <p>Both are rare, and both scan the table, so they run only when building an index failed for
- * one of these reasons ({@link IndexBuilder}); the common run pays nothing for them.
+ * <p>Both are rare. Collisions are resolved only when building the primary key failed on them; long
+ * values are judged when the reconciliation's pass over the table counted some (or could not count).
  */
 public final class TargetTable {
     private final String schema;
@@ -41,17 +40,34 @@ public final class TargetTable {
         }
     }
 
-    /** Removes the rows whose indexed values do not fit in a btree entry, recording each; returns how many. */
-    public long rejectOversizedRows(Connection c, long runId) throws SQLException {
+    /** What {@link #judgeLongRows} did: rows rejected (and removed), and whether any row changed (rewritten or removed). */
+    public record Judged(long rejected, boolean changed) { }
+
+    /** chat_message's indexed TEXT columns, each given as a new, uncompressed value (alias {@code s}). */
+    private static final String FRESH_INDEXED_VALUES = "s.id || '', s.chat_id || '', s.user_id || '', s.parent_id || '', s.model_id || ''";
+
+    /**
+     * Judges every row with a long indexed value as upstream's INSERT does (SPEC 6): upstream
+     * creates the indexes first and inserts row by row, so each index entry is formed from the new
+     * value and compressed with the server's {@code default_toast_compression} (pglz unless
+     * configured), and must fit a btree page's limit. Here each such row is inserted, with fresh
+     * values and the server's default compression, into a temporary table that has all eight
+     * indexes: PostgreSQL itself decides. A row that does not fit is recorded as an
+     * {@code INDEX_ROW_TOO_LARGE} rejection and removed; a row that fits is rewritten with those
+     * same fresh values, so the build forms the same entries from it instead of reusing the
+     * table's lz4-compressed values (which can be larger, or smaller, than pglz's).
+     */
+    public Judged judgeLongRows(Connection c, long runId) throws SQLException {
         List<String> ctids = new ArrayList<>();
         try (Statement st = c.createStatement();
              var rs = st.executeQuery("SELECT ctid::text FROM chat_message s WHERE NOT " + TargetSchema.FITS_INDEXES)) {
             while (rs.next()) ctids.add(rs.getString(1));
         }
-        if (ctids.isEmpty()) return 0;
+        if (ctids.isEmpty()) return new Judged(0, false);
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
+            st.execute("SET LOCAL default_toast_compression TO DEFAULT");   // the database's, the role's or the server's: upstream's
             st.execute("CREATE TEMP TABLE IF NOT EXISTS pgbackfill_probe (LIKE chat_message) ON COMMIT DELETE ROWS");
             st.execute("CREATE INDEX IF NOT EXISTS pgbackfill_probe_id ON pg_temp.pgbackfill_probe (id)");
             for (String[] ix : TargetSchema.INDEXES) {
@@ -60,12 +76,14 @@ public final class TargetTable {
             }
             long rejected = 0;
             String row = " FROM chat_message s WHERE s.ctid = ?::tid";
-            try (var probe = c.prepareStatement("INSERT INTO pg_temp.pgbackfill_probe (" + TargetSchema.COLUMNS + ") SELECT "
-                     + TargetSchema.COLUMNS + row);
+            try (var probe = c.prepareStatement("INSERT INTO pg_temp.pgbackfill_probe (id, chat_id, user_id, parent_id, model_id, "
+                     + "created_at, role) SELECT " + FRESH_INDEXED_VALUES + ", s.created_at, s.role" + row);
                  var reject = c.prepareStatement("INSERT INTO " + schema + ".rejected_message "
                      + "(run_id, chat_id, message_key, reason, detail, raw_json) SELECT " + runId + ", s.chat_id, "
                      + "substr(s.id, length(s.chat_id) + 2), 'INDEX_ROW_TOO_LARGE', ?, " + TargetSchema.rawMessageJson("s") + row);
-                 var delete = c.prepareStatement("DELETE FROM chat_message s WHERE s.ctid = ?::tid")) {
+                 var delete = c.prepareStatement("DELETE FROM chat_message s WHERE s.ctid = ?::tid");
+                 var rewrite = c.prepareStatement("UPDATE chat_message t SET (id, chat_id, user_id, parent_id, model_id) = (SELECT "
+                     + FRESH_INDEXED_VALUES + row + ") WHERE t.ctid = ?::tid")) {
                 for (String ctid : ctids) {
                     java.sql.Savepoint sp = c.setSavepoint();
                     try {
@@ -81,11 +99,15 @@ public final class TargetTable {
                         delete.setString(1, ctid);
                         delete.executeUpdate();
                         rejected++;
+                        continue;
                     }
+                    rewrite.setString(1, ctid);
+                    rewrite.setString(2, ctid);
+                    rewrite.executeUpdate();
                 }
             }
             c.commit();
-            return rejected;
+            return new Judged(rejected, true);
         } catch (SQLException e) {
             c.rollback();
             throw e;
