@@ -173,7 +173,7 @@ final class BackfillChecks {
             }
             for (String[] r : messageRejections) {
                 if (!"INDEX_ROW_TOO_LARGE".equals(r[2])) continue;
-                String key = rows.containsKey(r[0] + "-" + r[1]) ? r[1] : unescape(r[1]);
+                String key = r[1];
                 ExpectedRow row = rows.remove(r[0] + "-" + key);
                 assertTrue(row != null, "INDEX_ROW_TOO_LARGE recorded for chat " + r[0] + " message " + abbreviate(r[1])
                     + ", which is not a row the reference expects");
@@ -205,15 +205,22 @@ final class BackfillChecks {
         return s == null ? 0 : s.getBytes(StandardCharsets.UTF_8).length;
     }
 
-    /** {@code (chat_id, message_key, reason)} of every row of the rejection table, in no order. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** {@code (chat_id, key, reason)} of every row of the rejection table, in no order; the key exactly (from message_key_json). */
     static List<String[]> messageRejections(Connection c) throws SQLException {
         List<String[]> out = new ArrayList<>();
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT chat_id, message_key, reason, raw_json FROM " + SCHEMA + ".rejected_message")) {
+             ResultSet rs = st.executeQuery("SELECT chat_id, message_key_json, reason, raw_json FROM " + SCHEMA + ".rejected_message")) {
             while (rs.next()) {
                 assertTrue(rs.getString(4) != null && !rs.getString(4).isEmpty(),
                     "a message rejection keeps the raw message JSON: chat " + rs.getString(1) + " " + rs.getString(3));
-                out.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+                assertTrue(rs.getString(2) != null, "a message rejection keeps its key exactly, as JSON: chat " + rs.getString(1));
+                try {
+                    out.add(new String[] {rs.getString(1), JSON.readValue(rs.getString(2), String.class), rs.getString(3)});
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new AssertionError("message_key_json is not a JSON string: " + rs.getString(2), e);
+                }
             }
         }
         return out;
@@ -230,20 +237,17 @@ final class BackfillChecks {
     }
 
     /**
-     * Matches each actual row (a message key as stored, or unescaped: NUL and lone surrogates are
-     * stored as {@code \\uXXXX}) against the expected multiset; what is left over either way is a
-     * difference, so a row recorded twice shows as "unexpected (or recorded more than once)".
+     * Matches each actual row (message keys exactly, from message_key_json) against the expected
+     * multiset; what is left over either way is a difference, so a row recorded twice shows as
+     * "unexpected (or recorded more than once)".
      */
     static List<String> multisetDifferences(Map<List<String>, Integer> expected, List<String[]> actual) {
         Map<List<String>, Integer> left = new LinkedHashMap<>(expected);
         List<String> out = new ArrayList<>();
         for (String[] a : actual) {
-            List<String> raw = List.of(a);
-            List<String> alt = new ArrayList<>(raw);
-            if (a.length == 3) alt.set(1, unescape(a[1]));
-            List<String> hit = left.getOrDefault(raw, 0) > 0 ? raw : left.getOrDefault(alt, 0) > 0 ? alt : null;
-            if (hit == null) out.add("unexpected (or recorded more than once): " + describe(raw));
-            else left.merge(hit, -1, Integer::sum);
+            List<String> row = List.of(a);
+            if (left.getOrDefault(row, 0) > 0) left.merge(row, -1, Integer::sum);
+            else out.add("unexpected (or recorded more than once): " + describe(row));
         }
         left.forEach((k, n) -> {
             for (int i = 0; i < n; i++) out.add("missing: " + describe(k));
@@ -266,19 +270,6 @@ final class BackfillChecks {
         return b.append(s.length() > 79 ? "…'" : "'").toString();
     }
 
-    /** Message keys with NUL or lone surrogates are stored escaped (TEXT cannot hold them). */
-    private static String unescape(String key) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < key.length(); i++) {
-            if (key.startsWith("\\u", i) && i + 6 <= key.length() && key.substring(i + 2, i + 6).matches("[0-9a-fA-F]{4}")) {
-                b.append((char) Integer.parseInt(key.substring(i + 2, i + 6), 16));
-                i += 5;
-            } else {
-                b.append(key.charAt(i));
-            }
-        }
-        return b.toString();
-    }
 
     /** SPEC.md section 4: the primary key, the seven indexes (all valid and ready), the validated foreign key. */
     static void assertTargetSchema(Connection c) throws SQLException {

@@ -319,9 +319,8 @@ public final class CatchUp {
             } catch (SQLException e) {
                 c.rollback(sp);
                 if (!"54000".equals(e.getSQLState())) throw e;   // index row too large
-                try (PreparedStatement reject = c.prepareStatement("INSERT INTO " + schema + ".rejected_message "
-                        + "(run_id, chat_id, message_key, reason, detail, raw_json) SELECT " + runId + ", s.chat_id, "
-                        + "substr(s.id, length(s.chat_id) + 2), 'INDEX_ROW_TOO_LARGE', ?, " + TargetSchema.rawMessageJson("s") + row)) {
+                try (PreparedStatement reject = c.prepareStatement(TargetSchema.insertRowRejections(schema, runId, "s", "INDEX_ROW_TOO_LARGE", "?")
+                        + row)) {
                     reject.setString(1, e.getMessage());
                     reject.setString(2, ctid);
                     rejected += reject.executeUpdate();
@@ -333,9 +332,6 @@ public final class CatchUp {
 
     /** SQL recording row {@code loser} as a DUPLICATE_ID rejection because {@code winner} keeps the id (FROM clause to follow). */
     private String duplicate(String loser, String winner) {
-        return "INSERT INTO " + schema + ".rejected_message (run_id, chat_id, message_key, reason, detail, raw_json) SELECT " + runId + ", "
-            + loser + ".chat_id, substr(" + loser + ".id, length(" + loser + ".chat_id) + 2), 'DUPLICATE_ID', "
-            + TargetTable.duplicateDetail(loser, winner) + ", "
-            + TargetSchema.rawMessageJson(loser);
+        return TargetSchema.insertRowRejections(schema, runId, loser, "DUPLICATE_ID", TargetTable.duplicateDetail(loser, winner));
     }
 }

@@ -61,6 +61,8 @@ public final class ControlTables {
             st.execute("CREATE TABLE IF NOT EXISTS " + s + ".rejected_message ("
                 + " run_id bigint NOT NULL, range_id int, attempt int, chat_id text NOT NULL, message_key text NOT NULL,"
                 + " reason text NOT NULL, detail text, raw_json text, rejected_at timestamptz NOT NULL DEFAULT now())");
+            // the key exactly, as a JSON string: message_key cannot hold a NUL or a lone surrogate (added later: IF NOT EXISTS)
+            st.execute("ALTER TABLE " + s + ".rejected_message ADD COLUMN IF NOT EXISTS message_key_json text");
             st.execute("CREATE TABLE IF NOT EXISTS " + s + ".rejected_chat ("
                 + " run_id bigint NOT NULL, range_id int, attempt int, chat_id text NOT NULL, reason text NOT NULL, detail text,"
                 + " raw_prefix text, rejected_at timestamptz NOT NULL DEFAULT now())");

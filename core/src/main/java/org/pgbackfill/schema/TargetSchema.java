@@ -82,6 +82,18 @@ public final class TargetSchema {
             + " AND coalesce(octet_length(" + a + ".user_id), 0) <= " + SAFE_INDEX_BYTES + ")";
     }
 
+    /**
+     * SQL recording rows of chat_message (table alias {@code a}) as {@code reason} rejections of run
+     * {@code runId}, with {@code detail} (a SQL expression); a FROM clause that binds {@code a} follows.
+     * The key is the id's tail after the chat id, also as a JSON string (lossless: see load.Rejection).
+     */
+    public static String insertRowRejections(String schema, long runId, String a, String reason, String detail) {
+        String key = "substr(" + a + ".id, length(" + a + ".chat_id) + 2)";
+        return "INSERT INTO " + schema + ".rejected_message (run_id, chat_id, message_key, message_key_json, reason, detail, raw_json) "
+            + "SELECT " + runId + ", " + a + ".chat_id, " + key + ", to_json(" + key + ")::text, '" + reason + "', " + detail + ", "
+            + rawMessageJson(a);
+    }
+
     /** A staged row (table alias {@code a}) as the message JSON it came from, for rejections recorded in SQL. */
     public static String rawMessageJson(String a) {
         return "json_build_object('role', " + a + ".role, 'parentId', " + a + ".parent_id, 'model', " + a + ".model_id, "

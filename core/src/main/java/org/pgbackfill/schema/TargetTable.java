@@ -78,9 +78,7 @@ public final class TargetTable {
             String row = " FROM chat_message s WHERE s.ctid = ?::tid";
             try (var probe = c.prepareStatement("INSERT INTO pg_temp.pgbackfill_probe (id, chat_id, user_id, parent_id, model_id, "
                      + "created_at, role) SELECT " + FRESH_INDEXED_VALUES + ", s.created_at, s.role" + row);
-                 var reject = c.prepareStatement("INSERT INTO " + schema + ".rejected_message "
-                     + "(run_id, chat_id, message_key, reason, detail, raw_json) SELECT " + runId + ", s.chat_id, "
-                     + "substr(s.id, length(s.chat_id) + 2), 'INDEX_ROW_TOO_LARGE', ?, " + TargetSchema.rawMessageJson("s") + row);
+                 var reject = c.prepareStatement(TargetSchema.insertRowRejections(schema, runId, "s", "INDEX_ROW_TOO_LARGE", "?") + row);
                  var delete = c.prepareStatement("DELETE FROM chat_message s WHERE s.ctid = ?::tid");
                  var rewrite = c.prepareStatement("UPDATE chat_message t SET (id, chat_id, user_id, parent_id, model_id) = (SELECT "
                      + FRESH_INDEXED_VALUES + row + ") WHERE t.ctid = ?::tid")) {
@@ -182,10 +180,7 @@ public final class TargetTable {
             st.execute("CREATE TEMP TABLE pgbackfill_candidates ON COMMIT DROP AS SELECT m.ctid AS row_ctid, m.*, row_number() OVER "
                 + "(PARTITION BY m.id ORDER BY " + chatOrder("m") + ", m.chat_id COLLATE " + idCollation + ") AS rank FROM chat_message m "
                 + "WHERE m.id IN (SELECT id FROM chat_message GROUP BY id HAVING count(*) > 1)");
-            int rejected = st.executeUpdate("INSERT INTO " + schema + ".rejected_message "
-                + "(run_id, chat_id, message_key, reason, detail, raw_json) SELECT " + runId + ", l.chat_id, "
-                + "substr(l.id, length(l.chat_id) + 2), 'DUPLICATE_ID', " + duplicateDetail("l", "w") + ", "
-                + TargetSchema.rawMessageJson("l")
+            int rejected = st.executeUpdate(TargetSchema.insertRowRejections(schema, runId, "l", "DUPLICATE_ID", duplicateDetail("l", "w"))
                 + " FROM pgbackfill_candidates l JOIN pgbackfill_candidates w ON w.id = l.id AND w.rank = 1 WHERE l.rank > 1");
             st.executeUpdate("DELETE FROM chat_message WHERE ctid = ANY (ARRAY(SELECT row_ctid FROM pgbackfill_candidates WHERE rank > 1))");
             c.commit();

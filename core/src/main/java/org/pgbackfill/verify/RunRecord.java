@@ -42,11 +42,14 @@ record RunRecord(long runId, Long nowEpoch, Map<String, Map<String, String>> rej
             now = rs.getLong(2);
         }
         Map<String, Map<String, String>> rejected = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT chat_id, message_key, reason FROM " + schema
+        try (PreparedStatement ps = c.prepareStatement("SELECT chat_id, message_key, reason, message_key_json FROM " + schema
                 + ".rejected_message WHERE run_id = ? AND reason IN " + LATE_REASONS)) {
             ps.setLong(1, runId);
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) rejected.computeIfAbsent(rs.getString(1), k -> new HashMap<>()).put(rs.getString(2), rs.getString(3));
+                while (rs.next()) {
+                    rejected.computeIfAbsent(rs.getString(1), k -> new HashMap<>())
+                        .put(org.pgbackfill.load.Rejection.keyOf(rs.getString(4), rs.getString(2)), rs.getString(3));
+                }
             }
         }
         return new RunRecord(runId, now, rejected);

@@ -41,10 +41,18 @@ final class PipelineAssertions {
     static List<ExpectedMessageRejection> readMessageRejections(Connection c, String schema) throws SQLException {
         List<ExpectedMessageRejection> out = new ArrayList<>();
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT chat_id, message_key, reason, raw_json FROM " + schema + ".rejected_message")) {
+             ResultSet rs = st.executeQuery("SELECT chat_id, message_key_json, reason, raw_json FROM " + schema + ".rejected_message")) {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
             while (rs.next()) {
                 assertFalse(rs.getString(4) == null || rs.getString(4).isEmpty(), "a rejection keeps the raw message JSON");
-                out.add(new ExpectedMessageRejection(rs.getString(1), unescape(rs.getString(2)), ExpectedReason.valueOf(rs.getString(3)), null));
+                assertFalse(rs.getString(2) == null, "a rejection keeps its key exactly, as JSON");
+                String key;
+                try {
+                    key = json.readValue(rs.getString(2), String.class);
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new AssertionError("message_key_json is not a JSON string: " + rs.getString(2), e);
+                }
+                out.add(new ExpectedMessageRejection(rs.getString(1), key, ExpectedReason.valueOf(rs.getString(3)), null));
             }
         }
         return out;
@@ -57,20 +65,6 @@ final class PipelineAssertions {
             while (rs.next()) out.add(new ExpectedChatRejection(rs.getString(1), ExpectedReason.valueOf(rs.getString(2))));
         }
         return out;
-    }
-
-    /** Message keys with NUL or lone surrogates are stored escaped (TEXT cannot hold them). */
-    private static String unescape(String key) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < key.length(); i++) {
-            if (key.startsWith("\\u", i) && i + 6 <= key.length()) {
-                b.append((char) Integer.parseInt(key.substring(i + 2, i + 6), 16));
-                i += 5;
-            } else {
-                b.append(key.charAt(i));
-            }
-        }
-        return b.toString();
     }
 
     /** Table, primary key, seven indexes and the validated foreign key exactly as upstream defines them. */

@@ -424,6 +424,9 @@ public final class EdgeCaseCorpus {
         add("key: 1000 characters", msgs("'" + "k".repeat(1000) + "':{'role':'user'}"), "rows=1");
         add("key: NUL", msgs("'a\\u0000':{'role':'user'}"), "rows=0 reject=NUL_IN_TEXT");
         add("key: lone surrogate", msgs("'\\ud800':{'role':'user'}"), "rows=0 reject=LONE_SURROGATE_IN_TEXT");
+        // two keys that TEXT alone would show alike: a NUL, and a key spelled as that NUL's escape (kept apart by message_key_json)
+        add("key: NUL, and another spelled as its escape", msgs("'a\\u0000':{'role':'user'},'a\\\\u0000':{'role':{'o':1}}"),
+            "rows=0 reject=NUL_IN_TEXT,OBJECT_IN_TEXT");
         add("key: good and bad messages in one chat",
             msgs("'good':{'role':'user'},'bad':{'role':'user','model':{'x':1}},'also':{'role':'assistant','done':7}"),
             "rows=1 key=good reject=OBJECT_IN_TEXT,BAD_DONE");
