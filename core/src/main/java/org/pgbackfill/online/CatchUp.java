@@ -293,7 +293,7 @@ public final class CatchUp {
             + ", m.chat_id COLLATE " + idCollation + ")";
         long inserted, rejected;
         try (Statement st = c.createStatement()) {
-            // an existing row of a chat later in id order loses its id to the new one
+            // an existing row of a chat later in chat's order loses its id to the new one
             st.executeUpdate(duplicate("m", "t") + " FROM chat_message m JOIN pg_temp.pgbackfill_catchup t ON t.id = m.id WHERE " + earlier);
             st.executeUpdate("DELETE FROM chat_message m USING pg_temp.pgbackfill_catchup t WHERE t.id = m.id AND " + earlier);
             // in chat order: of two chats of the batch that produce one id, the first inserted keeps it, as upstream
