@@ -271,33 +271,9 @@ final class BackfillChecks {
     }
 
 
-    /** SPEC.md section 4: the primary key, the seven indexes (all valid and ready), the validated foreign key. */
+    /** SPEC.md section 4: the primary key, the seven indexes (all valid and ready), the validated foreign key, the columns. */
     static void assertTargetSchema(Connection c) throws SQLException {
-        Map<String, String> expected = new TreeMap<>(Map.of(
-            "chat_message_pkey", "CREATE UNIQUE INDEX chat_message_pkey ON public.chat_message USING btree (id)|t",
-            "ix_chat_message_chat_id", "CREATE INDEX ix_chat_message_chat_id ON public.chat_message USING btree (chat_id)|t",
-            "ix_chat_message_user_id", "CREATE INDEX ix_chat_message_user_id ON public.chat_message USING btree (user_id)|t",
-            "ix_chat_message_model_id", "CREATE INDEX ix_chat_message_model_id ON public.chat_message USING btree (model_id)|t",
-            "ix_chat_message_created_at", "CREATE INDEX ix_chat_message_created_at ON public.chat_message USING btree (created_at)|t",
-            "chat_message_chat_parent_idx", "CREATE INDEX chat_message_chat_parent_idx ON public.chat_message USING btree (chat_id, parent_id)|t",
-            "chat_message_model_created_idx", "CREATE INDEX chat_message_model_created_idx ON public.chat_message USING btree (model_id, created_at)|t",
-            "chat_message_user_created_idx", "CREATE INDEX chat_message_user_created_idx ON public.chat_message USING btree (user_id, created_at)|t"));
-        Map<String, String> actual = new TreeMap<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT i.relname, pg_get_indexdef(x.indexrelid) || '|' || CASE WHEN x.indisvalid AND x.indisready THEN 't' ELSE 'f' END "
-                    + "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = 'public.chat_message'::regclass")) {
-            while (rs.next()) actual.put(rs.getString(1), rs.getString(2));
-        }
-        assertEquals(expected, actual, "chat_message's indexes (|t: valid and ready)");
-        Map<String, String> constraints = new TreeMap<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT conname, pg_get_constraintdef(oid) || '|' || convalidated FROM pg_constraint "
-                    + "WHERE conrelid = 'public.chat_message'::regclass AND contype IN ('p', 'f', 'u', 'c')")) {
-            while (rs.next()) constraints.put(rs.getString(1), rs.getString(2));
-        }
-        assertEquals(new TreeMap<>(Map.of("chat_message_pkey", "PRIMARY KEY (id)|true",
-                "chat_message_chat_id_fkey", "FOREIGN KEY (chat_id) REFERENCES chat(id) ON DELETE CASCADE|true")),
-            constraints, "chat_message's constraints (|true: validated)");
+        org.pgbackfill.testing.UpstreamSchema.assertChatMessage(c);
     }
 
     /** No UNLOGGED (staging) table left in the tool's schema; nothing of the tool's in public. */
