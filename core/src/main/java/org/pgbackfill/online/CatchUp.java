@@ -165,7 +165,7 @@ public final class CatchUp {
         java.sql.Array idArray = c.createArrayOf("text", ids.toArray());
         try (Statement st = c.createStatement()) {
             // the rows' values are compressed as upstream's INSERT compresses them, so the index entries fit as they would there
-            st.execute("SET LOCAL default_toast_compression TO DEFAULT");
+            st.execute(TargetSchema.defaultToastCompression(true));
             st.execute("CREATE TEMP TABLE IF NOT EXISTS pgbackfill_catchup (LIKE chat_message) ON COMMIT DELETE ROWS");
             st.execute("DELETE FROM pg_temp.pgbackfill_catchup");   // the final catch-up runs several batches in one transaction
         }

@@ -54,7 +54,7 @@ public final class IndexBuilder {
                     st.execute("SET lock_timeout = '" + lockTimeout + "'");
                     // entries formed from values stored out of line are compressed as upstream's are: with the server's default
                     // (a pooled connection may carry the writers' lz4)
-                    st.execute("SET default_toast_compression TO DEFAULT");
+                    st.execute(TargetSchema.defaultToastCompression(false));
                     st.execute(ix[1].replaceFirst("CREATE (UNIQUE )?INDEX ", "CREATE $1INDEX IF NOT EXISTS "));
                     return null;
                 } catch (SQLException e) {

@@ -83,6 +83,16 @@ public final class TargetSchema {
     }
 
     /**
+     * SQL giving this session ({@code local}: this transaction) the TOAST compression a fresh session
+     * of the server has (its configuration, the database's or the role's: what upstream's sessions
+     * compress with), whatever the session was set to before (the writers set lz4). A no-op on
+     * PostgreSQL 13, which has no such setting and compresses with pglz only.
+     */
+    public static String defaultToastCompression(boolean local) {
+        return "SELECT set_config(name, reset_val, " + local + ") FROM pg_settings WHERE name = 'default_toast_compression'";
+    }
+
+    /**
      * SQL recording rows of chat_message (table alias {@code a}) as {@code reason} rejections of run
      * {@code runId}, with {@code detail} (a SQL expression); a FROM clause that binds {@code a} follows.
      * The key is the id's tail after the chat id, also as a JSON string (lossless: see load.Rejection).

@@ -67,7 +67,7 @@ public final class TargetTable {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
-            st.execute("SET LOCAL default_toast_compression TO DEFAULT");   // the database's, the role's or the server's: upstream's
+            st.execute(TargetSchema.defaultToastCompression(true));   // the database's, the role's or the server's: upstream's
             st.execute("CREATE TEMP TABLE IF NOT EXISTS pgbackfill_probe (LIKE chat_message) ON COMMIT DELETE ROWS");
             st.execute("CREATE INDEX IF NOT EXISTS pgbackfill_probe_id ON pg_temp.pgbackfill_probe (id)");
             for (String[] ix : TargetSchema.INDEXES) {
