@@ -105,6 +105,17 @@ final class PythonNumbers {
             && Double.isInfinite(Double.parseDouble(jsonFloat));
     }
 
+    /**
+     * Whether json.dumps writes this JSON float literal back as something PostgreSQL's json type
+     * refuses: a literal beyond the double range (Python reads it as inf, writes Infinity), or one of
+     * the literals NaN, Infinity, -Infinity (only possible in a double-encoded document).
+     */
+    static boolean notWritable(String jsonFloat) {
+        char c = jsonFloat.charAt(0);
+        if (c == 'N' || c == 'I' || (c == '-' && jsonFloat.length() > 1 && jsonFloat.charAt(1) == 'I')) return true;
+        return overflowsDouble(jsonFloat);
+    }
+
     /** Parses a JSON number token's text into a double, as Python's json module would (int → float). */
     static double toDouble(String jsonNumber) {
         return Double.parseDouble(jsonNumber);
