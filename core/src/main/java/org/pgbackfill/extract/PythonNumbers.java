@@ -14,67 +14,11 @@ final class PythonNumbers {
     private PythonNumbers() { }
 
     /**
-     * Python's {@code float(s)} for a str: surrounding Unicode whitespace, an optional sign, digits
-     * with single underscores between them, an optional fraction and exponent, or inf/infinity/nan
-     * in any case; non-ASCII decimal digits count as digits. Returns NaN when Python would raise
-     * (callers treat NaN and infinities alike: the timestamp falls back to "now").
+     * Python's {@code float(s)} for a str (see {@link PythonFloatText}). Returns NaN when Python would
+     * raise (callers treat NaN and infinities alike: the timestamp falls back to "now").
      */
     static double parseFloat(String s) {
-        int start = 0, end = s.length();
-        while (start < end && isPythonSpace(s.charAt(start))) start++;
-        while (end > start && isPythonSpace(s.charAt(end - 1))) end--;
-        if (start == end) return Double.NaN;
-        StringBuilder clean = new StringBuilder(end - start);
-        int i = start;
-        char c0 = s.charAt(i);
-        if (c0 == '+' || c0 == '-') { clean.append(c0); i++; }
-        String word = s.substring(i, end).toLowerCase(java.util.Locale.ROOT);
-        if (word.equals("inf") || word.equals("infinity")) return c0 == '-' ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
-        if (word.equals("nan")) return Double.NaN;
-        int intDigits = 0, fracDigits = 0;
-        int[] pos = {i};
-        intDigits = digitPart(s, pos, end, clean);
-        if (intDigits < 0) return Double.NaN;
-        if (pos[0] < end && s.charAt(pos[0]) == '.') {
-            clean.append('.');
-            pos[0]++;
-            fracDigits = digitPart(s, pos, end, clean);
-            if (fracDigits < 0) return Double.NaN;
-        }
-        if (intDigits + fracDigits == 0) return Double.NaN;
-        if (pos[0] < end && (s.charAt(pos[0]) == 'e' || s.charAt(pos[0]) == 'E')) {
-            clean.append('e');
-            pos[0]++;
-            if (pos[0] < end && (s.charAt(pos[0]) == '+' || s.charAt(pos[0]) == '-')) clean.append(s.charAt(pos[0]++));
-            int expDigits = digitPart(s, pos, end, clean);
-            if (expDigits <= 0) return Double.NaN;
-        }
-        if (pos[0] != end) return Double.NaN;
-        return Double.parseDouble(clean.toString());
-    }
-
-    /** Reads digits with single underscores between them; returns the digit count, or -1 on a misplaced underscore. */
-    private static int digitPart(String s, int[] pos, int end, StringBuilder out) {
-        int n = 0;
-        int i = pos[0];
-        while (i < end) {
-            char c = s.charAt(i);
-            int d = Character.isDigit(c) ? Character.digit(c, 10) : -1;
-            if (d >= 0) { out.append((char) ('0' + d)); n++; i++; continue; }
-            if (c == '_') {
-                if (n == 0 || i + 1 >= end || !Character.isDigit(s.charAt(i + 1))) return -1;
-                i++;
-                continue;
-            }
-            break;
-        }
-        pos[0] = i;
-        return n;
-    }
-
-    /** Python's {@code str.isspace()} for one char. */
-    static boolean isPythonSpace(char c) {
-        return Character.isWhitespace(c) || c == '\u00a0' || c == '\u2007' || c == '\u202f' || c == '\u0085';
+        return PythonFloatText.parse(s);
     }
 
     /**

@@ -250,6 +250,10 @@ class MessageExtractorTest {
             assertEquals(1_717_000_000L, extract(message("\"role\":\"u\",\"timestamp\":1717000000999")).only().createdAt);
             assertEquals(1_700_000_000L, extract(message("\"role\":\"u\",\"timestamp\":\" 1.7e9 \"")).only().createdAt);
             assertEquals(1_700_000_000L, extract(message("\"role\":\"u\",\"timestamp\":\"1_700_000_000\"")).only().createdAt);
+            // float()'s whitespace is not str.isspace(): U+001C is not stripped; a bold digit is a digit.
+            assertEquals(1_700_000_000L, extract(message("\"role\":\"u\",\"timestamp\":\"\\u00a0\\u000b1700000000\\u2028\"")).only().createdAt);
+            assertEquals(1_700_000_000L, extract(message("\"role\":\"u\",\"timestamp\":\"\\ud835\\udfcf7\\ud835\\udfce0000000\"")).only().createdAt);
+            assertEquals(NOW, extract(message("\"role\":\"u\",\"timestamp\":\"\\u001c1700000000\\u001c\"")).only().createdAt);
             for (String t : new String[] {"", ",\"timestamp\":null", ",\"timestamp\":\"abc\"", ",\"timestamp\":\"nan\"",
                 ",\"timestamp\":{}", ",\"timestamp\":[1717000000]", ",\"timestamp\":true", ",\"timestamp\":1e400",
                 ",\"timestamp\":1000", ",\"timestamp\":4102444800"}) {

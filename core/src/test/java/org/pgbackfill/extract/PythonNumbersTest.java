@@ -63,4 +63,24 @@ class PythonNumbersTest {
     void rendersNumbersAsPostgresStoresPythonsRepr(String json, boolean integer, String expected) {
         assertEquals(expected, PythonNumbers.numberAsText(json, integer));
     }
+
+    /**
+     * float()'s own whitespace and digits (each checked with python3 3.11): str.isspace() is true for
+     * U+001C–U+001F but float() does not strip them; U+00A0, U+0085, U+2028 and \\v, \\f are stripped;
+     * every Unicode decimal digit of Unicode 14 counts, including those outside the BMP (surrogate pairs).
+     */
+    @org.junit.jupiter.api.Test
+    void pythonFloatWhitespaceAndUnicodeDigits() {
+        java.util.Map<String, Double> ok = java.util.Map.ofEntries(
+            java.util.Map.entry("\u000b1\u000c", 1.0), java.util.Map.entry("\u00851", 1.0), java.util.Map.entry("\u00a01", 1.0),
+            java.util.Map.entry("\u20281", 1.0), java.util.Map.entry("\ud835\udfcf\ud835\udfd0", 12.0),     // mathematical bold 1 2
+            java.util.Map.entry("\ud81a\udec1", 1.0),                                                   // Tangsa digit one (Unicode 14)
+            java.util.Map.entry("1_\ud835\udfce", 10.0), java.util.Map.entry("\uff11\uff12", 12.0),
+            java.util.Map.entry("\u0661.\u0665e\u0662", 150.0), java.util.Map.entry("\u0085\u3000 1_0 \t", 10.0),
+            java.util.Map.entry("INFINITY", Double.POSITIVE_INFINITY));
+        ok.forEach((text, value) -> assertEquals(value, PythonNumbers.parseFloat(text), text));
+        for (String bad : new String[] {"\u001c1\u001c", "\u001f1", "1\u001e", "\u180e1", "1\u200b", "1\ud800", "1\u0000", "\u00b2"}) {
+            assertTrue(Double.isNaN(PythonNumbers.parseFloat(bad)), bad);
+        }
+    }
 }

@@ -176,6 +176,13 @@ class ReferenceExtractorTest {
             "\u0661\u0662", 12.0, "-iNfInItY", Double.NEGATIVE_INFINITY, "1e400", Double.POSITIVE_INFINITY, "1e1_0", 1e10);
         ok.forEach((s, d) -> assertEquals(OptionalDouble.of(d), PythonFloat.parse(s), s));
         assertTrue(Double.isNaN(PythonFloat.parse("-nan").getAsDouble()));
+        // Checked with python3 3.11: float()'s whitespace is not str.isspace(), and digits outside the BMP count.
+        Map<String, Double> python = Map.of("\u000b1\u000c", 1.0, "\u00851", 1.0, "\u20281", 1.0,
+            "\ud835\udfcf\ud835\udfd0", 12.0, "\ud81a\udec1", 1.0, "1_\ud835\udfce", 10.0, "\u0661.\u0665e\u0662", 150.0);
+        python.forEach((s, d) -> assertEquals(OptionalDouble.of(d), PythonFloat.parse(s), s));
+        for (String bad : new String[] {"\u001c1\u001c", "\u001f1", "1\u001e", "\u180e1", "1\u200b", "1\ud800"}) {
+            assertEquals(OptionalDouble.empty(), PythonFloat.parse(bad), bad);
+        }
         for (String bad : new String[] {"", " ", "1__0", "_1", "1_", "1_.5", "1._5", "0x10", "1e", ".", "1 2", "infi", "\u001c1", "1d"}) {
             assertEquals(OptionalDouble.empty(), PythonFloat.parse(bad), bad);
         }
