@@ -3,6 +3,8 @@ package org.pgbackfill.extract;
 import com.fasterxml.jackson.core.io.NumberOutput;
 
 import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 
 /**
  * The two places where upstream's Python semantics leak into the result and Java's differ:
@@ -33,14 +35,35 @@ final class PythonNumbers {
         if (Double.isNaN(d)) return "NaN";
         if (Double.isInfinite(d)) return d > 0 ? "Infinity" : "-Infinity";
         if (d == 0) return "0.0";
-        // Shortest repr that round-trips: the digits Python's repr() prints.
-        BigDecimal shortest = new BigDecimal(NumberOutput.toString(d, true)).stripTrailingZeros();
+        BigDecimal shortest = shortestRepr(d);
         int exponent = shortest.precision() - shortest.scale() - 1;   // of the leading digit
         boolean plain = exponent >= -4 && exponent < 16;            // repr() switches to 1e+16 style outside
         // repr() prints "100.0" in plain style (one fraction digit at least); in e-style numeric keeps
         // just the digits the literal had.
         int scale = plain ? Math.max(1, shortest.scale()) : Math.max(0, shortest.scale());
         return shortest.setScale(scale).toPlainString();
+    }
+
+    /**
+     * The digits Python's {@code repr()} prints: the shortest decimal that reads back as {@code d},
+     * the nearest to it when several are that short. Schubfach (Jackson's and Java's toString) is
+     * the shortest too, except that it never prints fewer than two digits: for the subnormals 5e-324,
+     * 1e-323, 5e-323 … 9e-323 and 1e-322 it says 4.9E-324, 9.9E-324 …, where repr says one digit.
+     */
+    static BigDecimal shortestRepr(double d) {
+        BigDecimal schubfach = new BigDecimal(NumberOutput.toString(d, true)).stripTrailingZeros();
+        if (schubfach.precision() == 2) {
+            BigDecimal exact = new BigDecimal(d);
+            BigDecimal down = exact.round(new MathContext(1, RoundingMode.FLOOR));
+            BigDecimal up = exact.round(new MathContext(1, RoundingMode.CEILING));
+            boolean downOk = down.doubleValue() == d, upOk = up.doubleValue() == d;
+            if (downOk && upOk) {
+                return exact.subtract(down).abs().compareTo(up.subtract(exact).abs()) <= 0 ? down : up;
+            }
+            if (downOk) return down;
+            if (upOk) return up;
+        }
+        return schubfach;
     }
 
     /** Whether Python's json module turns this JSON float literal into an infinity (which json.dumps writes as Infinity). */

@@ -83,4 +83,21 @@ class PythonNumbersTest {
             assertTrue(Double.isNaN(PythonNumbers.parseFloat(bad)), bad);
         }
     }
+
+    /**
+     * The subnormals whose repr() has one digit (5e-324, not Java's 4.9E-324), as PostgreSQL 15 prints
+     * them once parsed as numeric ({@code SELECT 5e-324::numeric::text}: "0." and 324 decimals).
+     */
+    @org.junit.jupiter.api.Test
+    void subnormalsFollowPythonsRepr() {
+        String[][] cases = {{"5e-324", "5", "324"}, {"4.9e-324", "5", "324"}, {"4.9406564584124654e-324", "5", "324"},
+            {"1e-323", "1", "323"}, {"5e-323", "5", "323"}, {"6e-323", "6", "323"}, {"7e-323", "7", "323"},
+            {"8e-323", "8", "323"}, {"9e-323", "9", "323"}, {"1e-322", "1", "322"}, {"1.5e-323", "15", "324"}};
+        for (String[] c : cases) {
+            int scale = Integer.parseInt(c[2]);
+            String expected = "0." + "0".repeat(scale - c[1].length()) + c[1];
+            assertEquals(expected, PythonNumbers.numberAsText(c[0], false), c[0]);
+        }
+        assertEquals("-0." + "0".repeat(323) + "5", PythonNumbers.numberAsText("-5e-324", false));
+    }
 }

@@ -198,7 +198,10 @@ class ReferenceExtractorTest {
             Map.entry(1e-5, "0.00001"), Map.entry(0.1 + 0.2, "0.30000000000000004"), Map.entry(-2.5e-8, "-0.000000025"),
             Map.entry(-0.0, "0.0"), Map.entry(123456789.123456789, "123456789.12345679"),
             Map.entry(1.7976931348623157e308, "17976931348623157" + "0".repeat(292)),
-            Map.entry(Double.POSITIVE_INFINITY, "Infinity"), Map.entry(Double.NaN, "NaN"));
+            Map.entry(Double.POSITIVE_INFINITY, "Infinity"), Map.entry(Double.NaN, "NaN"),
+            // repr() gives these subnormals one digit ("5e-324"); PostgreSQL 15 prints "0." and 324 decimals.
+            Map.entry(Double.MIN_VALUE, "0." + "0".repeat(323) + "5"), Map.entry(1e-322, "0." + "0".repeat(321) + "1"),
+            Map.entry(9e-323, "0." + "0".repeat(322) + "9"), Map.entry(1.5e-323, "0." + "0".repeat(322) + "15"));
         text.forEach((d, s) -> assertEquals(s, PythonFloat.postgresTextOfRepr(d), String.valueOf(d)));
     }
 
