@@ -137,6 +137,8 @@ class ExtractorRobustnessTest {
             return ExactJson.toAsciiJson(ExactJson.parse(json));
         } catch (IOException e) {
             throw new AssertionError("a JSON column is not valid JSON: " + json, e);
+        } catch (RuntimeException tooBigForBigDecimal) {
+            return json;   // e.g. an exponent of hundreds of digits: numbers are copied as written on every path
         }
     }
 

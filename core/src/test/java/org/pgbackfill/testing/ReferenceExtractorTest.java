@@ -126,6 +126,33 @@ class ReferenceExtractorTest {
         }
     }
 
+    /** SPEC.md 6.1, each case checked with python3 3.11 (json.loads("1" * 4301) raises ValueError, etc.). */
+    @Test
+    void pythonsReadingLimits() {
+        String msg = "{'history':{'messages':{'m':{'role':'u','usage':%s}}}}";
+        String tooLong = "1".repeat(4301);
+        assertEquals(1, extract(EdgeCaseCorpus.j(String.format(msg, "-" + "1".repeat(4300)))).rows().size());
+        assertEquals(Optional.of(ExpectedReason.INTEGER_TOO_LONG), extract(EdgeCaseCorpus.j(String.format(msg, tooLong))).chatRejection());
+        assertEquals(Optional.of(ExpectedReason.INTEGER_TOO_LONG),
+            extract(EdgeCaseCorpus.j(String.format(msg, "{'n':" + tooLong + ",'n':1}"))).chatRejection(), "overwritten still parsed");
+        assertEquals(Optional.of(ExpectedReason.INVALID_JSON),
+            extract(ExactJson.quote(EdgeCaseCorpus.j(String.format(msg, tooLong)))).chatRejection());
+        String deep981 = "[".repeat(981) + "]".repeat(981), deep982 = "[".repeat(982) + "]".repeat(982);
+        assertEquals(List.of(ExpectedReason.JSON_TOO_DEEP),
+            extract(EdgeCaseCorpus.j(String.format(msg, deep981))).messageRejections().stream().map(ExpectedMessageRejection::reason).toList());
+        assertEquals(1, extract(EdgeCaseCorpus.j(String.format(msg, "[" + deep981.substring(2, deep981.length() - 2) + "]"))).rows().size());
+        assertEquals(Optional.of(ExpectedReason.NESTING_TOO_DEEP), extract(EdgeCaseCorpus.j(String.format(msg, deep982))).chatRejection());
+        assertEquals(Optional.of(ExpectedReason.INVALID_JSON), extract(ExactJson.quote(EdgeCaseCorpus.j(String.format(msg, deep982)))).chatRejection());
+        assertEquals(Optional.of(ExpectedReason.NESTING_TOO_DEEP), extract("[".repeat(2000) + "]".repeat(2000)).chatRejection());
+        assertEquals(Optional.of(ExpectedReason.INVALID_JSON), extract(ExactJson.quote("{\u0000\u0000\u0000x")).chatRejection());
+        assertEquals(Optional.of(ExpectedReason.INVALID_JSON),
+            extract(ExactJson.quote(EdgeCaseCorpus.j("{'messages':[+Infinity],'history':{}}"))).chatRejection());
+        // Overwritten values are never judged; the one that stays is.
+        assertEquals(1, extract(EdgeCaseCorpus.j(String.format(msg, "{'d':1e400,'d':1}"))).rows().size());
+        assertEquals(List.of(ExpectedReason.NUMBER_OUT_OF_RANGE), extract(EdgeCaseCorpus.j(String.format(msg, "{'d':1,'d':1e400}")))
+            .messageRejections().stream().map(ExpectedMessageRejection::reason).toList());
+    }
+
     @Test
     void doneMapping() {
         Map<String, Boolean> done = new java.util.HashMap<>(Map.of("true", true, "false", false, "1", true, "0", false,
