@@ -360,7 +360,10 @@ public final class MessageExtractor {
     private static String describe(IOException e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (e instanceof JsonProcessingException jpe && jpe.getLocation() != null) {
-            m = jpe.getOriginalMessage() + " at byte " + jpe.getLocation().getByteOffset();
+            long b = jpe.getLocation().getByteOffset();
+            // a double-encoded document is parsed from characters: its parser counts those
+            m = jpe.getOriginalMessage() + (b >= 0 ? " at byte " + b
+                : " at character " + jpe.getLocation().getCharOffset() + " of the double-encoded document");
         }
         return m.length() > 500 ? m.substring(0, 500) + "…" : m;
     }
