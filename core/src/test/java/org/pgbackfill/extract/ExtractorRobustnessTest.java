@@ -62,25 +62,15 @@ class ExtractorRobustnessTest {
     @Test
     void aFailingSourcePropagatesItsOwnException() {
         IOException boom = new IOException("connection reset");
-        byte[] doc = ("{\"history\":{\"messages\":{\"m\":{\"role\":\"user\",\"content\":\"" + "x".repeat(5000) + "\"}}}}")
-            .getBytes(StandardCharsets.UTF_8);
-        for (int failAt : new int[] {0, 1, 100, 4000}) {
-            DocumentSource failing = new DocumentSource() {
-                @Override public InputStream open() {
-                    return new InputStream() {
-                        int pos;
-                        @Override public int read() throws IOException {
-                            if (pos >= failAt) throw boom;
-                            return doc[pos++] & 0xff;
-                        }
-                    };
+        String plain = "{\"history\":{\"messages\":{\"m\":{\"role\":\"user\",\"content\":\"" + "x".repeat(5000) + "\"}}}}";
+        // Plain, and double-encoded (the failure then comes through the character decoder).
+        for (byte[] doc : List.of(plain.getBytes(StandardCharsets.UTF_8), ExactJson.quote(plain).getBytes(StandardCharsets.UTF_8))) {
+            for (int failAt : new int[] {0, 1, 100, 4000}) {
+                DocumentSource failing = failingAt(doc, failAt, boom);
+                for (MessageExtractor x : List.of(onePass, twoPass)) {
+                    IOException thrown = assertThrows(IOException.class, () -> x.extract("c", "u", failing, new Collected()));
+                    assertSame(boom, thrown, "fail at " + failAt + " of " + new String(doc, 0, 20, StandardCharsets.UTF_8));
                 }
-
-                @Override public long length() { return doc.length; }
-            };
-            for (MessageExtractor x : List.of(onePass, twoPass)) {
-                IOException thrown = assertThrows(IOException.class, () -> x.extract("c", "u", failing, new Collected()));
-                assertSame(boom, thrown, "fail at " + failAt);
             }
         }
         DocumentSource unopenable = new DocumentSource() {
@@ -88,6 +78,23 @@ class ExtractorRobustnessTest {
             @Override public long length() { return 10; }
         };
         assertSame(boom, assertThrows(IOException.class, () -> onePass.extract("c", "u", unopenable, new Collected())));
+    }
+
+    /** A source whose stream throws {@code boom} once {@code failAt} bytes were read. */
+    private static DocumentSource failingAt(byte[] doc, int failAt, IOException boom) {
+        return new DocumentSource() {
+            @Override public InputStream open() {
+                return new InputStream() {
+                    int pos;
+                    @Override public int read() throws IOException {
+                        if (pos >= failAt) throw boom;
+                        return doc[pos++] & 0xff;
+                    }
+                };
+            }
+
+            @Override public long length() { return doc.length; }
+        };
     }
 
     /** Extracts {@code doc} every way; returns the common result, failing on any exception or difference. */
