@@ -9,7 +9,11 @@ import java.io.InputStream;
  * are re-read from the database in chunks, so that no document ever needs to be in memory whole.
  */
 public interface DocumentSource {
-    /** A new stream over the document's UTF-8 bytes, from the start. */
+    /**
+     * A new stream over the document's UTF-8 bytes, from the start. An exception from opening or
+     * reading it is a failure of the source (the database, the spool file): the extractor lets it
+     * propagate to the range, unchanged. Nothing else that happens while reading a document does.
+     */
     InputStream open() throws IOException;
 
     /** The document's length in bytes. */

@@ -22,10 +22,15 @@ final class DuplicateKeys {
     /** A scalar kept as its token and text, so numbers keep their source text. */
     private record Scalar(JsonToken token, String text) { }
 
-    static void rewrite(JsonFactory factory, byte[] src, int start, int end, JsonWriter out) throws IOException {
+    /**
+     * Writes the value with its duplicates resolved; returns what {@link JsonWriter#copyValue} would
+     * have flagged in the resolved value ({@link JsonWriter#NUMBER_OUT_OF_RANGE}, {@link JsonWriter#TOO_DEEP}):
+     * an overwritten value is gone before anything is judged, as in Python.
+     */
+    static int rewrite(JsonFactory factory, byte[] src, int start, int end, JsonWriter out) throws IOException {
         try (JsonParser p = factory.createParser(src, start, end - start)) {
             p.nextToken();
-            write(read(p), out);
+            return write(read(p), out, 0);
         }
     }
 
@@ -48,8 +53,13 @@ final class DuplicateKeys {
         return new Scalar(t, t == JsonToken.VALUE_STRING || t.isNumeric() ? p.getText() : null);
     }
 
+    /** Recursive: the value was read by a parser that refuses nesting beyond Python's limit (about a thousand levels). */
     @SuppressWarnings("unchecked")
-    private static void write(Object node, JsonWriter out) {
+    private static int write(Object node, JsonWriter out, int depth) {
+        int flags = 0;
+        if (node instanceof Map<?, ?> || node instanceof List<?>) {
+            if (depth + 1 > PythonJson.MAX_WRITE_NESTING) flags |= JsonWriter.TOO_DEEP;
+        }
         if (node instanceof Map<?, ?> map) {
             out.put((byte) '{');
             boolean first = true;
@@ -58,25 +68,30 @@ final class DuplicateKeys {
                 first = false;
                 out.writeString(e.getKey());
                 out.put((byte) ':');
-                write(e.getValue(), out);
+                flags |= write(e.getValue(), out, depth + 1);
             }
             out.put((byte) '}');
         } else if (node instanceof List<?> list) {
             out.put((byte) '[');
             for (int i = 0; i < list.size(); i++) {
                 if (i > 0) out.put((byte) ',');
-                write(list.get(i), out);
+                flags |= write(list.get(i), out, depth + 1);
             }
             out.put((byte) ']');
         } else {
             Scalar s = (Scalar) node;
             switch (s.token()) {
                 case VALUE_STRING -> out.writeString(s.text());
-                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> out.putAscii(s.text());
+                case VALUE_NUMBER_INT -> out.putAscii(s.text());
+                case VALUE_NUMBER_FLOAT -> {
+                    out.putAscii(s.text());
+                    if (PythonNumbers.notWritable(s.text())) flags |= JsonWriter.NUMBER_OUT_OF_RANGE;
+                }
                 case VALUE_TRUE -> out.putAscii("true");
                 case VALUE_FALSE -> out.putAscii("false");
                 default -> out.putAscii("null");
             }
         }
+        return flags;
     }
 }

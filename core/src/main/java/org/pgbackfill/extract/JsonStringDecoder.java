@@ -2,119 +2,109 @@ package org.pgbackfill.extract;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 
 /**
- * Streams the contents of a JSON string literal as UTF-8 bytes: how a double-encoded chat (a
- * document that is a JSON string holding the real document) is decoded without ever holding it
- * as one {@code String}. Escapes are undone; a lone surrogate escape becomes its three-byte form,
- * which the JSON parser reads back as that same lone char (Python keeps it too).
+ * Streams the characters of a JSON string literal: how a double-encoded chat (a document that is
+ * a JSON string holding the real document) is decoded without ever holding it as one
+ * {@code String}. The result is characters, not bytes, because Python's {@code json.loads} of a
+ * {@code str} reads characters: nothing guesses an encoding from NULs or a byte-order mark, and a
+ * lone surrogate escape stays that one char (Python keeps it too).
+ *
+ * <p>The literal itself is read as Python's json module reads a string: the escapes of RFC 8259
+ * only, a {@code \\u} escape of exactly four ASCII hex digits, and no
+ * raw control character. The outer bytes are UTF-8 (PostgreSQL's); invalid UTF-8 is an error.
  */
-final class JsonStringDecoder extends InputStream {
-    private final InputStream in;
-    private final byte[] pending = new byte[4];
-    private int pendingPos, pendingLen;
+final class JsonStringDecoder extends Reader {
+    private final Reader in;
+    private final char[] buffer = new char[8192];
+    private int pos, limit;
     private boolean started, finished;
 
-    JsonStringDecoder(InputStream in) { this.in = in; }
+    JsonStringDecoder(InputStream utf8) {
+        this.in = new InputStreamReader(utf8, StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT));
+    }
 
     @Override
-    public int read() throws IOException {
-        if (pendingPos < pendingLen) return pending[pendingPos++] & 0xff;
+    public int read(char[] b, int off, int n) throws IOException {
+        if (n == 0) return 0;
+        int i = 0;
+        while (i < n) {
+            int c = next();
+            if (c < 0) return i == 0 ? -1 : i;
+            b[off + i++] = (char) c;
+        }
+        return i;
+    }
+
+    /** The next decoded char, or -1 after the closing quote. */
+    private int next() throws IOException {
         if (finished) return -1;
         if (!started) {
             int c = skipWhitespace();
             if (c != '"') throw new MalformedDocumentException("double-encoded document does not start with a string");
             started = true;
         }
-        int c = in.read();
+        int c = raw();
         if (c < 0) throw new MalformedDocumentException("double-encoded document: unterminated string");
         if (c == '"') {
             if (skipWhitespace() != -1) throw new MalformedDocumentException("double-encoded document: data after the string");
             finished = true;
             return -1;
         }
+        if (c < 0x20) throw new MalformedDocumentException("double-encoded document: raw control character U+00"
+            + String.format("%02X", c) + " in the string");
         if (c != '\\') return c;
-        int e = in.read();
-        switch (e) {
-            case '"': return '"';
-            case '\\': return '\\';
-            case '/': return '/';
-            case 'b': return '\b';
-            case 'f': return '\f';
-            case 'n': return '\n';
-            case 'r': return '\r';
-            case 't': return '\t';
-            case 'u': return unicodeEscape();
-            default: throw new MalformedDocumentException("double-encoded document: bad escape \\" + (char) e);
-        }
+        int e = raw();
+        return switch (e) {
+            case '"' -> '"';
+            case '\\' -> '\\';
+            case '/' -> '/';
+            case 'b' -> '\b';
+            case 'f' -> '\f';
+            case 'n' -> '\n';
+            case 'r' -> '\r';
+            case 't' -> '\t';
+            case 'u' -> unicodeEscape();
+            default -> throw new MalformedDocumentException("double-encoded document: bad escape \\" + (e < 0 ? "" : (char) e));
+        };
     }
 
-    @Override
-    public int read(byte[] b, int off, int n) throws IOException {
-        if (n == 0) return 0;
-        int i = 0;
-        while (i < n) {
-            int c = read();
-            if (c < 0) return i == 0 ? -1 : i;
-            b[off + i++] = (byte) c;
-        }
-        return i;
-    }
-
+    /**
+     * A {@code \\uXXXX} escape is one UTF-16 char: a pair of escapes gives the two halves of a
+     * surrogate pair in sequence (the same string Python builds), a lone one stays alone.
+     */
     private int unicodeEscape() throws IOException {
-        int cp = hex4();
-        if (Character.isHighSurrogate((char) cp)) {
-            in.mark(6);
-            if (in.read() == '\\' && in.read() == 'u') {
-                int low = hex4();
-                if (Character.isLowSurrogate((char) low)) {
-                    cp = Character.toCodePoint((char) cp, (char) low);
-                } else {
-                    in.reset();
-                }
-            } else {
-                in.reset();
-            }
-        }
-        return emit(cp);
-    }
-
-    private int emit(int cp) {
-        pendingPos = 0;
-        if (cp < 0x80) {
-            pendingLen = 0;
-            return cp;
-        } else if (cp < 0x800) {
-            pending[0] = (byte) (0x80 | (cp & 0x3f));
-            pendingLen = 1;
-            return 0xc0 | (cp >> 6);
-        } else if (cp < 0x10000) {
-            pending[0] = (byte) (0x80 | ((cp >> 6) & 0x3f));
-            pending[1] = (byte) (0x80 | (cp & 0x3f));
-            pendingLen = 2;
-            return 0xe0 | (cp >> 12);
-        }
-        pending[0] = (byte) (0x80 | ((cp >> 12) & 0x3f));
-        pending[1] = (byte) (0x80 | ((cp >> 6) & 0x3f));
-        pending[2] = (byte) (0x80 | (cp & 0x3f));
-        pendingLen = 3;
-        return 0xf0 | (cp >> 18);
-    }
-
-    private int hex4() throws IOException {
         int v = 0;
         for (int i = 0; i < 4; i++) {
-            int c = in.read();
-            int d = Character.digit(c, 16);
-            if (c < 0 || d < 0) throw new MalformedDocumentException("double-encoded document: bad \\u escape");
+            int c = raw();
+            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            if (d < 0) throw new MalformedDocumentException("double-encoded document: bad \\u escape");
             v = v * 16 + d;
         }
         return v;
     }
 
+    /** The next char of the outer text, buffered: InputStreamReader's one-char read is slow. */
+    private int raw() throws IOException {
+        if (pos == limit) {
+            limit = in.read(buffer, 0, buffer.length);
+            pos = 0;
+            if (limit <= 0) {
+                limit = 0;
+                return -1;
+            }
+        }
+        return buffer[pos++];
+    }
+
     private int skipWhitespace() throws IOException {
         int c;
-        do { c = in.read(); } while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+        do { c = raw(); } while (c == ' ' || c == '\t' || c == '\n' || c == '\r');
         return c;
     }
 

@@ -21,6 +21,8 @@ import java.util.List;
 final class JsonWriter {
     static final int DUPLICATE_KEY = 1;
     static final int NUMBER_OUT_OF_RANGE = 2;
+    /** Nested deeper than Python's json.dumps writes ({@link PythonJson#MAX_WRITE_NESTING}). */
+    static final int TOO_DEEP = 4;
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
@@ -57,7 +59,7 @@ final class JsonWriter {
 
     /**
      * Copies the value whose first token is the parser's current token, leaving the parser on its
-     * last token. Returns {@link #DUPLICATE_KEY} and/or {@link #NUMBER_OUT_OF_RANGE} flags.
+     * last token. Returns {@link #DUPLICATE_KEY}, {@link #NUMBER_OUT_OF_RANGE} and {@link #TOO_DEEP} flags.
      */
     int copyValue(JsonParser p) throws IOException {
         int flags = 0;
@@ -70,6 +72,7 @@ final class JsonWriter {
                     if (!afterName) comma(depth);
                     put(t == JsonToken.START_OBJECT ? (byte) '{' : (byte) '[');
                     depth++;
+                    if (depth > PythonJson.MAX_WRITE_NESTING) flags |= TOO_DEEP;
                     if (depth >= needComma.length) needComma = Arrays.copyOf(needComma, depth * 2);
                     needComma[depth] = false;
                     if (t == JsonToken.START_OBJECT) namesAt(depth).clear();
@@ -118,13 +121,10 @@ final class JsonWriter {
             case VALUE_STRING -> writeString(p.getTextCharacters(), p.getTextOffset(), p.getTextLength());
             case VALUE_NUMBER_INT -> putAscii(p.getText());
             case VALUE_NUMBER_FLOAT -> {
+                // Only Python's own literals get here: the parser refused the others (PythonGrammarParser).
                 String text = p.getText();
-                if (p.isNaN() && !(text.equals("NaN") || text.equals("Infinity") || text.equals("-Infinity"))) {
-                    // Jackson also takes INF, -INF and +Infinity; Python's json module does not
-                    throw new MalformedDocumentException("'" + text + "' is not a number Python's json module accepts");
-                }
                 putAscii(text);
-                if (p.isNaN() || PythonNumbers.overflowsDouble(text)) return NUMBER_OUT_OF_RANGE;
+                if (PythonNumbers.notWritable(text)) return NUMBER_OUT_OF_RANGE;
             }
             case VALUE_TRUE -> putAscii("true");
             case VALUE_FALSE -> putAscii("false");

@@ -3,6 +3,6 @@ package org.pgbackfill.extract;
 import java.io.IOException;
 
 /** A document that is not the JSON it claims to be; distinct from an I/O failure of its source. */
-final class MalformedDocumentException extends IOException {
+class MalformedDocumentException extends IOException {
     MalformedDocumentException(String message) { super(message); }
 }

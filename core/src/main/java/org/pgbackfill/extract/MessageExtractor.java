@@ -4,12 +4,11 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.Reader;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -52,30 +51,20 @@ public final class MessageExtractor {
      *                  is not UTF-8, where raw characters might not be representable)
      */
     public MessageExtractor(long nowEpoch, int bufferedLimit, boolean asciiJson) {
-        this.factory = newJsonFactory();
-        this.slicingFactory = newJsonFactory();
-        this.slicingFactory.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        this.factory = PythonJson.factory(false);
+        this.slicingFactory = PythonJson.factory(true);
         this.reader = new MessageReader(factory, new TimestampRule(nowEpoch), asciiJson);
         this.bufferedLimit = bufferedLimit;
         this.asciiJson = asciiJson;
     }
 
     /**
-     * A factory without Jackson's default safety limits (real documents hold 30 MB strings and deep
-     * nesting) that, like Python's json module, accepts NaN and Infinity in double-encoded documents.
+     * A factory without Jackson's default safety limits (real documents hold 30 MB strings), reading
+     * bytes as UTF-8 only, that accepts NaN and Infinity; it does not close the sources it reads.
+     * (The extractor itself also applies the rest of Python's grammar, see {@link PythonJson}.)
      */
     public static JsonFactory newJsonFactory() {
-        JsonFactory f = JsonFactory.builder()
-            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-            .streamReadConstraints(StreamReadConstraints.builder()
-                .maxStringLength(Integer.MAX_VALUE)
-                .maxNumberLength(Integer.MAX_VALUE)
-                .maxNameLength(Integer.MAX_VALUE)
-                .maxNestingDepth(Integer.MAX_VALUE)
-                .maxDocumentLength(-1)
-                .maxTokenCount(-1)
-                .build())
-            .build();
+        JsonFactory f = PythonJson.factory(false);
         f.disable(JsonParser.Feature.AUTO_CLOSE_SOURCE);
         return f;
     }
@@ -83,52 +72,90 @@ public final class MessageExtractor {
     /** What kind of document this is, decided from its first token(s) as upstream's code does. */
     private enum Shape { NOTHING, OBJECT, STRING, NOT_AN_OBJECT }
 
-    /** How to open the document to walk: plain, or through the string decoder when double-encoded. */
-    private interface Opener { InputStream open() throws IOException; }
+    /**
+     * How to open the document to walk: a parser over its bytes, or over the characters the string
+     * decoder yields when double-encoded. Closing the parser closes the source.
+     */
+    private interface Opener { JsonParser open() throws IOException; }
+
+    /** The decoded inner text of a double-encoded document, from its start. */
+    private interface TextOpener { Reader open() throws IOException; }
 
     /**
      * Extracts one chat. Rows and rejections go to {@code sink}; a document that cannot be read is
      * reported through {@link ExtractionSink#rejectedChat}. Throws only when the source itself
-     * fails (an I/O error reading the database), never because of the document's content.
+     * fails (an I/O error reading the database or the spool file, see {@link SourceFailure}), or
+     * when the sink aborts; whatever else happens while reading one document (a parser error, an
+     * encoding error, a bug) is that document's rejection, never a failure of its range.
      */
     public void extract(String chatId, String userId, DocumentSource doc, ExtractionSink sink) throws IOException {
-        Opener opener = doc::open;
         try {
-            Shape shape = shape(opener);
-            boolean decoded = shape == Shape.STRING;
-            if (decoded) {
-                opener = () -> new JsonStringDecoder(new BufferedInputStream(doc.open(), 1 << 16));
-                shape = innerShape(opener);
-            }
-            switch (shape) {
-                case NOTHING -> { }
-                case NOT_AN_OBJECT -> sink.rejectedChat(chatId, RejectReason.NOT_AN_OBJECT,
-                    "the document is not a JSON object", prefix(doc));
-                case OBJECT -> {
-                    // Slicing needs the bytes in memory, UTF-8 output, and no duplicate keys (found by the
-                    // first walk, before anything is emitted); otherwise messages are re-encoded.
-                    boolean slice = doc.array() != null && !asciiJson && !decoded;
-                    if (slice) {
-                        try {
-                            extractObject(opener, chatId, userId, doc, sink, true);
-                            return;
-                        } catch (JsonProcessingException duplicateKeys) {
-                            // fall through: re-encode, resolving duplicates as Python does
-                        } finally {
-                            reader.sliceFrom(null, 0);
-                        }
-                    }
-                    extractObject(opener, chatId, userId, doc, sink, false);
-                }
-                default -> throw new IllegalStateException();
-            }
-        } catch (JsonProcessingException | MalformedDocumentException e) {
-            sink.rejectedChat(chatId, RejectReason.INVALID_JSON, describe(e), prefix(doc));
+            extractOrThrow(chatId, userId, doc, sink);
         } catch (ExtractionSink.Abort e) {
             throw e;
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException | StackOverflowError e) {
+            SourceFailure source = SourceFailure.in(e);
+            if (source != null) throw source.unwrap();
+            reject(chatId, doc, sink, e);
+        }
+    }
+
+    /** Records why the document could not be extracted; the reason is decided by what was thrown. */
+    private void reject(String chatId, DocumentSource doc, ExtractionSink sink, Throwable e) throws IOException {
+        RejectReason reason;
+        String detail;
+        if (e instanceof PythonJson.Refusal r) {
+            // Python could parse the text as JSON but would fail reading it (too deep, an integer too long).
+            reason = r.reason;
+            detail = r.getMessage();
+        } else if (e instanceof IOException io) {
+            // The parser or a decoder refused the text: not the JSON Python would read.
+            reason = RejectReason.INVALID_JSON;
+            detail = describe(io);
+        } else {
             // A bug must not abort the run nor lose the chat silently: it is recorded, with the cause.
-            sink.rejectedChat(chatId, RejectReason.EXTRACTION_FAILED, e.toString(), prefix(doc));
+            reason = RejectReason.EXTRACTION_FAILED;
+            detail = e.toString();
+        }
+        byte[] prefix;
+        try {
+            prefix = prefix(doc);
+        } catch (SourceFailure f) {
+            throw f.unwrap();
+        }
+        sink.rejectedChat(chatId, reason, detail, prefix);
+    }
+
+    private void extractOrThrow(String chatId, String userId, DocumentSource doc, ExtractionSink sink) throws IOException {
+        Opener opener = () -> PythonJson.parser(factory, SourceStream.open(doc));
+        Shape shape = shape(opener);
+        boolean decoded = shape == Shape.STRING;
+        if (decoded) {
+            TextOpener text = () -> new JsonStringDecoder(new BufferedInputStream(SourceStream.open(doc), 1 << 16));
+            opener = () -> PythonJson.innerParser(factory, text.open());
+            shape = innerShape(text, opener);
+        }
+        switch (shape) {
+            case NOTHING -> { }
+            case NOT_AN_OBJECT -> sink.rejectedChat(chatId, RejectReason.NOT_AN_OBJECT,
+                "the document is not a JSON object", prefix(doc));
+            case OBJECT -> {
+                // Slicing needs the bytes in memory, UTF-8 output, and no duplicate keys (found by the
+                // first walk, before anything is emitted); otherwise messages are re-encoded.
+                boolean slice = doc.array() != null && !asciiJson && !decoded;
+                if (slice) {
+                    try {
+                        extractObject(opener, chatId, userId, doc, sink, true);
+                        return;
+                    } catch (JsonProcessingException duplicateKeys) {
+                        // fall through: re-encode, resolving duplicates as Python does
+                    } finally {
+                        reader.sliceFrom(null, 0);
+                    }
+                }
+                extractObject(opener, chatId, userId, doc, sink, false);
+            }
+            default -> throw new IllegalStateException();
         }
     }
 
@@ -146,36 +173,56 @@ public final class MessageExtractor {
         }
     }
 
+    /**
+     * The document's shape from its first token. A document that is not an object is read to its end
+     * (it is small, and Python reads it whole before upstream looks at it), so that an invalid one is
+     * INVALID_JSON whichever way it starts; an object or a string is checked by the walk that follows.
+     */
     private Shape shape(Opener opener) throws IOException {
-        try (InputStream in = opener.open(); JsonParser p = factory.createParser(in)) {
+        try (JsonParser p = opener.open()) {
             JsonToken t = p.nextToken();
             if (t == null) throw new MalformedDocumentException("the document is empty");
-            return switch (t) {
+            Shape shape = switch (t) {
                 case VALUE_NULL, VALUE_FALSE -> Shape.NOTHING;
                 case VALUE_TRUE -> Shape.NOT_AN_OBJECT;
-                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getDoubleValue() == 0.0 && !p.isNaN() ? Shape.NOTHING : Shape.NOT_AN_OBJECT;
-                case START_ARRAY -> p.nextToken() == JsonToken.END_ARRAY ? Shape.NOTHING : Shape.NOT_AN_OBJECT;
+                case VALUE_NUMBER_INT -> isZero(p.getText()) ? Shape.NOTHING : Shape.NOT_AN_OBJECT;
+                case VALUE_NUMBER_FLOAT -> p.getDoubleValue() == 0.0 && !p.isNaN() ? Shape.NOTHING : Shape.NOT_AN_OBJECT;
+                case START_ARRAY -> skipArray(p) ? Shape.NOTHING : Shape.NOT_AN_OBJECT;
                 case START_OBJECT -> Shape.OBJECT;
                 case VALUE_STRING -> Shape.STRING;
                 default -> throw new MalformedDocumentException("unexpected first token " + t);
             };
+            if (shape == Shape.NOTHING || shape == Shape.NOT_AN_OBJECT) {
+                if (p.nextToken() != null) throw new MalformedDocumentException("extra data after the document");
+            }
+            return shape;
         }
+    }
+
+    /** Skips the array the parser is on; returns whether it was empty. */
+    private static boolean skipArray(JsonParser p) throws IOException {
+        boolean empty = true;
+        for (JsonToken t; (t = p.nextToken()) != JsonToken.END_ARRAY; empty = false) {
+            if (t == null) throw new MalformedDocumentException("unexpected end of the document");
+            if (t.isStructStart()) p.skipChildren();
+        }
+        return empty;
+    }
+
+    /** Whether an integer literal is zero ({@code 0}, {@code -0}), without converting a long one. */
+    private static boolean isZero(String integer) {
+        return integer.equals("0") || integer.equals("-0");
     }
 
     /**
      * The decoded inner document of a double-encoded chat: empty string → nothing (it was falsy);
      * an object → walk it; any other valid JSON → upstream would abort; anything else → invalid.
      */
-    private Shape innerShape(Opener opener) throws IOException {
-        try (InputStream in = opener.open()) {
-            byte[] head = in.readNBytes(3);
-            if (head.length == 0) return Shape.NOTHING;
-            if (head.length == 3 && (head[0] & 0xff) == 0xef && (head[1] & 0xff) == 0xbb && (head[2] & 0xff) == 0xbf) {
-                // Jackson would skip a byte-order mark; Python's json.loads refuses it
-                throw new MalformedDocumentException("the double-encoded document starts with a byte-order mark");
-            }
+    private Shape innerShape(TextOpener text, Opener opener) throws IOException {
+        try (Reader in = text.open()) {
+            if (in.read() < 0) return Shape.NOTHING;
         }
-        try (InputStream in = opener.open(); JsonParser p = factory.createParser(in)) {
+        try (JsonParser p = opener.open()) {
             JsonToken t = p.nextToken();
             if (t == null) throw new MalformedDocumentException("the double-encoded document is blank");
             if (t == JsonToken.START_OBJECT) return Shape.OBJECT;
@@ -200,9 +247,8 @@ public final class MessageExtractor {
 
     /** Walks the document; {@code sliced} non-null: parse its in-memory bytes so messages can be sliced from them. */
     private void walk(Opener opener, String chatId, String userId, Pass pass, DocumentSource sliced) throws IOException {
-        try (InputStream in = sliced == null ? opener.open() : null;
-             JsonParser p = sliced == null ? factory.createParser(in)
-                 : slicingFactory.createParser(sliced.array(), sliced.offset(), (int) sliced.length())) {
+        try (JsonParser p = sliced == null ? opener.open()
+                 : PythonJson.parser(slicingFactory, sliced.array(), sliced.offset(), (int) sliced.length())) {
             if (p.nextToken() != JsonToken.START_OBJECT) throw new MalformedDocumentException("not an object");
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
@@ -314,13 +360,16 @@ public final class MessageExtractor {
     private static String describe(IOException e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (e instanceof JsonProcessingException jpe && jpe.getLocation() != null) {
-            m = jpe.getOriginalMessage() + " at byte " + jpe.getLocation().getByteOffset();
+            long b = jpe.getLocation().getByteOffset();
+            // a double-encoded document is parsed from characters: its parser counts those
+            m = jpe.getOriginalMessage() + (b >= 0 ? " at byte " + b
+                : " at character " + jpe.getLocation().getCharOffset() + " of the double-encoded document");
         }
         return m.length() > 500 ? m.substring(0, 500) + "…" : m;
     }
 
     private static byte[] prefix(DocumentSource doc) throws IOException {
-        try (InputStream in = doc.open()) {
+        try (InputStream in = SourceStream.open(doc)) {
             return in.readNBytes(RAW_PREFIX_BYTES);
         }
     }

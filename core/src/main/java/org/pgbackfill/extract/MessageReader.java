@@ -88,18 +88,27 @@ final class MessageReader {
         } catch (Refusal r) {
             return new Rejected(key, r.reason, r.getMessage(), out.toByteArray());
         }
+        // Duplicates first: an overwritten value is gone before anything is judged (Python's dict).
+        byte[] raw = null;
         for (int c = 0; c < flags.length; c++) {
-            if ((flags[c] & JsonWriter.NUMBER_OUT_OF_RANGE) != 0) {
-                return new Rejected(key, RejectReason.NUMBER_OUT_OF_RANGE,
-                    MessageRow.JSON_FIELDS[c] + " holds a number outside the range of a double", out.toByteArray());
+            if ((flags[c] & JsonWriter.DUPLICATE_KEY) != 0) {
+                if (raw == null) raw = out.toByteArray();   // the message as written, for a rejection
+                int s = out.len;
+                flags[c] = DuplicateKeys.rewrite(factory, out.buf, start[c], end[c], out);
+                start[c] = s;
+                end[c] = out.len;
             }
         }
         for (int c = 0; c < flags.length; c++) {
-            if ((flags[c] & JsonWriter.DUPLICATE_KEY) != 0) {
-                int s = out.len;
-                DuplicateKeys.rewrite(factory, out.buf, start[c], end[c], out);
-                start[c] = s;
-                end[c] = out.len;
+            if ((flags[c] & JsonWriter.TOO_DEEP) != 0) {
+                return new Rejected(key, RejectReason.JSON_TOO_DEEP, MessageRow.JSON_FIELDS[c] + " is nested deeper than "
+                    + PythonJson.MAX_WRITE_NESTING + " levels, more than Python's json.dumps writes", raw(raw));
+            }
+        }
+        for (int c = 0; c < flags.length; c++) {
+            if ((flags[c] & JsonWriter.NUMBER_OUT_OF_RANGE) != 0) {
+                return new Rejected(key, RejectReason.NUMBER_OUT_OF_RANGE,
+                    MessageRow.JSON_FIELDS[c] + " holds a number outside the range of a double", raw(raw));
             }
         }
         long createdAt = timestamps.normalise(timestampValue());
@@ -171,7 +180,7 @@ final class MessageReader {
             if (t.isStructStart()) {
                 f = skipValue(p);
                 if (field != null) field.empty = lastContainerEmpty;
-            } else if (t == JsonToken.VALUE_NUMBER_FLOAT && PythonNumbers.overflowsDouble(p.getText())) {
+            } else if (t == JsonToken.VALUE_NUMBER_FLOAT && PythonNumbers.notWritable(p.getText())) {
                 f = JsonWriter.NUMBER_OUT_OF_RANGE;
             }
             int column = jsonColumn(name);
@@ -209,7 +218,10 @@ final class MessageReader {
         return b == ' ' || b == '\n' || b == '\r' || b == '\t';
     }
 
-    /** Skips a container, checking its numbers as Python would re-encode them; notes whether it was empty. */
+    /**
+     * Skips a container, checking it as Python would write it back (numbers, depth: the same flags
+     * as {@link JsonWriter#copyValue}); notes whether it was empty.
+     */
     private int skipValue(JsonParser p) throws IOException {
         int flagsSeen = 0, depth = 1;
         boolean first = true;
@@ -219,11 +231,20 @@ final class MessageReader {
                 lastContainerEmpty = t.isStructEnd();
                 first = false;
             }
-            if (t.isStructStart()) depth++;
-            else if (t.isStructEnd()) depth--;
-            else if (t == JsonToken.VALUE_NUMBER_FLOAT && PythonNumbers.overflowsDouble(p.getText())) flagsSeen |= JsonWriter.NUMBER_OUT_OF_RANGE;
+            if (t.isStructStart()) {
+                if (++depth > PythonJson.MAX_WRITE_NESTING) flagsSeen |= JsonWriter.TOO_DEEP;
+            } else if (t.isStructEnd()) {
+                depth--;
+            } else if (t == JsonToken.VALUE_NUMBER_FLOAT && PythonNumbers.notWritable(p.getText())) {
+                flagsSeen |= JsonWriter.NUMBER_OUT_OF_RANGE;
+            }
         }
         return flagsSeen;
+    }
+
+    /** The message as read, for a rejection: {@code written} if duplicates were resolved since, else the copy. */
+    private byte[] raw(byte[] written) {
+        return written != null ? written : out.toByteArray();
     }
 
     private int position(long parserOffset) {

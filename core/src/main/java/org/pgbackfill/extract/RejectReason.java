@@ -15,10 +15,13 @@ public enum RejectReason {
     DUPLICATE_ID("another chat produced the same chat_message id; the chat first in chat's physical order (upstream's read order) won"),
     INDEX_ROW_TOO_LARGE("a value too long for one of chat_message's btree indexes (upstream's INSERT or CREATE INDEX fails on it)"),
     COPY_FAILED("PostgreSQL refused the row during COPY"),
+    JSON_TOO_DEEP("a JSON column value nested deeper than Python's json.dumps can write back (upstream's INSERT fails with RecursionError)"),
     // chat-level: the document could not be read at all
     INVALID_JSON("the document (or its double-encoded inner document) is not valid JSON"),
     EXTRACTION_FAILED("pgbackfill could not extract this document (a bug: please report it with the chat id); the document is untouched in chat"),
-    NOT_AN_OBJECT("the document is an array, a number, true, or a double-encoded value that is not an object (upstream aborts the whole migration on it)");
+    NOT_AN_OBJECT("the document is an array, a number, true, or a double-encoded value that is not an object (upstream aborts the whole migration on it)"),
+    NESTING_TOO_DEEP("the document nests deeper than Python's json.loads can read (RecursionError: upstream aborts the whole migration on it)"),
+    INTEGER_TOO_LONG("the document holds an integer of more than 4300 digits, which Python refuses (ValueError: upstream aborts the whole migration on it)");
 
     private final String description;
 
@@ -26,5 +29,8 @@ public enum RejectReason {
 
     public String description() { return description; }
 
-    public boolean isChatLevel() { return this == INVALID_JSON || this == NOT_AN_OBJECT || this == EXTRACTION_FAILED; }
+    public boolean isChatLevel() {
+        return this == INVALID_JSON || this == NOT_AN_OBJECT || this == EXTRACTION_FAILED
+            || this == NESTING_TOO_DEEP || this == INTEGER_TOO_LONG;
+    }
 }

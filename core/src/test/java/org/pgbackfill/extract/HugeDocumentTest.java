@@ -48,6 +48,69 @@ class HugeDocumentTest {
         assertTrue(imageSeen[0], "the message with the 20 MB image was extracted whole");
     }
 
+    /**
+     * The same document double-encoded (a JSON string holding it): decoded as a stream of characters,
+     * never as one String, so memory stays bounded by the largest message on that path too.
+     */
+    @Test
+    void extractsAHundredMegabyteDoubleEncodedDocumentInBoundedMemory() throws IOException {
+        assertTrue(Runtime.getRuntime().maxMemory() <= 300L << 20, "this test must run with -Xmx256m");
+        GeneratedDocument inner = new GeneratedDocument();
+        long quotes = 0;   // each quote of the inner text is escaped with a backslash (it holds no backslash)
+        try (InputStream in = inner.open()) {
+            byte[] b = new byte[1 << 16];
+            for (int r; (r = in.read(b)) > 0; ) for (int i = 0; i < r; i++) if (b[i] == '"') quotes++;
+        }
+        long length = inner.length() + quotes + 2;
+        DocumentSource doc = new DocumentSource() {
+            @Override public long length() { return length; }
+
+            @Override public InputStream open() {
+                InputStream in = inner.open();
+                return new InputStream() {
+                    private int state;          // 0 opening quote, 1 body, 2 closing quote, 3 end
+                    private int escaped = -1;
+
+                    @Override public int read() throws IOException {
+                        if (escaped >= 0) {
+                            int c = escaped;
+                            escaped = -1;
+                            return c;
+                        }
+                        switch (state) {
+                            case 0: state = 1; return '"';
+                            case 1: {
+                                int c = in.read();
+                                if (c < 0) { state = 3; return '"'; }
+                                if (c == '"' || c == '\\') { escaped = c; return '\\'; }
+                                return c;
+                            }
+                            default: return -1;
+                        }
+                    }
+
+                    @Override public int read(byte[] b, int off, int len) throws IOException {
+                        int n = 0;
+                        while (n < len) {
+                            int c = read();
+                            if (c < 0) break;
+                            b[off + n++] = (byte) c;
+                        }
+                        return n == 0 && len > 0 ? -1 : n;
+                    }
+                };
+            }
+        };
+        long[] rows = {0};
+        ExtractionSink sink = new ExtractionSink() {
+            @Override public void row(MessageRow row) { rows[0]++; }
+            @Override public void rejectedMessage(String c, String k, RejectReason r, String d, byte[] raw) { throw new AssertionError(r + " " + d); }
+            @Override public void rejectedChat(String c, RejectReason r, String d, byte[] p) { throw new AssertionError(r + " " + d); }
+        };
+        new MessageExtractor(1_750_000_000L).extract("big", "user", doc, sink);
+        assertEquals(MESSAGES, rows[0]);
+    }
+
     /** {"history":{"messages":{m0..mN}},"messages":[copies]} produced lazily, byte by byte, re-openable. */
     static final class GeneratedDocument implements DocumentSource {
         private final long length;

@@ -250,6 +250,10 @@ class MessageExtractorTest {
             assertEquals(1_717_000_000L, extract(message("\"role\":\"u\",\"timestamp\":1717000000999")).only().createdAt);
             assertEquals(1_700_000_000L, extract(message("\"role\":\"u\",\"timestamp\":\" 1.7e9 \"")).only().createdAt);
             assertEquals(1_700_000_000L, extract(message("\"role\":\"u\",\"timestamp\":\"1_700_000_000\"")).only().createdAt);
+            // float()'s whitespace is not str.isspace(): U+001C is not stripped; a bold digit is a digit.
+            assertEquals(1_700_000_000L, extract(message("\"role\":\"u\",\"timestamp\":\"\\u00a0\\u000b1700000000\\u2028\"")).only().createdAt);
+            assertEquals(1_700_000_000L, extract(message("\"role\":\"u\",\"timestamp\":\"\\ud835\\udfcf7\\ud835\\udfce0000000\"")).only().createdAt);
+            assertEquals(NOW, extract(message("\"role\":\"u\",\"timestamp\":\"\\u001c1700000000\\u001c\"")).only().createdAt);
             for (String t : new String[] {"", ",\"timestamp\":null", ",\"timestamp\":\"abc\"", ",\"timestamp\":\"nan\"",
                 ",\"timestamp\":{}", ",\"timestamp\":[1717000000]", ",\"timestamp\":true", ",\"timestamp\":1e400",
                 ",\"timestamp\":1000", ",\"timestamp\":4102444800"}) {
@@ -299,6 +303,130 @@ class MessageExtractorTest {
             Collected c = extract(messages("\"a\":{\"role\":{}},\"b\":{\"role\":[1]},\"c\":{\"role\":\"u\"},\"d\":{\"role\":\"u\",\"done\":\"x\"}"));
             assertEquals(List.of("chat-c"), c.rows.stream().map(r -> r.id).toList());
             assertEquals(2, c.rejected.size());
+        }
+    }
+
+    /** SPEC.md 6.1: where Jackson and Python's json.loads disagree, Python is the contract. Each case was checked with python3 3.11. */
+    @Nested
+    class PythonGrammar {
+        private String quoted(String inner) {
+            return org.pgbackfill.testing.ExactJson.quote(inner);
+        }
+
+        private RejectReason chatRejection(String doc) {
+            Collected c = extract(doc);
+            assertTrue(c.rows.isEmpty() && c.rejected.isEmpty(), "no rows nor message rejections for " + doc);
+            assertEquals(1, c.rejectedChats.size(), doc);
+            return c.rejectedChats.get(0).reason();
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"{\u0000\u0000\u0000x", "\u0000\u0000\u0000{", "{\u0000\"\u0000h", "\u0000{\u0000\"", "\ufeff{}", "\ufffe{}"})
+        void doubleEncodedTextThatLooksLikeUtf16Or32IsCharacters(String inner) {
+            // json.loads(str) guesses no encoding: NULs are characters, invalid here; a BOM is refused.
+            assertEquals(RejectReason.INVALID_JSON, chatRejection(quoted(inner)));
+        }
+
+        @Test
+        void topLevelBytesAreUtf8Only() {
+            // Jackson's bootstrapper would read the first as UTF-32, skip the BOM of the second and
+            // take the trailing NUL of the third as padding; Python refuses all three.
+            for (String doc : new String[] {"{\u0000\u0000\u0000}\u0000\u0000\u0000", "\ufeff" + message("\"role\":\"u\""),
+                message("\"role\":\"u\"") + "\u0000"}) {
+                assertEquals(RejectReason.INVALID_JSON, chatRejection(doc), doc);
+            }
+        }
+
+        @Test
+        void doubleEncodedLoneSurrogatesStayIntact() {
+            // The inner text holds raw lone surrogates (the outer escapes decode to them), as Python's str would.
+            String inner = messages("\"k\ud800\":{\"role\":\"user\"},\"m\":{\"role\":\"user\",\"content\":\"a\udc00b\"},"
+                + "\"r\":{\"role\":\"\udbff\"}");
+            Collected c = extract(quoted(inner));
+            assertEquals("\"a\\udc00b\"", c.row("m").json(0));
+            assertEquals(List.of("k\ud800:LONE_SURROGATE_IN_TEXT", "r:LONE_SURROGATE_IN_TEXT"),
+                c.rejected.stream().map(r -> r.key() + ":" + r.reason()).sorted().toList());
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"+Infinity", "-INF", "+INF", "INF", "-NaN", "inf", "nan"})
+        void onlyPythonsThreeNonStandardLiteralsAnywhere(String literal) {
+            // In a value the extractor reads, and in one it skips (the top-level messages copy).
+            assertEquals(RejectReason.INVALID_JSON, chatRejection(quoted(message("\"role\":\"u\",\"usage\":" + literal))));
+            assertEquals(RejectReason.INVALID_JSON, chatRejection(quoted(
+                "{\"messages\":[" + literal + "]," + message("\"role\":\"u\"").substring(1))));
+            assertEquals(RejectReason.INVALID_JSON, chatRejection(message("\"role\":\"u\",\"x\":" + literal)));
+        }
+
+        @Test
+        void pythonsOwnLiteralsAreRead() {
+            for (String literal : new String[] {"NaN", "Infinity", "-Infinity"}) {
+                Collected c = extract(quoted("{\"messages\":[" + literal + "]," + message("\"role\":\"u\"").substring(1)));
+                assertEquals("chat-m", c.only().id, literal);
+            }
+        }
+
+        @Test
+        void integersOfMoreThan4300DigitsAbortUpstreamAtTopLevelAndSkipTheChatWhenDoubleEncoded() {
+            String ok = "9".repeat(4300), tooLong = "9".repeat(4301);
+            assertEquals(ok, extract(message("\"role\":\"u\",\"usage\":-" + ok)).only().json(7).substring(1));
+            assertEquals(RejectReason.INTEGER_TOO_LONG, chatRejection(message("\"role\":\"u\",\"usage\":" + tooLong)));
+            assertEquals(RejectReason.INTEGER_TOO_LONG, chatRejection(message("\"role\":\"u\",\"usage\":-" + tooLong)));
+            // Anywhere in the document, even where nothing is read, and whatever else the document holds.
+            assertEquals(RejectReason.INTEGER_TOO_LONG, chatRejection("{\"messages\":[" + tooLong + "]," + message("\"role\":\"u\"").substring(1)));
+            assertEquals(RejectReason.INVALID_JSON, chatRejection(quoted(message("\"role\":\"u\",\"usage\":" + tooLong))));
+            // A float literal has no such limit (Python reads it as a float).
+            assertEquals(1, extract(message("\"role\":\"u\",\"x\":" + tooLong + ".5")).rows.size());
+        }
+
+        /** A document nested {@code depth} containers deep: the message, then {@code extra} levels in its usage. */
+        private String nested(int depth) {
+            int extra = depth - 4;   // the document, history, messages and the message are 4 levels
+            return message("\"role\":\"u\",\"usage\":" + "[".repeat(extra) + "]".repeat(extra));
+        }
+
+        @Test
+        void nestingDeeperThanPythonReadsAbortsUpstreamAtTopLevelAndSkipsTheChatWhenDoubleEncoded() {
+            assertEquals(1, extract(nested(PythonJson.MAX_WRITE_NESTING + 4)).rows.size());
+            assertEquals(RejectReason.NESTING_TOO_DEEP, chatRejection(nested(PythonJson.MAX_NESTING + 1)));
+            assertEquals(RejectReason.INVALID_JSON, chatRejection(quoted(nested(PythonJson.MAX_NESTING + 1))));
+            int skipped = PythonJson.MAX_NESTING;   // in the top-level messages copy: 1 + 985 levels
+            assertEquals(RejectReason.NESTING_TOO_DEEP, chatRejection(
+                "{\"messages\":" + "[".repeat(skipped) + "]".repeat(skipped) + "," + message("\"role\":\"u\"").substring(1)));
+            assertEquals(RejectReason.NESTING_TOO_DEEP, chatRejection("[".repeat(2000) + "]".repeat(2000)));
+        }
+
+        @Test
+        void aValueReadableButTooDeepToWriteBackRejectsItsMessage() {
+            for (String doc : new String[] {nested(PythonJson.MAX_NESTING), quoted(nested(PythonJson.MAX_NESTING))}) {
+                Collected c = extract(doc);
+                assertTrue(c.rows.isEmpty() && c.rejectedChats.isEmpty());
+                assertEquals(RejectReason.JSON_TOO_DEEP, c.rejected.get(0).reason());
+            }
+        }
+
+        @Test
+        void anOverwrittenValueIsNeverJudged() {
+            // json.loads keeps the last value of a repeated key before anything looks at it.
+            assertEquals("{\"d\":1}", extract(message("\"role\":\"u\",\"usage\":{\"d\":1e400,\"d\":1}")).only().json(7));
+            assertEquals("1", extract(message("\"role\":\"u\",\"content\":1e400,\"content\":1")).only().json(0));
+            assertEquals("{\"d\":1}", extract(quoted(message("\"role\":\"u\",\"usage\":{\"d\":NaN,\"d\":1}"))).only().json(7));
+            int deep = PythonJson.MAX_WRITE_NESTING - 1;   // files' first value is 981 deep: too deep to write
+            assertEquals("[{\"d\":1}]", extract(message("\"role\":\"u\",\"files\":[{\"d\":" + "[".repeat(deep) + "]".repeat(deep)
+                + ",\"d\":1}]")).only().json(2));
+            MessageRow r = extract(message("\"role\":{\"a\":1},\"role\":\"u\",\"parentId\":\"\\u0000\",\"parentId\":\"p\","
+                + "\"model\":\"\\ud800\",\"model\":\"m\",\"done\":\"x\",\"done\":false")).only();
+            assertEquals(List.of("u", "p", "m", "false"), List.of(r.role, r.parentId, r.modelId, String.valueOf(r.done)));
+            // The judgement is on the value that stays: the last one.
+            assertEquals(RejectReason.NUMBER_OUT_OF_RANGE,
+                extract(message("\"role\":\"u\",\"usage\":{\"d\":1,\"d\":1e400}")).rejected.get(0).reason());
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"01", "-", "1.", ".5", "+1", "1e", "[1,]", "{\"a\":1,}", "\"\\x\"", "\"\\u12\"", "\"a\u0001\"",
+            "\f1", "\u000b1", "1\u00a0", "[1\u2028]"})
+        void whatPythonRefusesJacksonRefusesToo(String value) {
+            assertEquals(RejectReason.INVALID_JSON, chatRejection(quoted(message("\"role\":\"u\",\"x\":" + value))));
         }
     }
 }

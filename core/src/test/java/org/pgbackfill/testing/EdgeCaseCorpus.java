@@ -62,6 +62,7 @@ public final class EdgeCaseCorpus {
         c.chatIds();
         c.userIds();
         c.realistic();
+        c.pythonGrammar();
         return List.copyOf(c.cases);
     }
 
@@ -515,6 +516,68 @@ public final class EdgeCaseCorpus {
         add("realistic: regenerated branch (siblings)", msgs("'u':{'role':'user','childrenIds':['a1','a2']},"
                 + "'a1':{'role':'assistant','parentId':'u','done':false},'a2':{'role':'assistant','parentId':'u'}"),
             "rows=3 key=u");
+    }
+
+    // ---- section 6.1: Python's reading, exactly (each checked with python3 3.11) ---------------
+
+    private void pythonGrammar() {
+        // json.loads(str) guesses no byte encoding: NULs between characters are characters.
+        add("python: double-encoded text that looks like UTF-32", ExactJson.quote("{\u0000\u0000\u0000x"), "chat=INVALID_JSON");
+        add("python: double-encoded text that looks like UTF-16", ExactJson.quote("\u0000{\u0000\"\u0000h"), "chat=INVALID_JSON");
+        add("python: double-encoded, inner UTF-16 byte-order mark", ExactJson.quote("\ufffe{}"), "chat=INVALID_JSON");
+        add("python: double-encoded, raw lone surrogates in the inner text",
+            ExactJson.quote(j("{'history':{'messages':{'m':{'role':'user','content':'a\udc00b'},'r':{'role':'\ud800'}}}}")),
+            "rows=1 key=m content='a\\udc00b' reject=LONE_SURROGATE_IN_TEXT");
+        add("python: double-encoded +Infinity where nothing is read",
+            ExactJson.quote(j("{'messages':[+Infinity],'history':{'messages':{'m':{'role':'user'}}}}")), "chat=INVALID_JSON");
+        add("python: double-encoded -INF in a message", ExactJson.quote(user("'usage':{'t':-INF}")), "chat=INVALID_JSON");
+        add("python: double-encoded Infinity where nothing is read",
+            ExactJson.quote(j("{'messages':[Infinity,NaN,-Infinity],'history':{'messages':{'m':{'role':'user'}}}}")), "rows=1");
+        String ok = "7".repeat(4300), tooLong = "7".repeat(4301);
+        add("python: integer of 4300 digits", user("'usage':{'n':-" + ok + "}"), "rows=1 usage={'n':-" + ok + "}");
+        add("python: integer of 4301 digits", user("'usage':{'n':" + tooLong + "}"), "chat=INTEGER_TOO_LONG");
+        add("python: negative integer of 4301 digits, where nothing is read",
+            j("{'messages':[-" + tooLong + "],'history':{'messages':{'m':{'role':'user'}}}}"), "chat=INTEGER_TOO_LONG");
+        add("python: integer of 4301 digits, overwritten by a duplicate key",
+            user("'usage':{'n':" + tooLong + ",'n':1}"), "chat=INTEGER_TOO_LONG");
+        add("python: double-encoded integer of 4301 digits", ExactJson.quote(user("'usage':" + tooLong)), "chat=INVALID_JSON");
+        add("python: float of 4301 digits (no limit) where nothing is stored", user("'annotation':" + tooLong + ".5"), "rows=1");
+        add("python: float of 4301 digits is inf in usage", user("'usage':" + tooLong + ".5"), "rows=0 reject=NUMBER_OUT_OF_RANGE");
+        // Depth: the document, history, messages and the message are four levels; usage holds the rest.
+        add("python: nesting 984, usage 980 deep", user("'usage':" + nest(980)), "rows=1 usage=" + nest(980));
+        add("python: nesting 985, usage 981 deep (read, not written back)", user("'usage':" + nest(981)), "rows=0 reject=JSON_TOO_DEEP");
+        add("python: nesting 986", user("'usage':" + nest(982)), "chat=NESTING_TOO_DEEP");
+        add("python: nesting 986 where nothing is read", j("{'messages':" + nest(985) + ",'history':{'messages':{'m':{'role':'user'}}}}"),
+            "chat=NESTING_TOO_DEEP");
+        add("python: an array nested 2000 deep", nest(2000), "chat=NESTING_TOO_DEEP");
+        add("python: double-encoded nesting 986", ExactJson.quote(user("'usage':" + nest(982))), "chat=INVALID_JSON");
+        add("python: double-encoded usage 981 deep", ExactJson.quote(user("'usage':" + nest(981))), "rows=0 reject=JSON_TOO_DEEP");
+        // The last value of a repeated key wins before anything is judged.
+        add("python: overwritten 1e400", user("'usage':{'d':1e400,'d':1}"), "rows=1 usage={'d':1}");
+        add("python: overwritten 1e400 content", user("'content':1e400,'content':'c'"), "rows=1 content='c'");
+        add("python: overwritten too-deep value", user("'files':[{'d':" + nest(979) + ",'d':1}]"), "rows=1 files=[{'d':1}]");
+        add("python: overwritten NUL, surrogate, object and bad done",
+            one("'role':{'a':1},'role':'user','parentId':'\\u0000','parentId':'p','model':'\\ud800','model':'m','done':'x','done':false"),
+            "rows=1 role=user parent=p model=m done=false");
+        add("python: double-encoded overwritten NaN", ExactJson.quote(user("'usage':{'d':NaN,'d':2}")), "rows=1 usage={'d':2}");
+        add("python: the last value is judged", user("'usage':{'d':1,'d':1e400}"), "rows=0 reject=NUMBER_OUT_OF_RANGE");
+        // float(): its own whitespace (not str.isspace()) and Unicode decimal digits.
+        ts("string with U+001C around (not float() whitespace)", "'\\u001c1700000000\\u001c'", "now");
+        ts("string with U+001F before", "'\\u001f1700000000'", "now");
+        ts("string with NBSP, VT and LINE SEPARATOR around", "'\\u00a0\\u000b1700000000\\u2028'", "1700000000");
+        ts("string of mathematical bold digits", "'\\ud835\\udfcf\\ud835\\udfd5\\ud835\\udfce\\ud835\\udfce"
+            + "\\ud835\\udfce\\ud835\\udfce\\ud835\\udfce\\ud835\\udfce\\ud835\\udfce\\ud835\\udfce'", "1700000000");
+        ts("string with a Tangsa digit (Unicode 14)", "'170000000\\ud81a\\udec0'", "1700000000");
+        ts("string with MONGOLIAN VOWEL SEPARATOR (not whitespace)", "'\\u180e1700000000'", "now");
+        // repr() of a subnormal has one digit: 5e-324, not Java's 4.9E-324.
+        add("python: role 5e-324", one("'role':5e-324"), "rows=1 role=0." + "0".repeat(323) + "5");
+        add("python: parentId 4.9e-324 (the same double)", user("'parentId':4.9e-324"), "rows=1 parent=0." + "0".repeat(323) + "5");
+        add("python: model 1e-322", user("'model':1e-322"), "rows=1 model=0." + "0".repeat(321) + "1");
+    }
+
+    /** {@code depth} nested arrays around nothing. */
+    private static String nest(int depth) {
+        return "[".repeat(depth) + "]".repeat(depth);
     }
 
     // ---- builders -----------------------------------------------------------------------------

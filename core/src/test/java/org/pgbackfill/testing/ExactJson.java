@@ -97,6 +97,11 @@ public final class ExactJson {
         return n;
     }
 
+    /** The mapper of {@link #parsePython}, for token-level checks of the same text. */
+    static ObjectMapper pythonMapper() {
+        return PYTHON_MAPPER;
+    }
+
     /** Compact JSON text, non-ASCII escaped (safe to send as a JDBC string into a {@code json} column). */
     public static String toAsciiJson(JsonNode node) {
         try {

@@ -14,11 +14,14 @@ public enum ExpectedReason {
     BAD_DONE,
     NUMBER_OUT_OF_RANGE,
     DUPLICATE_ID,
+    JSON_TOO_DEEP,
     // chat level
     INVALID_JSON,
-    NOT_AN_OBJECT;
+    NOT_AN_OBJECT,
+    NESTING_TOO_DEEP,
+    INTEGER_TOO_LONG;
 
     public boolean isChatLevel() {
-        return this == INVALID_JSON || this == NOT_AN_OBJECT;
+        return this == INVALID_JSON || this == NOT_AN_OBJECT || this == NESTING_TOO_DEEP || this == INTEGER_TOO_LONG;
     }
 }

@@ -32,6 +32,7 @@ final class PythonFloat {
             if (cp < 127) ascii.append((char) cp);
             else if (isPythonSpace(cp)) ascii.append(' ');
             else if (Character.getType(cp) == Character.DECIMAL_DIGIT_NUMBER) ascii.append((char) ('0' + Character.digit(cp, 10)));
+            else if (cp >= 0x16AC0 && cp <= 0x16AC9) ascii.append((char) ('0' + cp - 0x16AC0)); // Tangsa: Unicode 14 (Python 3.11), not in Java 17's 13
             else ascii.append('?');
         }
         String t = stripAsciiSpace(ascii.toString());

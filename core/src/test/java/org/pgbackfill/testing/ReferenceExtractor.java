@@ -54,14 +54,24 @@ public final class ReferenceExtractor {
             // fetch and abort upstream, so this project would reject the chat.
             return Result.rejectedChat(ExpectedReason.INVALID_JSON);
         }
+        // Python's json.loads raises on these while parsing the top-level document: upstream aborts
+        // the whole migration, this project rejects the chat with the reason.
+        Optional<ExpectedReason> limit = PythonLimits.exceeded(document, false);
+        if (limit.isPresent()) return Result.rejectedChat(limit.get());
         if (!PythonValue.truthy(doc)) return Result.nothing();
         if (doc.isTextual()) {
             // Double-encoded: json.loads once more. Its result is NOT re-checked for falsiness
             // upstream: an inner null/false/0/""/[] reaches chat_data.get() and aborts, so it is
             // NOT_AN_OBJECT here, while an inner {} is an object without history: nothing.
+            String inner = doc.textValue();
             try {
-                doc = ExactJson.parsePython(doc.textValue());
+                doc = ExactJson.parsePython(inner);
             } catch (JsonProcessingException e) {
+                return Result.rejectedChat(ExpectedReason.INVALID_JSON);
+            }
+            // The same limits inside a double-encoded document make upstream skip the chat: recorded
+            // like any other unreadable double-encoded document.
+            if (PythonLimits.exceeded(inner, true).isPresent()) {
                 return Result.rejectedChat(ExpectedReason.INVALID_JSON);
             }
         }
@@ -92,7 +102,7 @@ public final class ReferenceExtractor {
     /**
      * One row, or the first reason its INSERT would fail. When a message has several faults the
      * reported one is the first in this order: id, role, parent_id, model_id (column order), then
-     * done, then the JSON columns. SPEC.md does not rank faults; the corpus avoids mixing them.
+     * done, then a JSON column too deep to write, then the other JSON column faults. SPEC.md does not rank faults; the corpus avoids mixing them.
      */
     private static ExpectedRow row(String chatId, String userId, String key, JsonNode m, long now) throws Rejected {
         String id = checkedText(chatId + "-" + key);
@@ -100,6 +110,12 @@ public final class ReferenceExtractor {
         String parentId = text(m.get("parentId"));
         String modelId = text(m.get("model"));
         Boolean done = done(m.get("done"));
+        // json.dumps runs client-side for every JSON column before PostgreSQL sees any value: a value
+        // nested deeper than it writes fails the INSERT first (RecursionError).
+        for (String f : new String[] {"content", "output", "files", "sources", "embeds", "statusHistory", "error", "usage"}) {
+            JsonNode v = m.get(f);
+            if (v != null && PythonLimits.depth(v) > PythonLimits.MAX_WRITE_NESTING) throw new Rejected(ExpectedReason.JSON_TOO_DEEP);
+        }
         JsonNode content = json(m, "content"), output = json(m, "output"), files = json(m, "files"),
             sources = json(m, "sources"), embeds = json(m, "embeds"), statusHistory = json(m, "statusHistory"),
             error = json(m, "error"), usage = json(m, "usage");

@@ -126,6 +126,33 @@ class ReferenceExtractorTest {
         }
     }
 
+    /** SPEC.md 6.1, each case checked with python3 3.11 (json.loads("1" * 4301) raises ValueError, etc.). */
+    @Test
+    void pythonsReadingLimits() {
+        String msg = "{'history':{'messages':{'m':{'role':'u','usage':%s}}}}";
+        String tooLong = "1".repeat(4301);
+        assertEquals(1, extract(EdgeCaseCorpus.j(String.format(msg, "-" + "1".repeat(4300)))).rows().size());
+        assertEquals(Optional.of(ExpectedReason.INTEGER_TOO_LONG), extract(EdgeCaseCorpus.j(String.format(msg, tooLong))).chatRejection());
+        assertEquals(Optional.of(ExpectedReason.INTEGER_TOO_LONG),
+            extract(EdgeCaseCorpus.j(String.format(msg, "{'n':" + tooLong + ",'n':1}"))).chatRejection(), "overwritten still parsed");
+        assertEquals(Optional.of(ExpectedReason.INVALID_JSON),
+            extract(ExactJson.quote(EdgeCaseCorpus.j(String.format(msg, tooLong)))).chatRejection());
+        String deep981 = "[".repeat(981) + "]".repeat(981), deep982 = "[".repeat(982) + "]".repeat(982);
+        assertEquals(List.of(ExpectedReason.JSON_TOO_DEEP),
+            extract(EdgeCaseCorpus.j(String.format(msg, deep981))).messageRejections().stream().map(ExpectedMessageRejection::reason).toList());
+        assertEquals(1, extract(EdgeCaseCorpus.j(String.format(msg, "[" + deep981.substring(2, deep981.length() - 2) + "]"))).rows().size());
+        assertEquals(Optional.of(ExpectedReason.NESTING_TOO_DEEP), extract(EdgeCaseCorpus.j(String.format(msg, deep982))).chatRejection());
+        assertEquals(Optional.of(ExpectedReason.INVALID_JSON), extract(ExactJson.quote(EdgeCaseCorpus.j(String.format(msg, deep982)))).chatRejection());
+        assertEquals(Optional.of(ExpectedReason.NESTING_TOO_DEEP), extract("[".repeat(2000) + "]".repeat(2000)).chatRejection());
+        assertEquals(Optional.of(ExpectedReason.INVALID_JSON), extract(ExactJson.quote("{\u0000\u0000\u0000x")).chatRejection());
+        assertEquals(Optional.of(ExpectedReason.INVALID_JSON),
+            extract(ExactJson.quote(EdgeCaseCorpus.j("{'messages':[+Infinity],'history':{}}"))).chatRejection());
+        // Overwritten values are never judged; the one that stays is.
+        assertEquals(1, extract(EdgeCaseCorpus.j(String.format(msg, "{'d':1e400,'d':1}"))).rows().size());
+        assertEquals(List.of(ExpectedReason.NUMBER_OUT_OF_RANGE), extract(EdgeCaseCorpus.j(String.format(msg, "{'d':1,'d':1e400}")))
+            .messageRejections().stream().map(ExpectedMessageRejection::reason).toList());
+    }
+
     @Test
     void doneMapping() {
         Map<String, Boolean> done = new java.util.HashMap<>(Map.of("true", true, "false", false, "1", true, "0", false,
@@ -176,6 +203,13 @@ class ReferenceExtractorTest {
             "\u0661\u0662", 12.0, "-iNfInItY", Double.NEGATIVE_INFINITY, "1e400", Double.POSITIVE_INFINITY, "1e1_0", 1e10);
         ok.forEach((s, d) -> assertEquals(OptionalDouble.of(d), PythonFloat.parse(s), s));
         assertTrue(Double.isNaN(PythonFloat.parse("-nan").getAsDouble()));
+        // Checked with python3 3.11: float()'s whitespace is not str.isspace(), and digits outside the BMP count.
+        Map<String, Double> python = Map.of("\u000b1\u000c", 1.0, "\u00851", 1.0, "\u20281", 1.0,
+            "\ud835\udfcf\ud835\udfd0", 12.0, "\ud81a\udec1", 1.0, "1_\ud835\udfce", 10.0, "\u0661.\u0665e\u0662", 150.0);
+        python.forEach((s, d) -> assertEquals(OptionalDouble.of(d), PythonFloat.parse(s), s));
+        for (String bad : new String[] {"\u001c1\u001c", "\u001f1", "1\u001e", "\u180e1", "1\u200b", "1\ud800"}) {
+            assertEquals(OptionalDouble.empty(), PythonFloat.parse(bad), bad);
+        }
         for (String bad : new String[] {"", " ", "1__0", "_1", "1_", "1_.5", "1._5", "0x10", "1e", ".", "1 2", "infi", "\u001c1", "1d"}) {
             assertEquals(OptionalDouble.empty(), PythonFloat.parse(bad), bad);
         }
@@ -191,7 +225,10 @@ class ReferenceExtractorTest {
             Map.entry(1e-5, "0.00001"), Map.entry(0.1 + 0.2, "0.30000000000000004"), Map.entry(-2.5e-8, "-0.000000025"),
             Map.entry(-0.0, "0.0"), Map.entry(123456789.123456789, "123456789.12345679"),
             Map.entry(1.7976931348623157e308, "17976931348623157" + "0".repeat(292)),
-            Map.entry(Double.POSITIVE_INFINITY, "Infinity"), Map.entry(Double.NaN, "NaN"));
+            Map.entry(Double.POSITIVE_INFINITY, "Infinity"), Map.entry(Double.NaN, "NaN"),
+            // repr() gives these subnormals one digit ("5e-324"); PostgreSQL 15 prints "0." and 324 decimals.
+            Map.entry(Double.MIN_VALUE, "0." + "0".repeat(323) + "5"), Map.entry(1e-322, "0." + "0".repeat(321) + "1"),
+            Map.entry(9e-323, "0." + "0".repeat(322) + "9"), Map.entry(1.5e-323, "0." + "0".repeat(322) + "15"));
         text.forEach((d, s) -> assertEquals(s, PythonFloat.postgresTextOfRepr(d), String.valueOf(d)));
     }
 
