@@ -91,15 +91,15 @@ class ChatMessageComparisonTest {
                 st.execute("UPDATE chat_message SET content = '1.00' WHERE id = '" + floatId + "'");
                 st.execute("UPDATE chat_message SET content = '{\"a\":2,\"z\":1,\"m\":{\"y\":1,\"b\":2}}' WHERE id = '" + keyOrderId + "'");
             }
-            // Expected rows come in ORDER BY id (C collation here), then the extras.
+            // Expected rows come in the reference's order (chat's physical order: the corpus's insertion order), then the extras.
             assertEquals(List.of(
-                "row '123-m': usage differs at $: expected null but was SQL NULL",
+                "row '" + floatId + "': content differs at $: expected 1.0 but was 1.00",
+                "row '" + keyOrderId + "': content differs at $: expected keys in order [z, a, m] but was [a, z, m]",
+                "missing row 'a-b-c' (chat 'a', role 'user')",
                 "row 'Z-m': role expected 'user' but was 'USER'",
                 "row 'Z-m': done expected true but was NULL",
                 "row 'Z-m': created_at expected " + NOW + " but was 1",
-                "missing row 'a-b-c' (chat 'a', role 'user')",
-                "row '" + floatId + "': content differs at $: expected 1.0 but was 1.00",
-                "row '" + keyOrderId + "': content differs at $: expected keys in order [z, a, m] but was [a, z, m]",
+                "row '123-m': usage differs at $: expected null but was SQL NULL",
                 "unexpected row 'zz-extra' (chat 'zz', role 'user')"),
                 ChatMessageComparison.differences(c, expected.rows()));
             AssertionFailedError e = assertThrows(AssertionFailedError.class, () -> ChatMessageComparison.assertMatches(c, expected));
