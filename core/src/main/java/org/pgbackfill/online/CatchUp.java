@@ -291,21 +291,22 @@ public final class CatchUp {
         // t's chat before m's in chat's physical order (ties, impossible between two live chats, by id)
         String earlier = "(" + TargetTable.chatOrder("t") + ", t.chat_id COLLATE " + idCollation + ") < (" + TargetTable.chatOrder("m")
             + ", m.chat_id COLLATE " + idCollation + ")";
-        long inserted, rejected;
+        String inChatOrder = " ORDER BY " + TargetTable.chatOrder("s") + ", s.chat_id COLLATE " + idCollation;
+        long inserted, rejected = 0;
         try (Statement st = c.createStatement()) {
-            // an existing row of a chat later in chat's order loses its id to the new one
-            st.executeUpdate(duplicate("m", "t") + " FROM chat_message m JOIN pg_temp.pgbackfill_catchup t ON t.id = m.id WHERE " + earlier);
+            // an existing row of a chat later in chat's order loses its id to the first new row that produces it (recorded once)
+            st.executeUpdate(duplicate("m", "t") + " FROM chat_message m JOIN (SELECT DISTINCT ON (s.id) s.* FROM pg_temp.pgbackfill_catchup s"
+                + inChatOrder.replace(" ORDER BY ", " ORDER BY s.id, ") + ") t ON t.id = m.id WHERE " + earlier);
             st.executeUpdate("DELETE FROM chat_message m USING pg_temp.pgbackfill_catchup t WHERE t.id = m.id AND " + earlier);
             // in chat order: of two chats of the batch that produce one id, the first inserted keeps it, as upstream
             inserted = st.executeUpdate("INSERT INTO chat_message (" + cols + ") SELECT " + cols + " FROM pg_temp.pgbackfill_catchup s WHERE "
-                + TargetSchema.FITS_INDEXES + " ORDER BY " + TargetTable.chatOrder("s") + ", s.chat_id COLLATE " + idCollation
-                + " ON CONFLICT (id) DO NOTHING");
-            // a new row whose id an earlier chat holds loses
-            rejected = st.executeUpdate(duplicate("t", "m") + " FROM pg_temp.pgbackfill_catchup t JOIN chat_message m ON m.id = t.id AND m.chat_id <> t.chat_id");
+                + TargetSchema.FITS_INDEXES + inChatOrder + " ON CONFLICT (id) DO NOTHING");
         }
+        // rows with long indexed values one by one (PostgreSQL judges whether they fit), in chat order too
         List<String> ctids = new ArrayList<>();
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT ctid::text FROM pg_temp.pgbackfill_catchup s WHERE NOT " + TargetSchema.FITS_INDEXES)) {
+             ResultSet rs = st.executeQuery("SELECT ctid::text FROM pg_temp.pgbackfill_catchup s WHERE NOT " + TargetSchema.FITS_INDEXES
+                 + inChatOrder)) {
             while (rs.next()) ctids.add(rs.getString(1));
         }
         String row = " FROM pg_temp.pgbackfill_catchup s WHERE s.ctid = ?::tid";
@@ -326,6 +327,11 @@ public final class CatchUp {
                     rejected += reject.executeUpdate();
                 }
             }
+        }
+        // last, so that long rows are counted too: a new row whose id another chat's row holds (an earlier chat's) loses
+        try (Statement st = c.createStatement()) {
+            rejected += st.executeUpdate(duplicate("t", "m") + " FROM pg_temp.pgbackfill_catchup t JOIN chat_message m ON m.id = t.id "
+                + "AND m.chat_id <> t.chat_id");
         }
         return new long[] {inserted, rejected};
     }

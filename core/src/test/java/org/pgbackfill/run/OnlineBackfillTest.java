@@ -180,6 +180,33 @@ class OnlineBackfillTest {
     }
 
     /**
+     * Two chats of one catch-up batch produce the same long id (over the length that needs judging
+     * one by one): the first in chat's order keeps it, the other is recorded, and the batch
+     * reconciles (it used to count the loser nowhere, and finish could never complete).
+     */
+    @Test
+    void twoChatsOfOneBatchSharingALongIdKeepUpstreamsWinner() throws Exception {
+        try (Connection c = pg.connect()) {
+            org.pgbackfill.testing.OpenWebUiDatabase.createSchema(c);
+            org.pgbackfill.testing.OpenWebUiDatabase.insertChat(c, "q", "u", "{\"history\":{\"messages\":{\"q\":{\"role\":\"user\"}}}}");
+        }
+        new Backfill(config(BackfillConfig.Mode.ONLINE).build()).run();
+        String x = "x".repeat(2100);
+        try (Connection c = pg.connect()) {
+            // "a" + "-" + "b-xxx…" = "a-b" + "-" + "xxx…"
+            org.pgbackfill.testing.OpenWebUiDatabase.insertChat(c, "a", "u", "{\"history\":{\"messages\":{\"b-" + x + "\":{\"role\":\"user\"}}}}");
+            org.pgbackfill.testing.OpenWebUiDatabase.insertChat(c, "a-b", "u", "{\"history\":{\"messages\":{\"" + x + "\":{\"role\":\"user\"}}}}");
+        }
+        new Backfill(config(BackfillConfig.Mode.FINISH).build()).run();
+        try (Connection c = pg.connect()) {
+            assertEquals("a", PipelineAssertions.single(c, "SELECT chat_id FROM chat_message WHERE id = 'a-b-" + x + "'"));
+            assertEquals("a-b|DUPLICATE_ID", PipelineAssertions.single(c, "SELECT string_agg(chat_id || '|' || reason, ',') "
+                + "FROM pgbackfill.rejected_message"));
+            PipelineAssertions.assertFinishedRun(c, ReferenceBackfill.run(c, NOW), "pgbackfill");
+        }
+    }
+
+    /**
      * The catch-up reconciles each batch before it commits: rows that vanish on their way into
      * chat_message (here a trigger swallows one chat's rows, as anything between the tool and the
      * table could) fail the finish, naming the chat, and nothing is stamped; once the cause is
