@@ -494,6 +494,9 @@ public final class Backfill {
             while (true) {
                 stopIfAsked(Phase.LOAD);
                 try (Connection c = db.connection()) {
+                    // between rounds this process holds no claim: what a failed round left leased under its name (its release
+                    // may not have reached a server that was down) is given back, or the heartbeat would renew it for ever
+                    control.releaseAll(c, runId, owner);
                     Map<String, Long> states = control.rangeStates(c, runId);
                     if (states.getOrDefault("pending", 0L) + states.getOrDefault("loading", 0L) == 0) break;
                 } catch (SQLException e) {
