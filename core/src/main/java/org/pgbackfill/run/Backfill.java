@@ -181,7 +181,15 @@ public final class Backfill {
                     metrics.retried("reconnect");
                     progress.info("lost the server (" + rootMessage(e) + "); waiting up to " + SERVER_WAIT_SECONDS + " s for it, then "
                         + "resuming where the run is (" + reconnects + " of " + MAX_RECONNECTS + ")");
-                    awaitServer(db, true).close();
+                    try (Connection c = awaitServer(db, true)) {
+                        // the stamp's commit can reach the server while its answer is lost: then the run is done
+                        if (reached(c, runId, Phase.STAMP)) {
+                            progress.info("run " + runId + " is finished: its last transaction committed before the connection broke");
+                            report.rowsWritten(count(c, "SELECT count(*) FROM chat_message"));
+                            report.rejections(control.rejectionsByReason(c, runId));
+                            return report;
+                        }
+                    }
                 }
             }
         }
@@ -214,6 +222,7 @@ public final class Backfill {
         // whose rows (or, offline, chats) are not what it recorded is loaded again, at most MAX_RECONCILIATIONS times
         long chatsRead = 0, documentBytes = 0, rowsStaged = 0, merged = 0;
         for (int reconciliations = 0; ; ) {
+            longIndexRows = -1;   // counted again by this round's reconciliation, if this process does it
             t0 = System.nanoTime();
             progress.phaseStarted(Phase.LOAD);
             long planned = estimatedBytes(db, runId);

@@ -64,6 +64,7 @@ public final class TargetTable {
             while (rs.next()) ctids.add(rs.getString(1));
         }
         if (ctids.isEmpty()) return new Judged(0, false);
+        boolean lz4 = hasFunction(c, "pg_column_compression");   // PostgreSQL 14+; 13 stores pglz only, nothing to rewrite
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
@@ -74,14 +75,18 @@ public final class TargetTable {
                 st.execute(ix[1].replace("CREATE INDEX " + ix[0] + " ON chat_message",
                     "CREATE INDEX IF NOT EXISTS probe_" + ix[0] + " ON pg_temp.pgbackfill_probe"));
             }
-            long rejected = 0;
+            long rejected = 0, rewritten = 0;
             String row = " FROM chat_message s WHERE s.ctid = ?::tid";
+            // only a value the table holds lz4-compressed is reused as it is by the build (one held uncompressed, or out of line,
+            // is compressed anew with the session's default, as upstream's): the others need no rewrite, and no VACUUM after
+            String storedLz4 = lz4 ? " AND 'lz4' IN (pg_column_compression(t.id), pg_column_compression(t.chat_id), "
+                + "pg_column_compression(t.user_id), pg_column_compression(t.parent_id), pg_column_compression(t.model_id))" : " AND FALSE";
             try (var probe = c.prepareStatement("INSERT INTO pg_temp.pgbackfill_probe (id, chat_id, user_id, parent_id, model_id, "
                      + "created_at, role) SELECT " + FRESH_INDEXED_VALUES + ", s.created_at, s.role" + row);
                  var reject = c.prepareStatement(TargetSchema.insertRowRejections(schema, runId, "s", "INDEX_ROW_TOO_LARGE", "?") + row);
                  var delete = c.prepareStatement("DELETE FROM chat_message s WHERE s.ctid = ?::tid");
                  var rewrite = c.prepareStatement("UPDATE chat_message t SET (id, chat_id, user_id, parent_id, model_id) = (SELECT "
-                     + FRESH_INDEXED_VALUES + row + ") WHERE t.ctid = ?::tid")) {
+                     + FRESH_INDEXED_VALUES + row + ") WHERE t.ctid = ?::tid" + storedLz4)) {
                 for (String ctid : ctids) {
                     java.sql.Savepoint sp = c.setSavepoint();
                     try {
@@ -101,11 +106,11 @@ public final class TargetTable {
                     }
                     rewrite.setString(1, ctid);
                     rewrite.setString(2, ctid);
-                    rewrite.executeUpdate();
+                    rewritten += rewrite.executeUpdate();
                 }
             }
             c.commit();
-            return new Judged(rejected, true);
+            return new Judged(rejected, rejected + rewritten > 0);
         } catch (SQLException e) {
             c.rollback();
             throw e;
@@ -146,7 +151,8 @@ public final class TargetTable {
                 }
                 Thread.sleep(500);
             }
-            st.execute("VACUUM chat_message");
+            // the build indexes the heap only: the TOAST table's dead chunks can wait for autovacuum (the option exists from 14 on)
+            st.execute(hasFunction(c, "pg_column_compression") ? "VACUUM (PROCESS_TOAST false) chat_message" : "VACUUM chat_message");
         } finally {
             c.setAutoCommit(auto);
         }
@@ -166,6 +172,16 @@ public final class TargetTable {
     public static String duplicateDetail(String loser, String winner) {
         return "'row id ' || " + loser + ".id || ' is also produced by chat ' || " + winner + ".chat_id || ', which comes first in "
             + "chat''s physical order (upstream reads chat with no ORDER BY) and keeps it'";
+    }
+
+    private static boolean hasFunction(Connection c, String name) throws SQLException {
+        try (var ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = ?)")) {
+            ps.setString(1, name);
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
     }
 
     /**
