@@ -182,6 +182,10 @@ public final class Backfill {
                     progress.info("lost the server (" + rootMessage(e) + "); waiting up to " + SERVER_WAIT_SECONDS + " s for it, then "
                         + "resuming where the run is (" + reconnects + " of " + MAX_RECONNECTS + ")");
                     try (Connection c = awaitServer(db, true)) {
+                        // a session ended by pg_terminate_backend (an administrator stopping the run) stops it; a shutdown ends it too
+                        // (57P01 as well), but then the server has restarted since
+                        if (DatabaseFailure.hasState(e, "57P01") && serverStart(c).equals(serverStart)) throw e;
+                        endOwnStaleSessions(c);
                         // the stamp's commit can reach the server while its answer is lost: then the run is done
                         if (reached(c, runId, Phase.STAMP)) {
                             progress.info("run " + runId + " is finished: its last transaction committed before the connection broke");
@@ -191,6 +195,32 @@ public final class Backfill {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /** When the server last started (pg_postmaster_start_time), as read at the check. */
+    private String serverStart = "";
+
+    private static String serverStart(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_postmaster_start_time()::text")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /**
+     * After a connection broke only on this side (a network partition, a proxy), the server may still
+     * run this process's old sessions, holding the run lock or row locks until its keepalive notices:
+     * those opened before the reconnect are ended, so the resumed run does not wait for itself.
+     */
+    private void endOwnStaleSessions(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                + "WHERE application_name = ? AND pid <> pg_backend_pid() AND backend_start < (SELECT backend_start FROM pg_stat_activity "
+                + "WHERE pid = pg_backend_pid())")) {
+            ps.setString(1, owner);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && rs.getLong(1) > 0) log.info("ended {} session(s) of this process left from before the reconnect", rs.getLong(1));
             }
         }
     }
@@ -687,6 +717,7 @@ public final class Backfill {
     private Connection connect(Database db) throws BackfillException {
         try {
             try (Connection c = awaitServer(db, false)) {
+                serverStart = serverStart(c);
                 SessionCheck.Pooling pooling = SessionCheck.detect(db::probe);
                 if (pooling != SessionCheck.Pooling.NONE) throw new BackfillException(Kind.POOLER, SessionCheck.refusal(pooling, db.url()));
                 requireServerAccepts(c, "maintenance_work_mem", config.maintenanceWorkMem());

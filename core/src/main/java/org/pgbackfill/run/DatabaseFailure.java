@@ -64,6 +64,14 @@ public final class DatabaseFailure {
         return "42501".equals(state) ? Kind.INSUFFICIENT_PRIVILEGE : Kind.RUN_FAILED;
     }
 
+    /** Whether {@code state} is the SQLSTATE of any exception along the causes. */
+    public static boolean hasState(Throwable e, String state) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException s && state.equals(s.getSQLState())) return true;
+        }
+        return false;
+    }
+
     /** The first SQLSTATE along the causes, or null. */
     public static String sqlState(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {

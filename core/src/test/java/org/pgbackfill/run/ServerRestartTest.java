@@ -133,6 +133,59 @@ class ServerRestartTest {
         }
     }
 
+    /**
+     * An administrator ending the run's session (pg_terminate_backend, 57P01 like a shutdown) stops
+     * the run: without a restart of the server in between, it does not resume by itself.
+     */
+    @Test
+    void aSessionEndedByAnAdministratorStopsTheRun() throws Exception {
+        DatabaseUrl url = pg.url();
+        try (Connection c = pg.connect()) {
+            OpenWebUiDatabase.createSchema(c);
+            EdgeCaseCorpus.load(c, EdgeCaseCorpus.DEFAULT_NOW);
+        }
+        List<String> said = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> terminate = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Connection> blocker = new java.util.concurrent.atomic.AtomicReference<>();
+        ProgressListener listener = new ProgressListener() {
+            @Override public void info(String message) { said.add(message); }
+
+            @Override public void phaseStarted(Phase phase) {
+                if (phase != Phase.BUILD || terminate.get() != null) return;
+                try {
+                    Connection b = pg.connect();
+                    blocker.set(b);
+                    b.setAutoCommit(false);
+                    b.createStatement().execute("LOCK TABLE chat_message IN ROW EXCLUSIVE MODE");
+                    terminate.set(CompletableFuture.runAsync(() -> {
+                        try {
+                            awaitWaitingBuild();
+                            try (Connection c = pg.connect(); java.sql.Statement st = c.createStatement()) {
+                                st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'pgbackfill%' "
+                                    + "AND wait_event_type = 'Lock'");
+                            }
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }));
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+        try {
+            BackfillException e = org.junit.jupiter.api.Assertions.assertThrows(BackfillException.class, () -> new Backfill(
+                BackfillConfig.builder().database(url).workers(2).nowEpoch(EdgeCaseCorpus.DEFAULT_NOW).lockTimeout("60s")
+                    .progress(listener).build()).run());
+            terminate.get().get(60, TimeUnit.SECONDS);
+            assertTrue(e.getMessage().contains("administrator command"), e.getMessage());
+            assertTrue(said.stream().anyMatch(s -> s.startsWith("lost the server")), "it looked whether the server restarted: " + said);
+            assertTrue(said.stream().noneMatch(s -> s.contains("is finished")), said.toString());
+        } finally {
+            if (blocker.get() != null) blocker.get().close();
+        }
+    }
+
     /** Until a pgbackfill session waits for a lock on chat_message (the build behind the test's lock). */
     private void awaitWaitingBuild() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
