@@ -41,7 +41,7 @@ public record VerifyReport(long chatsChecked, long rowsExpected, long rowsStored
             samplePercent == null ? "all" : "a " + samplePercent + "% sample", ranges, workers, seconds));
         b.append(String.format("rows: %d expected, %d stored, %d identical%n", rowsExpected, rowsStored, rowsMatched));
         b.append(String.format("not expected in chat_message: %d rejected messages, %d unreadable documents, "
-            + "%d rows the run recorded as rejected, %d ids kept by a lower chat id%s%n", messagesRejected, chatsRejected,
+            + "%d rows the run recorded as rejected, %d ids kept by the chat before them in chat's order%s%n", messagesRejected, chatsRejected,
             rejectionsRecorded, collisions, arrayRowsTolerated == 0 ? ""
                 : "; " + arrayRowsTolerated + " rows with an array role/parentId/model tolerated (Open WebUI's migration stores them)"));
         b.append("now for timestamp fallbacks: ").append(now).append(System.lineSeparator());

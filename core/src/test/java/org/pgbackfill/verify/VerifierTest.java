@@ -114,6 +114,29 @@ class VerifierTest {
         assertTrue(r.now().startsWith("unknown"), r.now());
     }
 
+    /**
+     * Open WebUI saving a chat after the run moves it in chat's physical order, which decided the
+     * winner of an id two chats produce: verify, run later, must not call the loser's row missing
+     * (the run recorded it as a DUPLICATE_ID rejection; the physical order is only read without that record).
+     */
+    @Test
+    void aChatSavedAfterTheRunStillHoldsTheIdItWon() throws Exception {
+        DatabaseUrl url = pg.createDatabase("saved", "");
+        try (Connection c = PostgresFixture.connect(url); Statement st = c.createStatement()) {
+            OpenWebUiDatabase.createSchema(c);
+            EdgeCaseCorpus.load(c, NOW);
+            new Backfill(BackfillConfig.builder().database(url).workers(2).nowEpoch(NOW).build()).run();
+            assertEquals(1, st.executeUpdate("UPDATE chat SET title = 'saved', updated_at = " + (NOW + 60) + " WHERE id = 'p-q'"));
+            try (ResultSet rs = st.executeQuery("SELECT (SELECT ctid FROM chat WHERE id = 'p') < (SELECT ctid FROM chat WHERE id = 'p-q')")) {
+                rs.next();
+                assertTrue(rs.getBoolean(1), "the saved winner now lies after the loser");
+            }
+        }
+        VerifyReport r = new Verifier(config(url).build()).verify();
+        assertTrue(r.matches(), r.summary() + r.mismatches());
+        assertTrue(r.rejectionsRecorded() >= 1, "the loser's row is the run's recorded DUPLICATE_ID: " + r.summary());
+    }
+
     @Test
     void aSampleChecksSomeChats() throws Exception {
         VerifyReport all = new Verifier(config(backfilled).build()).verify();
