@@ -174,7 +174,27 @@ class BadInputTest {
             Arguments.of("jdbc:mysql://127.0.0.1/openwebui?password=" + PASSWORD, "URL"),
             // typos: the password must stay hidden even when the URL cannot be parsed
             Arguments.of("postgresql//owui:" + PASSWORD + "@db:5432/openwebui", "URL"),
-            Arguments.of("owui:" + PASSWORD + "@db:5432/openwebui", "URL"));
+            Arguments.of("owui:" + PASSWORD + "@db:5432/openwebui", "URL"),
+            // issue #14: a bad sslmode is bad usage, not "cannot connect"; Unix sockets are said to be unsupported
+            Arguments.of("postgresql://owui:" + PASSWORD + "@127.0.0.1:1/openwebui?sslmode=bogus", "unknown sslmode 'bogus'"),
+            Arguments.of("postgresql://owui:" + PASSWORD + "@/openwebui?host=/var/run/postgresql", "only TCP"));
+    }
+
+    /** Issue #14: picocli echoes an unmatched argument; a URL given positionally by mistake must not show its password. */
+    @ParameterizedTest
+    @ValueSource(strings = {"run", "status", "plan", "verify"})
+    void aUrlGivenPositionallyIsNotEchoedWithItsPassword(String command) {
+        String out = expect(2, "Unmatched argument.*postgresql://\\*\\*\\*@db:5432/openwebui.*set DATABASE_URL in the environment",
+            command, "postgresql://owui:" + PASSWORD + "@db:5432/openwebui");
+        assertFalse(out.contains("owui:"), out);
+        expect(2, "Unmatched argument.*password=\\*\\*\\*", command, "jdbc:postgresql://db/openwebui?user=owui&password=" + PASSWORD);
+    }
+
+    /** Issue #14: an unencoded '%' in the password (libpq takes it literally) reaches the server, not a URLDecoder error. */
+    @Test
+    void anUnencodedPercentInThePasswordConnects() {
+        String out = expect(3, "127.0.0.1:1 refused", "status", "--database-url", "postgresql://owui:" + PASSWORD + "%zz%@127.0.0.1:1/openwebui");
+        assertFalse(out.contains("URLDecoder"), out);
     }
 
     @ParameterizedTest(name = "{1}")
