@@ -54,7 +54,7 @@ final class BackfillRunner {
         }
         out.println("pgbackfill: backfilling chat_message on " + config.database() + " with " + config.workers()
             + " workers, " + config.writers() + " writers");
-        if (metrics != null) out.println("pgbackfill: metrics at " + metrics.url());
+        if (metrics != null) out.println("pgbackfill: metrics at " + metrics.describe());
         Backfill backfill = new Backfill(config);
         java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
         // SIGINT / SIGTERM: ask the run to stop, and give it a few seconds to leave a resumable state

@@ -84,7 +84,18 @@ public final class Backfill {
         }
     }
 
+    /** Reads the database's meters while the run lasts; closed before the pool. */
+    private MetricsSampler sampler;
+
     private RunReport run(Database db, RunReport report) throws Exception {
+        try {
+            return runPhases(db, report);
+        } finally {
+            if (sampler != null) sampler.close();
+        }
+    }
+
+    private RunReport runPhases(Database db, RunReport report) throws Exception {
         // check: every process checks; the run is found or created (and planned) under the run lock
         long t0 = System.nanoTime();
         progress.phaseStarted(Phase.CHECK);
@@ -99,15 +110,7 @@ public final class Backfill {
         report.serverVersion(facts.serverVersion());
         report.toastCompression(facts.toastCompression());
         if (!facts.lz4()) progress.info(facts.pglzReason());
-        long walStart = walAtStart;
-        metrics.walWritten(() -> {
-            try (Connection c = db.connection()) {
-                long w = walBytes(c);
-                return w < 0 || walStart < 0 ? -1 : w - walStart;
-            } catch (SQLException e) {
-                return -1;
-            }
-        });
+        sampler = new MetricsSampler(db::connection, control, metrics, walAtStart);
         finishPhaseTiming(report, Phase.CHECK, t0, 0, 0);
 
         t0 = System.nanoTime();
@@ -157,13 +160,7 @@ public final class Backfill {
         }
         long runId = run.runId();
         long now = run.nowEpoch();
-        metrics.rangeStates(() -> {
-            try (Connection c = db.connection()) {
-                return control.rangeStates(c, runId);
-            } catch (SQLException e) {
-                return Map.of();
-            }
-        });
+        sampler.run(runId);
         report.nowEpoch(now);
         report.runId(runId);
         finishPhaseTiming(report, Phase.PLAN, t0, 0, 0);
@@ -595,7 +592,7 @@ public final class Backfill {
     }
 
     /** The server's WAL insert position in bytes (WAL written = its difference), or -1 where it cannot be read (a standby). */
-    private static long walBytes(Connection c) {
+    static long walBytes(Connection c) {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint")) {
             return rs.next() ? rs.getLong(1) : -1;

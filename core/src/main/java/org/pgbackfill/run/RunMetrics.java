@@ -38,6 +38,7 @@ public final class RunMetrics {
                 .description("wall time of the phase, once finished").register(registry);
         }
         registerLoadCounters();
+        registerSampledGauges();
     }
 
     public MeterRegistry registry() { return registry; }
@@ -102,22 +103,33 @@ public final class RunMetrics {
 
     /** Slots in use in the ring between readers and writers. */
     public <T> void ringOccupancy(T ring, ToDoubleFunction<T> used) {
-        Gauge.builder("pgbackfill.ring.occupancy", ring, used).description("ring slots in use").register(registry);
+        Gauge.builder("pgbackfill.ring.occupancy", ring, used).strongReference(true).description("ring slots in use").register(registry);
     }
 
-    /** Ranges by state, read from the control table by {@code states} (state → count). */
-    public void rangeStates(java.util.function.Supplier<Map<String, Long>> states) {
-        for (String state : new String[] {"pending", "loading", "loaded", "merged"}) {
-            Gauge.builder("pgbackfill.ranges", states, s -> s.get().getOrDefault(state, 0L)).tag("state", state)
-                .description("ranges of the run by state").register(registry);
+    /** The range states the gauge reports, each always present (0 when no range is in it). */
+    static final String[] RANGE_STATES = {"pending", "loading", "loaded", "merged"};
+    private final Map<String, AtomicLong> ranges = new java.util.LinkedHashMap<>();
+    private final AtomicLong walWritten = new AtomicLong();
+
+    private void registerSampledGauges() {
+        // strong references: Micrometer holds a gauge's object weakly, and a lambda nothing else holds is collected, leaving NaN
+        for (String state : RANGE_STATES) {
+            AtomicLong n = new AtomicLong();
+            ranges.put(state, n);
+            Gauge.builder("pgbackfill.ranges", n, AtomicLong::get).strongReference(true).tag("state", state)
+                .description("ranges of the run by state (read from the control table every few seconds)").register(registry);
         }
+        Gauge.builder("pgbackfill.wal.written", walWritten, AtomicLong::get).strongReference(true).baseUnit("bytes")
+            .description("WAL written by the server since the run began (all sessions; read every few seconds)").register(registry);
     }
 
-    /** WAL the server wrote since the run began, from {@code walBytes} (bytes; negative when unknown). */
-    public void walWritten(java.util.function.LongSupplier walBytes) {
-        Gauge.builder("pgbackfill.wal.written", walBytes, w -> Math.max(0, w.getAsLong())).baseUnit("bytes")
-            .description("WAL written by the server since the run began (all sessions)").register(registry);
+    /** Ranges by state, as last read from the control table (state → count). */
+    void rangeStates(Map<String, Long> states) {
+        ranges.forEach((state, n) -> n.set(states.getOrDefault(state, 0L)));
     }
+
+    /** WAL the server wrote since the run began, as last read (bytes). */
+    void walWritten(long bytes) { walWritten.set(Math.max(0, bytes)); }
 
     /**
      * 1 while the run is held, per cause: {@code paused}, {@code replication_lag}, {@code active_sessions}
