@@ -54,7 +54,8 @@ public final class Backfill {
         this.progress = new ProgressListener() {   // the meters follow the phases too
             @Override public void phaseStarted(Phase phase) { metrics.phaseStarted(phase); told.phaseStarted(phase); }
             @Override public void phaseFinished(PhaseReport report) { metrics.phaseFinished(report); told.phaseFinished(report); }
-            @Override public void loadProgress(long bytesRead, double fractionDone, long rowsStaged) { told.loadProgress(bytesRead, fractionDone, rowsStaged); }
+            @Override public void loadProgress(long bytesRead, double fractionDone, long rowsWritten) { told.loadProgress(bytesRead, fractionDone, rowsWritten); }
+            @Override public void buildProgress(int done, int total, List<IndexProgress> building) { told.buildProgress(done, total, building); }
             @Override public void info(String message) { told.info(message); }
             @Override public void held(String reason) {
                 if (reason != null) log.info("holding: {}", reason); else log.info("no longer held");
@@ -272,15 +273,21 @@ public final class Backfill {
         t0 = System.nanoTime();
         progress.phaseStarted(Phase.BUILD);
         long indexBytes = 0;
+        boolean built = false;
         try (RunLock lock = RunLock.take(db, control)) {
             Connection c = lock.connection();
             if (!reached(c, runId, Phase.BUILD)) {
-                build(db, c, runId, facts);
+                try (BuildWatch watch = BuildWatch.start(db::connection, progress)) {
+                    build(db, c, runId, facts);
+                }
                 control.phase(c, runId, Phase.BUILD);
+                built = true;
             }
             indexBytes = count(c, "SELECT pg_indexes_size('chat_message')");
         }
-        finishPhaseTiming(report, Phase.BUILD, t0, 0, indexBytes);
+        // a build an earlier run or another process did is reported as skipped, not as a build at an absurd rate
+        finishPhaseTiming(report, built ? new PhaseReport(Phase.BUILD, (System.nanoTime() - t0) / 1e9, 0, indexBytes)
+            : PhaseReport.skipped(Phase.BUILD, (System.nanoTime() - t0) / 1e9, indexBytes));
 
         ChangeCapture capture = new ChangeCapture(control.schema());
         CatchUp catchUp = new CatchUp(control.schema(), runId, now, config.inlineDocumentBytes(), facts.asciiJson(), facts.idCollation(),
@@ -288,13 +295,14 @@ public final class Backfill {
         if (online() || config.mode() == BackfillConfig.Mode.FINISH) {
             t0 = System.nanoTime();
             progress.phaseStarted(Phase.CATCH_UP);
-            long chats = 0;
+            long chats = 0, rows = 0;
             try (RunLock lock = RunLock.take(db, control)) {
                 Connection c = lock.connection();
                 for (int pass = 1; pass <= MAX_CATCH_UP_PASSES; pass++) {
                     stopIfAsked(Phase.CATCH_UP);
                     CatchUp.Pass p = catchUp.pass(c);
                     chats += p.chats();
+                    rows += p.rows();
                     log.info("catch-up pass {}: {} changed chats, {} rows, {} s", pass, p.chats(), p.rows(), String.format("%.2f", p.seconds()));
                     if (p.chats() <= CAUGHT_UP_CHATS) break;
                 }
@@ -306,7 +314,7 @@ public final class Backfill {
                         + "To cut over: stop Open WebUI, run pgbackfill finish, start the new version");
                 }
             }
-            finishPhaseTiming(report, Phase.CATCH_UP, t0, chats, 0);
+            finishPhaseTiming(report, Phase.CATCH_UP, t0, rows, 0);   // rows, as every phase's column says; the chats are in the log
             if (online()) {
                 try (Connection c = db.connection()) {
                     long walAtEnd = walBytes(c);
@@ -654,7 +662,11 @@ public final class Backfill {
     }
 
     private void finishPhaseTiming(RunReport report, Phase phase, long startNanos, long rows, long bytes) {
-        PhaseReport p = new PhaseReport(phase, (System.nanoTime() - startNanos) / 1e9, rows, bytes);
+        finishPhaseTiming(report, new PhaseReport(phase, (System.nanoTime() - startNanos) / 1e9, rows, bytes));
+    }
+
+    private void finishPhaseTiming(RunReport report, PhaseReport p) {
+        Phase phase = p.phase();
         report.addPhase(p);
         progress.phaseFinished(p);
         log.debug("phase {} done in {} s", phase.label(), String.format("%.2f", p.seconds()));

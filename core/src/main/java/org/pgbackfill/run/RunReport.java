@@ -82,6 +82,7 @@ public final class RunReport {
                 g.writeNumberField("rows", p.rows());
                 g.writeNumberField("bytes", p.bytes());
                 g.writeNumberField("megabytes_per_second", p.megabytesPerSecond());
+                g.writeBooleanField("skipped", p.skipped());
                 g.writeEndObject();
             }
             g.writeEndArray();
@@ -107,12 +108,14 @@ public final class RunReport {
     /** A human summary, one line per phase, then counts and rejections. */
     public String summary() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("%-7s %9s %12s %12s %9s%n", "phase", "seconds", "rows", "MB", "MB/s"));
+        b.append(String.format("%-8s %9s %12s %12s %9s%n", "phase", "seconds", "rows", "MB", "MB/s"));
         for (PhaseReport p : phases) {
-            b.append(String.format("%-7s %9.2f %12d %12.1f %9.1f%n",
-                p.phase().label(), p.seconds(), p.rows(), p.bytes() / 1e6, p.megabytesPerSecond()));
+            // the build's MB are the indexes' size, not a volume moved: no rate; a phase found done says so
+            String rate = p.skipped() ? "skipped" : p.phase() == Phase.BUILD || p.bytes() <= 0 ? "-" : String.format("%.1f", p.megabytesPerSecond());
+            b.append(String.format("%-8s %9.2f %12d %12.1f %9s%n",
+                p.phase().label(), p.seconds(), p.rows(), p.bytes() / 1e6, rate));
         }
-        b.append(String.format("total   %9.2f s with %d worker(s); now=%d%n", totalSeconds(), workers, nowEpoch));
+        b.append(String.format("total    %9.2f s with %d worker%s; now=%d%n", totalSeconds(), workers, workers == 1 ? "" : "s", nowEpoch));
         b.append(String.format("chats read: %d (%.1f MB of documents); rows staged: %d; rows in chat_message: %d%n",
             chatsRead, documentBytes / 1e6, rowsStaged, rowsWritten));
         long live = HeapWatch.peakAfterGcBytes();
