@@ -36,8 +36,10 @@ import java.util.concurrent.Callable;
     footer = {"%nExamples:",
         "  java -jar pgbackfill.jar demo",
         "  java -jar pgbackfill.jar demo --size-mb 1000 --workers 4",
-        "  java -jar pgbackfill.jar demo --keep          # keep the server's files and print how to start it again",
-        "  java -jar pgbackfill.jar demo --database-url postgresql://postgres:secret@localhost:5432/postgres",
+        "  java -jar pgbackfill.jar demo --keep   # keeps the server's files",
+        "  # on a server of yours (the password from ~/.pgpass, not the command line):",
+        "  java -jar pgbackfill.jar demo \\",
+        "      --database-url postgresql://postgres@localhost:5432/postgres",
         "%nWith --database-url the user must be allowed to CREATE DATABASE; the demo works in a new database "
             + "pgbackfill_demo_<random> and drops it at the end (unless --keep). It never touches another database.",
         "The embedded PostgreSQL is bundled for Linux x86-64; it runs on a free port of 127.0.0.1, in a new directory "
@@ -227,7 +229,7 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new Failure(Kind.CANNOT_CONNECT.exitCode(), "could not start the embedded PostgreSQL: " + e.getMessage()
                 + (e.getMessage() != null && e.getMessage().contains("root") ? "\n(As root, the server runs as the account --os-user names.)" : "")
-                + "\nRun the demo against a server of yours instead: pgbackfill demo --database-url postgresql://user:pass@host:5432/postgres");
+                + "\nRun the demo against a server of yours instead: pgbackfill demo --database-url postgresql://user@host:5432/postgres (password from ~/.pgpass)");
         }
         try (Connection c = connect(server.adminUrl()); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + EMBEDDED_DATABASE);
