@@ -69,7 +69,7 @@ class MetricsEndpointTest {
         assertTrue(console.output().contains("metrics at http://" + host + ":" + port + "/metrics (listening on port " + port
             + " of every interface"), console.output());
         assertTrue(last != null, "the endpoint answered during the run");
-        for (String series : new String[] {"pgbackfill_phase{", "pgbackfill_phase_duration_seconds{", "pgbackfill_copy_commit_seconds_bucket", "pgbackfill_ranges{", "pgbackfill_worker_read_bytes_total", "pgbackfill_ring_occupancy", "pgbackfill_wal_written_bytes", "pgbackfill_chats_read_total", "pgbackfill_rows_staged_total",
+        for (String series : new String[] {"pgbackfill_phase{", "pgbackfill_phase_duration_seconds{", "pgbackfill_copy_commit_seconds_bucket", "pgbackfill_ranges{", "pgbackfill_worker_read_bytes_total", "pgbackfill_ring_occupancy", "pgbackfill_wal_written_bytes", "pgbackfill_chats_read_total", "pgbackfill_rows_written_total", "pgbackfill_rows_settled_total",
                 "hikaricp_connections", "jvm_memory_used_bytes"}) {
             assertTrue(seen.indexOf(series) >= 0, series + " in a scrape");
         }

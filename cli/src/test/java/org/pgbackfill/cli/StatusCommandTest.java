@@ -52,7 +52,7 @@ class StatusCommandTest {
                             throw new IllegalStateException(e);
                         }
                     }
-                    if (phase == Phase.MERGE) stopped[0].stop();
+                    if (phase == Phase.SETTLE) stopped[0].stop();
                 }
             }).build());
         assertThrows(BackfillException.class, () -> stopped[0].run());

@@ -14,7 +14,7 @@ import java.util.function.ToDoubleFunction;
  * The run's meters, registered once on the registry the caller gives (the CLI exposes it to
  * Prometheus; embedders bring their own). Names are stable: with Prometheus naming they become
  * {@code pgbackfill_chats_read_total}, {@code pgbackfill_document_read_bytes_total},
- * {@code pgbackfill_rows_staged_total}, {@code pgbackfill_rejections_total{reason}},
+ * {@code pgbackfill_rows_written_total}, {@code pgbackfill_rows_settled_total}, {@code pgbackfill_rejections_total{reason}},
  * {@code pgbackfill_phase{phase}} (1 while the phase runs), {@code pgbackfill_phase_duration_seconds{phase}},
  * {@code pgbackfill_copy_commit_seconds} and {@code pgbackfill_copy_batch_rows} (histograms),
  * {@code pgbackfill_worker_read_bytes_total{worker}}, {@code pgbackfill_retries_total{what}},
@@ -54,7 +54,7 @@ public final class RunMetrics {
     public interface LoadCounts {
         double chats();
         double documentBytes();
-        double rowsStaged();
+        double rowsWritten();
     }
 
     /** Every load round of the run (a retried round, a reconciliation or a reconnect starts another): the counters are their sums. */
@@ -65,7 +65,7 @@ public final class RunMetrics {
             .description("chats read from chat").register(registry);
         FunctionCounter.builder("pgbackfill.document.read", loadRounds, l -> sum(l, LoadCounts::documentBytes)).baseUnit("bytes")
             .description("bytes of chat documents read").register(registry);
-        FunctionCounter.builder("pgbackfill.rows.staged", loadRounds, l -> sum(l, LoadCounts::rowsStaged))
+        FunctionCounter.builder("pgbackfill.rows.written", loadRounds, l -> sum(l, LoadCounts::rowsWritten))
             .description("rows copied into chat_message").register(registry);
     }
 
@@ -84,9 +84,10 @@ public final class RunMetrics {
             .publishPercentileHistogram().register(registry).record(rows);
     }
 
-    /** Rows a range's merge inserted into chat_message. */
-    public void merged(long rows) {
-        Counter.builder("pgbackfill.rows.merged").description("rows merged into chat_message").register(registry).increment(rows);
+    /** Rows of the ranges the reconciliation settled (their rows checked against what was read). */
+    public void settled(long rows) {
+        Counter.builder("pgbackfill.rows.settled").description("rows of the ranges the reconciliation checked and settled")
+            .register(registry).increment(rows);
     }
 
     /** A reader finished a range: per-worker throughput. */
@@ -107,7 +108,7 @@ public final class RunMetrics {
     }
 
     /** The range states the gauge reports, each always present (0 when no range is in it). */
-    static final String[] RANGE_STATES = {"pending", "loading", "loaded", "merged"};
+    static final String[] RANGE_STATES = {"pending", "loading", "loaded", "settled"};
     private final Map<String, AtomicLong> ranges = new java.util.LinkedHashMap<>();
     private final AtomicLong walWritten = new AtomicLong();
 

@@ -121,8 +121,8 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         return switch (last) {
             case CHECK -> Phase.PLAN.label();
             case PLAN -> Phase.LOAD.label();
-            case LOAD -> Phase.MERGE.label();
-            case MERGE -> Phase.BUILD.label();
+            case LOAD -> Phase.SETTLE.label();
+            case SETTLE -> Phase.BUILD.label();
             case BUILD, CATCH_UP -> online ? Phase.CATCH_UP.label() : Phase.STAMP.label();
             case STAMP -> Phase.STAMP.label();
         };
