@@ -46,7 +46,9 @@ public final class ControlTables {
 
     public void create(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA IF NOT EXISTS " + s);
+            // CREATE SCHEMA IF NOT EXISTS checks CREATE on the database even when the schema exists: a schema an
+            // administrator made for the tool (granting only CREATE and USAGE on it) must not be created again
+            if (!schemaExists(c)) st.execute("CREATE SCHEMA IF NOT EXISTS " + s);
             st.execute("CREATE TABLE IF NOT EXISTS " + s + ".run ("
                 + " run_id bigint PRIMARY KEY, started_at timestamptz NOT NULL DEFAULT now(), now_epoch bigint NOT NULL,"
                 + " workers int NOT NULL, phase text NOT NULL, created_target boolean NOT NULL DEFAULT false,"
@@ -94,6 +96,16 @@ public final class ControlTables {
              ResultSet rs = st.executeQuery("SELECT coalesce(max(run_id), -1) FROM " + s + ".run WHERE finished_at IS NOT NULL")) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    private boolean schemaExists(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regnamespace(?) IS NOT NULL")) {
+            ps.setString(1, s);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
         }
     }
 
