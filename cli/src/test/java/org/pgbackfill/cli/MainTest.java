@@ -127,4 +127,25 @@ class MainTest {
         assertEquals(0, again.get("exit_code").asInt(), again.toString());
         assertTrue(again.get("message").asText().contains("nothing to do"), again.toString());
     }
+
+    /**
+     * Issue #14: rows set aside at the build (an id two chats share) are normal operation; the log
+     * said "building [chat_message_pkey] stopped on the data (ERROR: could not create unique index …)".
+     */
+    @Test
+    void rowsSetAsideAtTheBuildDoNotReadLikeAFailure() throws Exception {
+        DatabaseUrl url = pg.createDatabase("dupid", "");
+        try (Connection c = PostgresFixture.connect(url)) {
+            OpenWebUiDatabase.createSchema(c);
+            // a row's id is chat id + "-" + message key: "a" + "b-c" and "a-b" + "c" are both "a-b-c"
+            OpenWebUiDatabase.insertChat(c, "a", "u1", "{\"history\":{\"messages\":{\"b-c\":{\"role\":\"user\",\"content\":\"hi\"}}}}");
+            OpenWebUiDatabase.insertChat(c, "a-b", "u1", "{\"history\":{\"messages\":{\"c\":{\"role\":\"user\",\"content\":\"ho\"}}}}");
+        }
+        assertEquals(0, Main.execute("run", "--database-url", url.jdbcUrlWithCredentials(), "--workers", "1", "--now-epoch", "1750000000"));
+        String o = output();
+        assertTrue(o.contains("DUPLICATE_ID"), "the data did have an id two chats share: " + o);
+        assertTrue(o.contains("[chat_message_pkey] not built yet: some rows cannot go in as they are") && o.contains("then building again"), o);
+        assertFalse(o.contains("stopped on the data") || o.contains("ERROR:") || o.contains("could not create unique index"), o);
+        assertTrue(o.contains("with 1 worker (readers) and 1 writer") && !o.contains("1 writers") && !o.contains("1 workers"), o);
+    }
 }

@@ -165,8 +165,8 @@ public final class Backfill {
         report.nowEpoch(now);
         report.runId(runId);
         finishPhaseTiming(report, Phase.PLAN, t0, 0, 0);
-        log.info("run {} on {} (PostgreSQL {}), now={}, {} workers, {} writers{}", runId, config.database(),
-            facts.serverVersion(), now, config.workers(), config.writers(), run.online() ? ", online" : "");
+        log.info("run {} on {} (PostgreSQL {}), now={}, {} worker{}, {} writer{}{}", runId, config.database(), facts.serverVersion(), now,
+            config.workers(), config.workers() == 1 ? "" : "s", config.writers(), config.writers() == 1 ? "" : "s", run.online() ? ", online" : "");
         try (HoldMonitor holds = new HoldMonitor(db::connection, control, runId, owner, config.maxReplicationLagSeconds(),
                 config.maxActiveSessions(), throttle, progress).start()) {
             metrics.held(throttle);

@@ -120,9 +120,9 @@ public final class RunReport {
         b.append(String.format("chats read: %d (%.1f MB of documents); rows written by the load: %d; rows in chat_message: %d%n",
             chatsRead, documentBytes / 1e6, rowsLoaded, rowsWritten));
         long live = HeapWatch.peakAfterGcBytes();
-        b.append(String.format("WAL written by the server meanwhile: %s; peak heap: %.0f MB (%s after a collection); PostgreSQL %s, "
+        b.append(String.format("WAL written by the server meanwhile: %s; peak heap: %.0f MB (%s); PostgreSQL %s, "
             + "TOAST compression %s%n", walBytes < 0 ? "unknown" : String.format("%.1f MB", walBytes / 1e6), peakHeapBytes() / 1e6,
-            live < 0 ? "no collection ran" : String.format("%.0f MB", live / 1e6), serverVersion, toastCompression));
+            live < 0 ? "no collection ran yet" : String.format("%.0f MB after a collection", live / 1e6), serverVersion, toastCompression));
         if (rejectionsByReason.isEmpty()) {
             b.append("rejections: none\n");
         } else {
