@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 final class BuildWatch implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BuildWatch.class);
     // the index's name from the statement's text: CREATE [UNIQUE] INDEX [IF NOT EXISTS] name ON …
-    private static final String PROGRESS = "SELECT substring(a.query from '(?i)INDEX\\s+(?:IF NOT EXISTS\\s+)?(\\S+)\\s+ON'), p.phase, "
+    private static final String PROGRESS = "SELECT substring(a.query from '(?i)INDEX\\s+(?:CONCURRENTLY\\s+)?(?:IF NOT EXISTS\\s+)?(\\S+)\\s+ON'), p.phase, "
         + "p.blocks_total, p.blocks_done, p.tuples_total, p.tuples_done FROM pg_stat_progress_create_index p "
         + "JOIN pg_stat_activity a USING (pid) WHERE p.relid = to_regclass('chat_message') ORDER BY 1";
     private static final String DONE = "SELECT count(*) FROM pg_index WHERE indrelid = to_regclass('chat_message') AND indisvalid";
