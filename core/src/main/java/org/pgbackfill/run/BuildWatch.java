@@ -36,7 +36,6 @@ final class BuildWatch implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private Connection c;
     private boolean warned;
 
     private BuildWatch(HoldMonitor.Source connections, ProgressListener progress) {
@@ -51,8 +50,8 @@ final class BuildWatch implements AutoCloseable {
     }
 
     private void poll() {
-        try {
-            if (c == null) c = connections.connection();
+        // a connection per poll, given back at once: the build's own connections need the pool more
+        try (Connection c = connections.connection()) {
             int total = IndexBuilder.ALL.size();
             List<IndexProgress> building = new ArrayList<>();
             long done;
@@ -72,15 +71,7 @@ final class BuildWatch implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             if (!warned) log.warn("cannot read the index build's progress (the build goes on): {}", e.getMessage());
             warned = true;
-            closeConnection();
         }
-    }
-
-    private void closeConnection() {
-        if (c != null) {
-            try { c.close(); } catch (SQLException ignored) { /* closing */ }
-        }
-        c = null;
     }
 
     @Override public void close() {
@@ -90,6 +81,5 @@ final class BuildWatch implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closeConnection();
     }
 }
