@@ -93,7 +93,7 @@ public final class EndToEndBenchmark {
                 PgbackfillProcess.Result r = pgbackfill.run(copy, workers, o.nowEpoch);
                 double serverCpu = serverCpuSince(cpu, cpu0);
                 String name = "pgbackfill, " + workers + " worker" + (workers == 1 ? "" : "s");
-                rows.add(new Row(name, r.phaseSeconds("check") + r.phaseSeconds("plan") + r.phaseSeconds("load"), r.phaseSeconds("merge"),
+                rows.add(new Row(name, r.phaseSeconds("check") + r.phaseSeconds("plan") + r.phaseSeconds("load"), r.phaseSeconds("settle"),
                     r.phaseSeconds("build") + r.phaseSeconds("stamp"), r.totalSeconds(), r.walBytes(), r.peakHeapBytes(),
                     r.peakHeapAfterGcBytes(), r.peakRssBytes(), serverCpu, r.cpuSeconds()));
                 totals.put(name, r.totalSeconds());

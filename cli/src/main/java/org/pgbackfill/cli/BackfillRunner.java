@@ -13,27 +13,49 @@ import java.io.PrintStream;
  * pgbackfill demo}, so that the demo shows exactly what a real run shows.
  */
 final class BackfillRunner {
+    /** "1 worker", "4 workers". */
+    static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
     /** What became of the run: {@code exitCode} 0 with a report, or a failure's exit code with the failure. */
     record Outcome(int exitCode, BackfillConfig config, RunReport report, BackfillException failure) {
         boolean succeeded() { return failure == null; }
     }
 
-    private final PrintStream out;
-    private final PrintStream err;
     private final boolean tty;
     private final boolean quiet;
+    private PrintStream out;
+    private PrintStream err;
 
-    /** Summary to {@code out}; progress (redrawn in place when {@code tty}) and errors to {@code err}. */
-    BackfillRunner(PrintStream out, PrintStream err, boolean tty, boolean quiet) {
-        this.out = out;
-        this.err = err;
+    private BackfillRunner(boolean tty, boolean quiet) {
         this.tty = tty;
         this.quiet = quiet;
     }
 
     /** System.out and System.err; progress redrawn in place when there is a console. */
     static BackfillRunner onConsole(boolean quiet) {
-        return new BackfillRunner(System.out, System.err, System.console() != null, quiet);
+        return new BackfillRunner(System.console() != null, quiet);
+    }
+
+    /**
+     * Runs it with System.out and System.err guarded by a {@link Terminal} for the run's length:
+     * the log (which prints to System.err) and the summary then never land on the progress line,
+     * and a console that cannot show Unicode gets ASCII.
+     */
+    Outcome run(BackfillConfig.Builder builder, int metricsPort) {
+        PrintStream savedOut = System.out, savedErr = System.err;
+        Terminal term = new Terminal(savedErr, tty, Terminal.canShowUnicode(Terminal.consoleCharset()));
+        out = term.stream(savedOut);
+        err = term.stream(savedErr);
+        System.setOut(out);
+        System.setErr(err);
+        try {
+            return run(builder, metricsPort, term);
+        } finally {
+            System.setOut(savedOut);
+            System.setErr(savedErr);
+        }
     }
 
     /**
@@ -41,8 +63,8 @@ final class BackfillRunner {
      * none), builds the configuration (with this runner's progress display; a bad value throws
      * {@link IllegalArgumentException}, which the command line reports as bad usage) and runs it.
      */
-    Outcome run(BackfillConfig.Builder builder, int metricsPort) {
-        ProgressPrinter progress = new ProgressPrinter(err, tty, quiet);
+    private Outcome run(BackfillConfig.Builder builder, int metricsPort, Terminal term) {
+        ProgressPrinter progress = new ProgressPrinter(term, quiet);
         MetricsServer metrics = metricsPort >= 0 ? MetricsServer.start(metricsPort) : null;
         BackfillConfig config;
         try {
@@ -52,9 +74,9 @@ final class BackfillRunner {
             if (metrics != null) metrics.close();
             throw e;
         }
-        out.println("pgbackfill: backfilling chat_message on " + config.database() + " with " + config.workers()
-            + " workers, " + config.writers() + " writers");
-        if (metrics != null) out.println("pgbackfill: metrics at " + metrics.url());
+        out.println("pgbackfill: backfilling chat_message on " + config.database() + " with " + count(config.workers(), "worker")
+            + " (readers) and " + count(config.writers(), "writer"));
+        if (metrics != null) out.println("pgbackfill: metrics at " + metrics.describe());
         Backfill backfill = new Backfill(config);
         java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
         // SIGINT / SIGTERM: ask the run to stop, and give it a few seconds to leave a resumable state

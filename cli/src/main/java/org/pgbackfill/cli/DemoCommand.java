@@ -36,8 +36,10 @@ import java.util.concurrent.Callable;
     footer = {"%nExamples:",
         "  java -jar pgbackfill.jar demo",
         "  java -jar pgbackfill.jar demo --size-mb 1000 --workers 4",
-        "  java -jar pgbackfill.jar demo --keep          # keep the server's files and print how to start it again",
-        "  java -jar pgbackfill.jar demo --database-url postgresql://postgres:secret@localhost:5432/postgres",
+        "  java -jar pgbackfill.jar demo --keep   # keeps the server's files",
+        "  # on a server of yours (the password from ~/.pgpass, not the command line):",
+        "  java -jar pgbackfill.jar demo \\",
+        "      --database-url postgresql://postgres@localhost:5432/postgres",
         "%nWith --database-url the user must be allowed to CREATE DATABASE; the demo works in a new database "
             + "pgbackfill_demo_<random> and drops it at the end (unless --keep). It never touches another database.",
         "The embedded PostgreSQL is bundled for Linux x86-64; it runs on a free port of 127.0.0.1, in a new directory "
@@ -177,13 +179,24 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private void printNextSteps() {
-        out.println("On a real Open WebUI database (README.md, \"Upgrading a real Open WebUI database\"):");
-        out.println("  1. back up:  pg_dump -Fc -d \"$DATABASE_URL\" -f openwebui-before-8452d01d26d7.dump");
-        out.println("  2. stop Open WebUI (every replica), so that the new version does not start the slow migration itself");
-        out.println("  3. with the new Open WebUI version's migrations:  alembic upgrade 374d2f66af06");
-        out.println("  4. java -jar pgbackfill.jar run --database-url \"$DATABASE_URL\"   (if it stops, run it again)");
-        out.println("  5. start the new Open WebUI: it finds 8452d01d26d7 applied and goes on with the later revisions");
+        out.print(nextSteps());
     }
+
+    /** What to do on a real database, as the demo ends. */
+    static String nextSteps() {
+        StringBuilder out = new StringBuilder();
+        line(out, "On a real Open WebUI database (README.md, \"Upgrading a real Open WebUI database\"):");
+        line(out, "  1. back up:  pg_dump -Fc -f openwebui-before-8452d01d26d7.dump  (connection in PGHOST, PGUSER, PGDATABASE; "
+            + "password in ~/.pgpass or PGPASSWORD, never on the command line)");
+        line(out, "  2. stop Open WebUI (every replica), so that the new version does not start the slow migration itself");
+        line(out, "  3. with the new Open WebUI version's migrations:  alembic upgrade 374d2f66af06");
+        // DATABASE_URL stays in the environment: on a command line, ps would show its password to every user of the machine
+        line(out, "  4. with DATABASE_URL exported:  java -jar pgbackfill.jar run   (if it stops, run it again)");
+        line(out, "  5. start the new Open WebUI: it finds 8452d01d26d7 applied and goes on with the later revisions");
+        return out.toString();
+    }
+
+    private static void line(StringBuilder b, String s) { b.append(s).append(System.lineSeparator()); }
 
     private void say(String line) {
         out.println("pgbackfill demo: " + line);
@@ -216,7 +229,7 @@ final class DemoCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new Failure(Kind.CANNOT_CONNECT.exitCode(), "could not start the embedded PostgreSQL: " + e.getMessage()
                 + (e.getMessage() != null && e.getMessage().contains("root") ? "\n(As root, the server runs as the account --os-user names.)" : "")
-                + "\nRun the demo against a server of yours instead: pgbackfill demo --database-url postgresql://user:pass@host:5432/postgres");
+                + "\nRun the demo against a server of yours instead: pgbackfill demo --database-url postgresql://user@host:5432/postgres (password from ~/.pgpass)");
         }
         try (Connection c = connect(server.adminUrl()); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + EMBEDDED_DATABASE);

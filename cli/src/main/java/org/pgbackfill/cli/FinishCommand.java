@@ -8,11 +8,13 @@ import java.util.concurrent.Callable;
 
 /** {@code pgbackfill finish}: the cut-over of an online run, once Open WebUI is stopped. */
 @Command(name = "finish", mixinStandardHelpOptions = true,
-    description = {"Completes a run started with pgbackfill run --online, after Open WebUI is stopped: a last catch-up with the",
-        "chats changed since (under a SHARE lock on chat, so no change slips past), the stamp of revision 8452d01d26d7,",
-        "and the change capture removed. Prints how long Open WebUI had to be down for it."},
+    description = {"Completes a run started with pgbackfill run --online, once Open WebUI is stopped.",
+        "A last catch-up with the chats changed since (under a SHARE lock on chat, so no change slips past), the stamp of "
+            + "revision 8452d01d26d7, and the change capture removed. Prints how long Open WebUI had to be down for it."},
     footer = {"%nExamples:",
-        "  docker stop open-webui && DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui java -jar pgbackfill.jar finish"})
+        "  # the URL stays in the environment (a command line shows in ps)",
+        "  export DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui",
+        "  docker stop open-webui && java -jar pgbackfill.jar finish"})
 final class FinishCommand implements Callable<Integer> {
     @Mixin
     RunOptions options;

@@ -37,6 +37,14 @@ public final class Main {
     /** Runs the command line and returns the exit code (tests call this). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler(Main::badUsage);
+        // every command's --help ends with the exit codes (one list, Main's, so they cannot drift apart)
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (sub.getCommandSpec().usageMessage().exitCodeList().isEmpty() && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                sub.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n")
+                    .exitCodeList(cl.getCommandSpec().usageMessage().exitCodeList());
+            }
+        }
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (ex instanceof IllegalArgumentException) {
                 commandLine.getErr().println("pgbackfill: " + ex.getMessage());
@@ -47,6 +55,25 @@ public final class Main {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * Bad usage, said without echoing a password: picocli's own messages quote the arguments
+     * ("Unmatched argument at index 1: 'postgresql://u:secret@…'"), so every URL in them is redacted.
+     */
+    private static int badUsage(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        java.io.PrintWriter err = cmd.getErr();
+        err.println("pgbackfill: " + org.pgbackfill.db.DatabaseUrl.redact(ex.getMessage()));
+        boolean urlGivenPositionally = java.util.Arrays.stream(args).anyMatch(a -> a.contains("://") && !a.startsWith("--"));
+        if (ex instanceof CommandLine.UnmatchedArgumentException && urlGivenPositionally) {
+            err.println("pgbackfill: the database URL is not a positional argument: set DATABASE_URL in the environment (or pass "
+                + "--database-url); keep the password out of the command line, where ps shows it");
+        } else if (ex instanceof CommandLine.UnmatchedArgumentException u) {
+            CommandLine.UnmatchedArgumentException.printSuggestions(u, err);
+        }
+        err.println("Run '" + cmd.getCommandSpec().qualifiedName() + " --help' for the options.");
+        return USAGE;
     }
 
     /**

@@ -41,7 +41,22 @@ final class MetricsServer implements AutoCloseable {
 
     PrometheusMeterRegistry registry() { return registry; }
 
-    String url() { return "http://localhost:" + server.getPort() + "/metrics"; }
+    /**
+     * Where to scrape: the server listens on every interface (Prometheus usually scrapes from
+     * another host), so the URL names this host, not localhost, and says so.
+     */
+    String url() { return "http://" + hostName() + ":" + server.getPort() + "/metrics"; }
+
+    /** For the operator: the URL and that every interface listens. */
+    String describe() { return url() + " (listening on port " + server.getPort() + " of every interface of this host)"; }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "this-host";
+        }
+    }
 
     @Override public void close() {
         server.close();

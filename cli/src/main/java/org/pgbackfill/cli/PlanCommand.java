@@ -17,11 +17,14 @@ import java.util.concurrent.Callable;
 
 /** {@code pgbackfill plan}: a dry run. Writes nothing. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
-    description = {"A dry run: runs the checks, measures chat by sampling, shows the ranges a run would use, calibrates",
-        "read and extraction speed for a few seconds, and estimates the duration and the disk the run will need. Writes nothing."},
+    description = {"A dry run: estimates the run's duration and the disk it needs. Writes nothing.",
+        "Runs the checks, measures chat by sampling, shows the ranges a run would use, and calibrates read and extraction "
+            + "speed for a few seconds."},
     footer = {"%nExamples:",
-        "  DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui java -jar pgbackfill.jar plan",
-        "  java -jar pgbackfill.jar plan --database-url $URL --workers 8 --calibration-seconds 10"})
+        "  # the URL stays in the environment (a command line shows in ps)",
+        "  export DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui",
+        "  java -jar pgbackfill.jar plan",
+        "  java -jar pgbackfill.jar plan --workers 8 --calibration-seconds 10"})
 final class PlanCommand implements Callable<Integer> {
     @Mixin
     DatabaseOptions db;

@@ -1,53 +1,109 @@
 package org.pgbackfill.cli;
 
+import org.pgbackfill.run.IndexProgress;
 import org.pgbackfill.run.Phase;
 import org.pgbackfill.run.PhaseReport;
 import org.pgbackfill.run.ProgressListener;
 
-import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.LongSupplier;
 
 /**
- * The progress display: on a terminal one line redrawn in place (phase, percent by bytes, rate,
- * ETA once a few seconds of rate are known); otherwise a plain line every ten seconds.
+ * The progress display, a line per phase: on a terminal redrawn in place (percent, rate and ETA
+ * from the first second of the load; indexes done and each index's step during the build),
+ * otherwise a plain line every {@link #PLAIN_INTERVAL_NANOS}. Lines go through {@link Terminal},
+ * so that log lines never land on the progress line and a non-UTF-8 console gets ASCII.
  */
 final class ProgressPrinter implements ProgressListener {
-    private final PrintStream out;
-    private final boolean tty;
+    /** Without a terminal (a log file, a CI job): a line this often at most. */
+    static final long PLAIN_INTERVAL_NANOS = 5_000_000_000L;
+    private static final long TTY_INTERVAL_NANOS = 250_000_000L;
+
+    private final Terminal term;
     private final boolean quiet;
-    private volatile long loadStartNanos;
+    private final LongSupplier clock;
+    private volatile long phaseStartNanos;
     private volatile long lastPrintNanos;
-    private volatile boolean lineOpen;
     private volatile String held;
 
-    ProgressPrinter(PrintStream out, boolean tty, boolean quiet) {
-        this.out = out;
-        this.tty = tty;
+    ProgressPrinter(Terminal term, boolean quiet) {
+        this(term, quiet, System::nanoTime);
+    }
+
+    ProgressPrinter(Terminal term, boolean quiet, LongSupplier clock) {
+        this.term = term;
         this.quiet = quiet;
+        this.clock = clock;
     }
 
     @Override public synchronized void phaseStarted(Phase phase) {
-        if (phase == Phase.LOAD) loadStartNanos = System.nanoTime();
-        if (!quiet) line(phase.label() + " …", true);
+        phaseStartNanos = clock.getAsLong();
+        lastPrintNanos = 0;
+        if (!quiet) term.progress(phase.label() + " \u2026");
     }
 
     @Override public synchronized void phaseFinished(PhaseReport p) {
         if (quiet) return;
-        line(String.format("%s done in %.1f s%s", p.phase().label(), p.seconds(),
-            p.bytes() > 0 ? String.format(" (%.1f MB/s)", p.megabytesPerSecond()) : ""), true);
-        endLine();
+        term.progress(finished(p));
+        term.endProgress();
     }
 
-    @Override public synchronized void loadProgress(long bytesRead, double fractionDone, long rowsStaged) {
-        if (quiet) return;
-        long now = System.nanoTime();
-        if (now - lastPrintNanos < (tty ? 250_000_000L : 10_000_000_000L)) return;
-        lastPrintNanos = now;
-        double seconds = (now - loadStartNanos) / 1e9;
+    /** The line a finished phase leaves. */
+    static String finished(PhaseReport p) {
+        if (p.skipped()) return p.phase().label() + ": already done (by an earlier run or another process), nothing to do";
+        String what = switch (p.phase()) {
+            case BUILD -> p.bytes() > 0 ? String.format(Locale.ROOT, " (indexes: %.1f MB)", p.bytes() / 1e6) : "";
+            case LOAD -> String.format(Locale.ROOT, " (%.1f MB of documents at %.1f MB/s, %,d rows written)", p.bytes() / 1e6,
+                p.megabytesPerSecond(), p.rows());
+            case CATCH_UP -> String.format(Locale.ROOT, " (%,d rows written)", p.rows());
+            default -> p.bytes() > 0 ? String.format(Locale.ROOT, " (%.1f MB/s)", p.megabytesPerSecond()) : "";
+        };
+        return String.format(Locale.ROOT, "%s done in %s%s", p.phase().label(), duration(p.seconds()), what);
+    }
+
+    @Override public synchronized void loadProgress(long bytesRead, double fractionDone, long rowsWritten) {
+        if (quiet || !due()) return;
+        double seconds = (clock.getAsLong() - phaseStartNanos) / 1e9;
         double rate = seconds > 0 ? bytesRead / 1e6 / seconds : 0;
-        double pct = 100.0 * fractionDone;
-        String eta = seconds >= 5 && pct > 1 ? String.format(", ETA %ds", (long) (seconds * (100 - pct) / pct)) : "";
-        line(String.format("load %4.1f%%  %.1f MB read, %.1f MB/s, %d rows staged%s%s", pct, bytesRead / 1e6, rate, rowsStaged, eta,
-            held == null ? "" : " — HELD: " + held), false);
+        term.progress(String.format(Locale.ROOT, "load %5.1f%%  %.1f MB read at %.1f MB/s, %,d rows written, %s%s", 100 * fractionDone,
+            bytesRead / 1e6, rate, rowsWritten, eta(seconds, fractionDone), held == null ? "" : " \u2014 HELD: " + held));
+    }
+
+    @Override public synchronized void buildProgress(int done, int total, List<IndexProgress> building) {
+        if (quiet || !due()) return;
+        double seconds = (clock.getAsLong() - phaseStartNanos) / 1e9;
+        double fraction = total <= 0 ? 0 : Math.min(0.99, (done + building.stream().mapToDouble(IndexProgress::fraction).sum()) / total);
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "build %5.1f%%  %d of %d indexes done", 100 * fraction, done, total));
+        for (IndexProgress ix : building) {
+            b.append("; ").append(ix.index()).append(' ').append(ix.step());
+            if (ix.stepFraction() >= 0) b.append(String.format(Locale.ROOT, " %.0f%%", 100 * ix.stepFraction()));
+        }
+        b.append(", ").append(eta(seconds, fraction));
+        term.progress(b.toString());
+    }
+
+    /** ETA from the rate so far, shown from the first second (it settles as the rate does). */
+    private static String eta(double seconds, double fraction) {
+        if (seconds < 1 || fraction <= 0) return "ETA: measuring";
+        return "ETA " + duration(seconds * (1 - fraction) / fraction);
+    }
+
+    /** 42 s, 3 min 05 s, 2 h 07 min. */
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        if (seconds < 10) return String.format(Locale.ROOT, "%.1f s", seconds);
+        if (s < 120) return s + " s";
+        if (s < 3600) return String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
+        return String.format(Locale.ROOT, "%d h %02d min", s / 3600, (s % 3600) / 60);
+    }
+
+    private boolean due() {
+        long now = clock.getAsLong();
+        long interval = term.tty() ? TTY_INTERVAL_NANOS : PLAIN_INTERVAL_NANOS;
+        if (lastPrintNanos != 0 && now - lastPrintNanos < interval) return false;
+        lastPrintNanos = now;
+        return true;
     }
 
     @Override public synchronized void held(String reason) {
@@ -57,24 +113,8 @@ final class ProgressPrinter implements ProgressListener {
 
     @Override public synchronized void info(String message) {
         if (quiet) return;
-        endLine();
-        out.println("pgbackfill: " + message);
+        term.println("pgbackfill: " + message);
     }
 
-    synchronized void done() { endLine(); }
-
-    private void line(String text, boolean force) {
-        if (tty) {
-            out.print("\r\033[K" + text);
-            lineOpen = true;
-        } else if (force || true) {
-            out.println(text);
-        }
-        out.flush();
-    }
-
-    private void endLine() {
-        if (tty && lineOpen) out.println();
-        lineOpen = false;
-    }
+    synchronized void done() { term.endProgress(); }
 }

@@ -26,11 +26,11 @@ final class RunOptions {
     Long nowEpoch;
 
     @Option(names = "--max-transaction-mb", defaultValue = "" + BackfillConfig.DEFAULT_MAX_TRANSACTION_MB,
-        description = "Cap on the data one COPY transaction stages (default: ${DEFAULT-VALUE} MB).")
+        description = "Cap on the data one COPY transaction writes (default: ${DEFAULT-VALUE} MB).")
     int maxTransactionMb;
 
     @Option(names = "--max-transaction-rows", defaultValue = "" + BackfillConfig.DEFAULT_MAX_TRANSACTION_ROWS,
-        description = "Cap on the rows one COPY transaction stages (default: ${DEFAULT-VALUE}).")
+        description = "Cap on the rows one COPY transaction writes (default: ${DEFAULT-VALUE}).")
     int maxTransactionRows;
 
     @Option(names = "--ranges-per-worker", defaultValue = "" + BackfillConfig.DEFAULT_RANGES_PER_WORKER,

@@ -25,8 +25,10 @@ import java.util.concurrent.Callable;
     description = {"Fills a database with realistic, generated Open WebUI chats (schema at revision 374d2f66af06).",
         "Creates the schema when absent. Loads with COPY; the same --seed gives the same data."},
     footer = {"%nExamples:",
-        "  createdb owui_test && java -jar pgbackfill.jar seed --database-url postgresql://postgres@localhost/owui_test --size-mb 1000",
-        "  java -jar pgbackfill.jar seed --database-url $URL --chats 500 --edge-share 0.3 --seed 7"})
+        "  createdb owui_test",
+        "  java -jar pgbackfill.jar seed --size-mb 1000 \\",
+        "      --database-url postgresql://postgres@localhost/owui_test",
+        "  java -jar pgbackfill.jar seed --chats 500 --edge-share 0.3 --seed 7"})
 final class SeedCommand implements Callable<Integer> {
     @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
         description = "The database to fill (postgresql://… or jdbc:postgresql://…). Default: $DATABASE_URL.")

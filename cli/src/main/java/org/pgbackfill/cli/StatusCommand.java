@@ -13,11 +13,14 @@ import java.util.concurrent.Callable;
 
 /** {@code pgbackfill status}: the current or last run, from any machine that reaches the database. Read-only. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-    description = {"Shows the state of the current or last run: phase, ranges by state, which processes hold leases, rows, rejections.",
+    description = {"Shows the current or last run: running or stopped, its phase, how far, rows, rejections.",
+        "Also ranges by state and which processes hold leases.",
         "Reads only the tool's control tables; safe while runs are going on, from any machine."},
     footer = {"%nExamples:",
-        "  DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui java -jar pgbackfill.jar status",
-        "  java -jar pgbackfill.jar status --database-url $URL --json"})
+        "  # the URL stays in the environment (a command line shows in ps)",
+        "  export DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui",
+        "  java -jar pgbackfill.jar status",
+        "  java -jar pgbackfill.jar status --json"})
 final class StatusCommand implements Callable<Integer> {
     @Mixin
     DatabaseOptions db;

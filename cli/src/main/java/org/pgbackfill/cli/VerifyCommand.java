@@ -17,15 +17,17 @@ import java.util.concurrent.Callable;
  * mismatches; the exit code says whether there were any, so scripts and CI can gate on it.
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-    description = {"Checks that chat_message holds exactly the rows chat's documents yield, right now: every chat's rows",
-        "(or a sample's) are recomputed from its document and compared with the stored rows by count and by content.",
+    description = {"Checks that chat_message holds exactly the rows chat's documents yield, right now.",
+        "Every chat's rows (or a sample's) are recomputed from its document and compared with the stored rows by count and by content.",
         "Works after any run, including Open WebUI's own migration. Read-only; safe while Open WebUI runs."},
     footer = {"%nExamples:",
-        "  DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui java -jar pgbackfill.jar verify",
-        "  java -jar pgbackfill.jar verify --database-url $URL --sample 5 --workers 4",
-        "  java -jar pgbackfill.jar verify --database-url $URL --now-epoch 1750000000 --max-mismatches 500",
-        "%nTimestamps that fell back to the run's \"now\" are compared with --now-epoch if given, else with the now of the",
-        "last finished pgbackfill run (in --schema), else any plausible run time (2020-01-01 to now) is accepted for them."},
+        "  # the URL stays in the environment (a command line shows in ps)",
+        "  export DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui",
+        "  java -jar pgbackfill.jar verify",
+        "  java -jar pgbackfill.jar verify --sample 5 --workers 4",
+        "  java -jar pgbackfill.jar verify --now-epoch 1750000000 --max-mismatches 500",
+        "%nTimestamps that fell back to the run's \"now\" are compared with --now-epoch if given, else with the now of the "
+            + "last finished pgbackfill run (in --schema), else any plausible run time (2020-01-01 to now) is accepted for them."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:chat_message matches chat",

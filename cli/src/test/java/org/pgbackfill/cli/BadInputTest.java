@@ -153,11 +153,48 @@ class BadInputTest {
         }
         try {
             String asReader = url.jdbcUrl() + (url.jdbcUrl().contains("?") ? "&" : "?") + "user=" + role + "&password=" + PASSWORD;
-            expect(7, "'?" + role + "'? lacks", "run", "--database-url", asReader, "--quiet");
+            // issue #14: every missing grant at once (not the first only), with the schema's real name and the GRANTs to run
+            String out = expect(7, "'?" + role + "'? lacks SELECT and REFERENCES on table chat; CREATE on schema public \\(to create chat_message\\); "
+                + "CREATE on the database \\(to create schema pgbackfill\\); UPDATE on table alembic_version\\..*"
+                + "GRANT SELECT, REFERENCES ON chat TO " + role + ";.*GRANT UPDATE ON alembic_version TO " + role + ";",
+                "run", "--database-url", asReader, "--quiet");
+            assertFalse(out.contains("current_schema()"), out);
             assertNothingCreated(url);
         } finally {
             try (Connection c = PostgresFixture.connect(url); Statement st = c.createStatement()) {
                 st.execute("REVOKE ALL ON chat, alembic_version FROM " + role);
+            }
+            try (Connection c = PostgresFixture.connect(PostgresFixture.serverUrl()); Statement st = c.createStatement()) {
+                st.execute("DROP ROLE IF EXISTS " + role);
+            }
+        }
+    }
+
+    /** Issue #14: with the tool's schema made by an administrator (and no CREATE on the database), plan and run both pass. */
+    @Test
+    void aToolSchemaMadeByAnAdministratorIsEnough() throws Exception {
+        String role = "pgbt_owner_" + UUID.randomUUID().toString().substring(0, 8);
+        DatabaseUrl url = openWebUi("preschema");
+        String db = BackfillChecks.databaseName(url);
+        try (Connection c = PostgresFixture.connect(url); Statement st = c.createStatement()) {
+            st.execute("CREATE ROLE " + role + " LOGIN PASSWORD '" + PASSWORD + "'");
+            st.execute("REVOKE CREATE ON DATABASE \"" + db + "\" FROM PUBLIC");
+            st.execute("GRANT SELECT, REFERENCES ON chat TO " + role);
+            st.execute("GRANT SELECT, UPDATE ON alembic_version TO " + role);
+            st.execute("GRANT CREATE, USAGE ON SCHEMA public TO " + role);
+            st.execute("CREATE SCHEMA pgbackfill");
+            st.execute("GRANT CREATE, USAGE ON SCHEMA pgbackfill TO " + role);
+        }
+        try {
+            String asOwner = url.jdbcUrl() + (url.jdbcUrl().contains("?") ? "&" : "?") + "user=" + role + "&password=" + PASSWORD;
+            expect(0, "nothing was written", "plan", "--database-url", asOwner, "--calibration-seconds", "0.2");
+            expect(0, "Alembic revision is now 8452d01d26d7", "run", "--database-url", asOwner, "--quiet");
+        } finally {
+            try (Connection c = PostgresFixture.connect(url); Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA pgbackfill CASCADE");
+                st.execute("DROP TABLE IF EXISTS chat_message");
+                st.execute("REVOKE ALL ON chat, alembic_version FROM " + role);
+                st.execute("REVOKE ALL ON SCHEMA public FROM " + role);
             }
             try (Connection c = PostgresFixture.connect(PostgresFixture.serverUrl()); Statement st = c.createStatement()) {
                 st.execute("DROP ROLE IF EXISTS " + role);
@@ -174,7 +211,27 @@ class BadInputTest {
             Arguments.of("jdbc:mysql://127.0.0.1/openwebui?password=" + PASSWORD, "URL"),
             // typos: the password must stay hidden even when the URL cannot be parsed
             Arguments.of("postgresql//owui:" + PASSWORD + "@db:5432/openwebui", "URL"),
-            Arguments.of("owui:" + PASSWORD + "@db:5432/openwebui", "URL"));
+            Arguments.of("owui:" + PASSWORD + "@db:5432/openwebui", "URL"),
+            // issue #14: a bad sslmode is bad usage, not "cannot connect"; Unix sockets are said to be unsupported
+            Arguments.of("postgresql://owui:" + PASSWORD + "@127.0.0.1:1/openwebui?sslmode=bogus", "unknown sslmode 'bogus'"),
+            Arguments.of("postgresql://owui:" + PASSWORD + "@/openwebui?host=/var/run/postgresql", "only TCP"));
+    }
+
+    /** Issue #14: picocli echoes an unmatched argument; a URL given positionally by mistake must not show its password. */
+    @ParameterizedTest
+    @ValueSource(strings = {"run", "status", "plan", "verify"})
+    void aUrlGivenPositionallyIsNotEchoedWithItsPassword(String command) {
+        String out = expect(2, "Unmatched argument.*postgresql://\\*\\*\\*@db:5432/openwebui.*set DATABASE_URL in the environment",
+            command, "postgresql://owui:" + PASSWORD + "@db:5432/openwebui");
+        assertFalse(out.contains("owui:"), out);
+        expect(2, "Unmatched argument.*password=\\*\\*\\*", command, "jdbc:postgresql://db/openwebui?user=owui&password=" + PASSWORD);
+    }
+
+    /** Issue #14: an unencoded '%' in the password (libpq takes it literally) reaches the server, not a URLDecoder error. */
+    @Test
+    void anUnencodedPercentInThePasswordConnects() {
+        String out = expect(3, "127.0.0.1:1 refused", "status", "--database-url", "postgresql://owui:" + PASSWORD + "%zz%@127.0.0.1:1/openwebui");
+        assertFalse(out.contains("URLDecoder"), out);
     }
 
     @ParameterizedTest(name = "{1}")

@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CrashTortureIT {
     private static final int SIZE_MB = 150;
     private static final int MIN_KILLS = 10;
-    private static final List<String> PHASES = List.of("check", "plan", "load", "merge", "build", "stamp");
+    private static final List<String> PHASES = List.of("check", "plan", "load", "settle", "build", "stamp");
     /**
      * What each kill aims at ("start": before the tool says anything). A run that resumes may skip
      * phases already done, so the load, merge, build and stamp targets come in phase order; kills at
@@ -50,11 +50,11 @@ class CrashTortureIT {
      * (kills that cannot let a run finish, so at least ten kills are certain).
      */
     private static final List<String> TARGETS = List.of("start", "check", "plan", "load", "load", "start", "load", "check",
-        "load", "load", "plan", "load", "merge", "merge", "build", "build", "stamp", "stamp");
+        "load", "load", "plan", "load", "settle", "settle", "build", "build", "stamp", "stamp");
     /** Load kills land in the first part of the load: a run that resumes where the last one stopped has less of it left. */
     private static final double LOAD_WINDOW_SHARE = 0.6;
-    private static final Pattern PHASE_LINE = Pattern.compile("^(check|plan|load|merge|build|stamp)\\b");
-    private static final Pattern PHASE_DONE = Pattern.compile("^(check|plan|load|merge|build|stamp) done in ([0-9.]+) s");
+    private static final Pattern PHASE_LINE = Pattern.compile("^(check|plan|load|settle|build|stamp)\\b");
+    private static final Pattern PHASE_DONE = Pattern.compile("^(check|plan|load|settle|build|stamp) done in ([0-9.]+) s");
 
     @RegisterExtension
     static PostgresFixture pg = new PostgresFixture();

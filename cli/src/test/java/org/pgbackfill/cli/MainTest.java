@@ -34,6 +34,38 @@ class MainTest {
         assertEquals(0, Main.execute("--version"));
     }
 
+    /**
+     * Issue #14: the command list cut descriptions mid-sentence, examples broke URLs across lines,
+     * run --help had no exit codes, and examples put the URL on the command line.
+     */
+    @Test
+    void everyHelpReadsWhole() {
+        assertEquals(0, Main.execute("--help"));
+        String top = output();
+        String commands = top.substring(top.indexOf("Commands:"), top.indexOf("Exit codes:"));
+        // each command's entry (its name, then continuation lines) is whole sentences
+        for (String entry : commands.split("\n(?=  \\S)")) {
+            if (entry.startsWith("Commands:") || entry.contains("help ")) continue;
+            String text = entry.replaceAll("\\s+", " ").trim();
+            assertTrue(text.endsWith("."), "cut mid-sentence: " + text);
+        }
+        for (String command : new String[] {"run", "finish", "status", "plan", "verify", "pause", "resume", "seed", "demo"}) {
+            int from = output().length();
+            assertEquals(0, Main.execute(command, "--help"));
+            String help = output().substring(from);
+            assertTrue(help.contains("Exit codes:") && help.matches("(?s).*\\n  2 +bad usage.*"),
+                command + " --help lists the exit codes:\n" + help);
+            String examples = help.substring(help.indexOf("Examples:") + "Examples:".length()).replaceFirst("^\\R", "");
+            int end = examples.indexOf("\n\n");
+            // the examples block, up to the first blank line: every line indented, none wrapped to column 0
+            for (String line : (end < 0 ? examples : examples.substring(0, end)).split("\n")) {
+                assertTrue(line.startsWith("  "), command + ": an example broken across lines: '" + line + "'");
+                assertFalse(line.contains("--database-url $") || line.matches(".*--database-url \\S*://[^ @/]*:[^ @/]*@.*"),
+                    command + ": an example puts a password on the command line: " + line);
+            }
+        }
+    }
+
     @Test
     void usageErrorsExitTwo() {
         assertEquals(2, Main.execute("run", "--database-url", "mysql://u:hunter2@h/db"));
@@ -94,5 +126,26 @@ class MainTest {
         assertEquals("already_done", again.get("outcome").asText(), again.toString());
         assertEquals(0, again.get("exit_code").asInt(), again.toString());
         assertTrue(again.get("message").asText().contains("nothing to do"), again.toString());
+    }
+
+    /**
+     * Issue #14: rows set aside at the build (an id two chats share) are normal operation; the log
+     * said "building [chat_message_pkey] stopped on the data (ERROR: could not create unique index …)".
+     */
+    @Test
+    void rowsSetAsideAtTheBuildDoNotReadLikeAFailure() throws Exception {
+        DatabaseUrl url = pg.createDatabase("dupid", "");
+        try (Connection c = PostgresFixture.connect(url)) {
+            OpenWebUiDatabase.createSchema(c);
+            // a row's id is chat id + "-" + message key: "a" + "b-c" and "a-b" + "c" are both "a-b-c"
+            OpenWebUiDatabase.insertChat(c, "a", "u1", "{\"history\":{\"messages\":{\"b-c\":{\"role\":\"user\",\"content\":\"hi\"}}}}");
+            OpenWebUiDatabase.insertChat(c, "a-b", "u1", "{\"history\":{\"messages\":{\"c\":{\"role\":\"user\",\"content\":\"ho\"}}}}");
+        }
+        assertEquals(0, Main.execute("run", "--database-url", url.jdbcUrlWithCredentials(), "--workers", "1", "--now-epoch", "1750000000"));
+        String o = output();
+        assertTrue(o.contains("DUPLICATE_ID"), "the data did have an id two chats share: " + o);
+        assertTrue(o.contains("[chat_message_pkey] not built yet: some rows cannot go in as they are") && o.contains("then building again"), o);
+        assertFalse(o.contains("stopped on the data") || o.contains("ERROR:") || o.contains("could not create unique index"), o);
+        assertTrue(o.contains("with 1 worker (readers) and 1 writer") && !o.contains("1 writers") && !o.contains("1 workers"), o);
     }
 }

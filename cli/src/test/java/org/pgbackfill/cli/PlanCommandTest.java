@@ -7,7 +7,14 @@ import org.pgbackfill.testing.PostgresFixture;
 
 import java.sql.Connection;
 
+import org.pgbackfill.run.DryRun;
+
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `pgbackfill plan` shows ranges and estimates, refuses what `run` refuses, and writes nothing. */
@@ -37,9 +44,39 @@ class PlanCommandTest {
         assertEquals(0, Main.execute("plan", "--database-url", url.jdbcUrlWithCredentials(), "--workers", "2", "--calibration-seconds", "1"));
         String out = console.output();
         assertTrue(out.contains("ranges for 2 workers") && out.contains("calibration:") && out.contains("messages")
-            && out.contains("disk:") && out.contains("nothing was written"), out);
+            && out.contains("disk on the server:") && out.contains("nothing was written"), out);
         assertTrue(out.contains("range 0 (-∞"), out);
         assertEquals(before, footprint(url), "a dry run creates and changes nothing");
+        // issue #14: a total, the free space where it is known (here the server runs on this machine), and the client's spool
+        assertTrue(out.matches("(?s).*disk on the server: chat_message about [0-9.]+ MB, its indexes about [0-9.]+ MB, WAL about [0-9.]+ MB: "
+            + "about [0-9.]+ MB in all\\n  free there: [0-9.]+ MB \\(data directory .*"), out);
+        assertTrue(out.contains("disk on this machine: up to about") && out.contains("pgbackfill-spool"), out);
+
+        // issue #14: the table estimate was 159 MB for an actual 230 MB; now it is not below the table the run makes
+        Matcher m = Pattern.compile("chat_message about ([0-9.]+) MB").matcher(out);
+        assertTrue(m.find(), out);
+        double estimated = Double.parseDouble(m.group(1)) * 1e6;
+        assertEquals(0, Main.execute("run", "--database-url", url.jdbcUrlWithCredentials(), "--workers", "2", "--quiet"));
+        try (Connection c = PostgresFixture.connect(url); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT pg_table_size('chat_message')")) {
+            rs.next();
+            double actual = rs.getLong(1);
+            assertTrue(estimated >= 0.9 * actual && estimated <= 2.0 * actual, "estimated " + estimated + " for an actual " + actual);
+        }
+    }
+
+    /** Issue #14: no warning when the disk may be short. */
+    @Test
+    void warnsWhenTheDiskMayBeShort() {
+        DryRun.Disk roomy = new DryRun.Disk("/var/lib/postgresql/data", 10_000_000_000L, Path.of("/tmp/pgbackfill-spool"), 0, 5_000_000_000L);
+        assertFalse(roomy.describeServer(1_000_000_000L).contains("WARNING"), roomy.describeServer(1_000_000_000L));
+        DryRun.Disk tight = new DryRun.Disk("/var/lib/postgresql/data", 1_100_000_000L, Path.of("/tmp/pgbackfill-spool"), 800_000_000L, 900_000_000L);
+        assertTrue(tight.describeServer(1_000_000_000L).contains("WARNING: the server may run out of disk: free at least 1250.0 MB"),
+            tight.describeServer(1_000_000_000L));
+        assertTrue(tight.describeSpool().contains("WARNING: this machine may run out of disk for the spool"), tight.describeSpool());
+        DryRun.Disk unknown = new DryRun.Disk(null, -1, Path.of("/tmp/pgbackfill-spool"), 0, 1);
+        assertTrue(unknown.describeServer(2_000_000_000L).contains("unknown from here") && unknown.describeServer(2_000_000_000L)
+            .contains("check with df on the server that at least 2500.0 MB are free"), unknown.describeServer(2_000_000_000L));
     }
 
     @Test

@@ -89,4 +89,21 @@ class ReadmeTest {
             assertTrue(String.join("\n", footer).contains("Examples"), e.getKey() + " --help shows examples");
         }
     }
+
+    /**
+     * Issue #14: the documentation's examples keep the password in the environment: no command
+     * takes the URL (or a password) as an argument, where ps shows it to every user of the machine.
+     */
+    @Test
+    void examplesNeverPutAPasswordOnACommandLine() throws Exception {
+        java.util.List<String> bad = new java.util.ArrayList<>();
+        for (String line : readme().split("\n")) {
+            // "$DATABASE_URL" as an argument (an assignment DATABASE_URL="$DATABASE_URL" before a command is the environment)
+            if (line.matches(".*[^=]\"\\$DATABASE_URL\".*") || line.matches(".*--database-url\\s+\\S*://[^ @/]*:[^ @/]*@.*")
+                    || line.matches(".*password=[^*.…\\s`]+.*") && line.contains("--database-url")) {
+                bad.add(line);
+            }
+        }
+        assertTrue(bad.isEmpty(), "README puts a password on a command line: " + bad);
+    }
 }

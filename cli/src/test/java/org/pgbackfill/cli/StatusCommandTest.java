@@ -17,6 +17,7 @@ import org.pgbackfill.testing.PostgresFixture;
 import java.sql.Connection;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,24 +40,55 @@ class StatusCommandTest {
         assertTrue(console.output().contains("no pgbackfill run"), console.output());
 
         Backfill[] stopped = new Backfill[1];
+        org.pgbackfill.run.RunStatus[] whileLoading = new org.pgbackfill.run.RunStatus[1];
         stopped[0] = new Backfill(BackfillConfig.builder().database(url).workers(1).nowEpoch(EdgeCaseCorpus.DEFAULT_NOW)
             .progress(new ProgressListener() {
-                @Override public void phaseStarted(Phase phase) { if (phase == Phase.MERGE) stopped[0].stop(); }
+                @Override public void phaseStarted(Phase phase) {
+                    // what status says while this process loads: read as another machine would, from the control tables
+                    if (phase == Phase.LOAD) {
+                        try (Connection c = PostgresFixture.connect(url)) {
+                            whileLoading[0] = org.pgbackfill.run.RunStatus.read(c, "pgbackfill");
+                        } catch (java.sql.SQLException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                    if (phase == Phase.SETTLE) stopped[0].stop();
+                }
             }).build());
         assertThrows(BackfillException.class, () -> stopped[0].run());
+        // issue #14: "phase" said "plan" while loading; now the current phase and the last completed one are apart
+        JsonNode loading = new ObjectMapper().readTree(whileLoading[0].toJson());
+        assertEquals("running", loading.get("state").asText(), loading.toString());
+        assertEquals("load", loading.get("current_phase").asText(), loading.toString());
+        assertEquals("plan", loading.get("last_completed_phase").asText(), loading.toString());
+        assertTrue(whileLoading[0].describe().startsWith("run 1: running, now in load (last phase completed: plan)"), whileLoading[0].describe());
+
         assertEquals(0, Main.execute("status", "--database-url", url.jdbcUrlWithCredentials(), "--json"));
         String out = console.output();
         JsonNode unfinished = new ObjectMapper().readTree(out.substring(out.indexOf('{')));
         assertEquals(false, unfinished.get("finished").asBoolean());
-        assertEquals("load", unfinished.get("phase").asText());
+        // the stopping process is gone: a stopped run has no current phase, no rate and no ETA
+        assertEquals("stopped", unfinished.get("state").asText(), unfinished.toString());
+        assertTrue(unfinished.get("current_phase").isNull(), unfinished.toString());
+        assertEquals("load", unfinished.get("last_completed_phase").asText());
+        assertTrue(unfinished.get("megabytes_per_second").isNull() && unfinished.get("load_eta_seconds").isNull(), unfinished.toString());
         assertTrue(unfinished.get("ranges").get("loaded").asLong() > 0, unfinished.toString());
-        assertTrue(unfinished.get("rows_staged").asLong() > 0);
+        assertTrue(unfinished.get("rows_written").asLong() > 0);
         assertTrue(unfinished.get("rejections").size() > 0, "rejections are counted while the run is unfinished");
+        assertEquals(0, Main.execute("status", "--database-url", url.jdbcUrlWithCredentials()));
+        assertTrue(console.output().contains("run 1: stopped (last phase completed: load)"), console.output());
+        String stoppedText;
+        try (Connection c = PostgresFixture.connect(url)) {
+            stoppedText = org.pgbackfill.run.RunStatus.read(c, "pgbackfill").describe();
+        }
+        assertTrue(stoppedText.contains("run 1: stopped (last phase completed: load)") && stoppedText.contains("run the same command again"),
+            stoppedText);
+        assertFalse(stoppedText.contains("MB/s") || stoppedText.contains("done in about"), stoppedText);
 
         new Backfill(BackfillConfig.builder().database(url).workers(2).build()).run();
         assertEquals(0, Main.execute("status", "--database-url", url.jdbcUrlWithCredentials()));
         String text = console.output();
-        assertTrue(text.contains("run 1: finished") && text.contains("merged") && text.contains("NUL_IN_TEXT"), text);
+        assertTrue(text.contains("run 1: finished") && text.contains("NUL_IN_TEXT"), text);
     }
 
     @Test

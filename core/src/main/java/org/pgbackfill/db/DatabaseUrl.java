@@ -51,7 +51,12 @@ public final class DatabaseUrl {
         int slash = rest.indexOf('/');
         String hostPort = slash < 0 ? rest : rest.substring(0, slash);
         String db = slash < 0 ? "" : decode(rest.substring(slash + 1));
-        if (hostPort.isEmpty()) throw new IllegalArgumentException("database URL has no host: " + redactLoosely(u));
+        if (hostPort.isEmpty() || query.matches("(?i)(.*&)?host=%2F.*|(.*&)?host=/.*")) {
+            // libpq's socket form (host in the query, a directory): pgjdbc needs a third-party socket factory for that
+            throw new IllegalArgumentException("Unix-socket database URLs are not supported, only TCP: connect to the server's TCP port, "
+                + "e.g. postgresql://user:password@localhost:5432/dbname (the server must listen on TCP: listen_addresses, and "
+                + "pg_hba.conf must allow host connections); got " + redactLoosely(u));
+        }
         if (db.isEmpty()) throw new IllegalArgumentException("database URL names no database (…/dbname): " + redactLoosely(u));
         validatePort(hostPort, u);
         String user = null, password = null;
@@ -65,6 +70,7 @@ public final class DatabaseUrl {
         if (password == null) password = params.remove("password");
         params.remove("user");
         params.remove("password");
+        validateParams(params, u);
         StringBuilder jdbc = new StringBuilder("jdbc:postgresql://").append(hostPort).append('/').append(encodePath(db));
         appendParams(jdbc, params);
         String shown = "postgresql://" + (user == null ? "" : user + (password == null ? "" : ":***") + "@")
@@ -83,6 +89,11 @@ public final class DatabaseUrl {
         Map<String, String> params = parseQuery(query);
         String user = params.remove("user");
         String password = params.remove("password");
+        if (base.startsWith("jdbc:postgresql:///") || base.equals("jdbc:postgresql://")) {
+            throw new IllegalArgumentException("the JDBC URL has no host: only TCP is supported, not Unix sockets; connect to the server's "
+                + "TCP port, e.g. jdbc:postgresql://localhost:5432/dbname; got " + redactLoosely(u));
+        }
+        validateParams(params, u);
         StringBuilder jdbc = new StringBuilder(base);
         appendParams(jdbc, params);
         String shown = base + (user == null ? "" : " (user " + user + (password == null ? "" : ", password ***") + ")");
@@ -95,6 +106,17 @@ public final class DatabaseUrl {
         String port = hostPort.substring(colon + 1);
         if (port.isEmpty() || !port.chars().allMatch(Character::isDigit)) {
             throw new IllegalArgumentException("database URL has a malformed port '" + port + "': " + redactLoosely(u));
+        }
+    }
+
+    /** The sslmode values pgjdbc knows (libpq's); any other is refused here as bad usage, not later as a failed connection. */
+    private static final java.util.Set<String> SSL_MODES = java.util.Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+
+    private static void validateParams(Map<String, String> params, String u) {
+        String sslmode = params.get("sslmode");
+        if (sslmode != null && !SSL_MODES.contains(sslmode)) {
+            throw new IllegalArgumentException("database URL has an unknown sslmode '" + sslmode + "' (one of disable, allow, prefer, "
+                + "require, verify-ca, verify-full): " + redactLoosely(u));
         }
     }
 
@@ -117,12 +139,26 @@ public final class DatabaseUrl {
         }
     }
 
+    /**
+     * Percent-decodes a URL part. A '%' not followed by two hex digits is taken literally, as
+     * libpq and SQLAlchemy users expect of a password pasted unencoded ("50%off"), instead of failing.
+     */
     private static String decode(String s) {
-        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+        String escaped = s.replace("+", "%2B").replaceAll("%(?![0-9A-Fa-f]{2})", "%25");
+        return URLDecoder.decode(escaped, StandardCharsets.UTF_8);
     }
 
     private static String encodePath(String db) {
         return java.net.URLEncoder.encode(db, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /**
+     * For any text that may hold a database URL the user typed (a picocli message echoing an
+     * argument): every URL's user-info part and every {@code password=} value become {@code ***}.
+     */
+    public static String redact(String text) {
+        if (text == null) return null;
+        return text.replaceAll("(?i)(://)[^\\s'\"]*@", "$1***@").replaceAll("(?i)(password=)[^&\\s'\"]*", "$1***");
     }
 
     /** For messages about a URL we could not parse: drops anything between "://" and "@". */

@@ -47,10 +47,10 @@ public final class LoadPhase {
     private static final long WRITER_STOP_MILLIS = 30_000;
 
     /** What the load did, for the report. */
-    public record Result(long chats, long documentBytes, long rowsStaged) { }
+    public record Result(long chats, long documentBytes, long rowsWritten) { }
 
-    /** Told about progress: bytes of documents read so far, the same in the planner's units (stored bytes), rows staged. */
-    public interface Progress { void update(long documentBytes, long plannedUnitsRead, long rowsStaged); }
+    /** Told about progress: bytes of documents read so far, the same in the planner's units (stored bytes), rows written to chat_message. */
+    public interface Progress { void update(long documentBytes, long plannedUnitsRead, long rowsWritten); }
 
     private final Database db;
     private final BackfillConfig config;
@@ -106,7 +106,7 @@ public final class LoadPhase {
         metrics.loadCounters(new RunMetrics.LoadCounts() {
             @Override public double chats() { return read.chats().get(); }
             @Override public double documentBytes() { return read.documentBytes().get(); }
-            @Override public double rowsStaged() { return tracker.rowsCommitted(); }
+            @Override public double rowsWritten() { return tracker.rowsCommitted(); }
         });
         int writers = config.writers();
         long budgetBytes = writers * config.maxTransactionBytes() + (64L << 20);

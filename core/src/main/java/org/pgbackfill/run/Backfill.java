@@ -54,7 +54,8 @@ public final class Backfill {
         this.progress = new ProgressListener() {   // the meters follow the phases too
             @Override public void phaseStarted(Phase phase) { metrics.phaseStarted(phase); told.phaseStarted(phase); }
             @Override public void phaseFinished(PhaseReport report) { metrics.phaseFinished(report); told.phaseFinished(report); }
-            @Override public void loadProgress(long bytesRead, double fractionDone, long rowsStaged) { told.loadProgress(bytesRead, fractionDone, rowsStaged); }
+            @Override public void loadProgress(long bytesRead, double fractionDone, long rowsWritten) { told.loadProgress(bytesRead, fractionDone, rowsWritten); }
+            @Override public void buildProgress(int done, int total, List<IndexProgress> building) { told.buildProgress(done, total, building); }
             @Override public void info(String message) { told.info(message); }
             @Override public void held(String reason) {
                 if (reason != null) log.info("holding: {}", reason); else log.info("no longer held");
@@ -84,7 +85,18 @@ public final class Backfill {
         }
     }
 
+    /** Reads the database's meters while the run lasts; closed before the pool. */
+    private MetricsSampler sampler;
+
     private RunReport run(Database db, RunReport report) throws Exception {
+        try {
+            return runPhases(db, report);
+        } finally {
+            if (sampler != null) sampler.close();
+        }
+    }
+
+    private RunReport runPhases(Database db, RunReport report) throws Exception {
         // check: every process checks; the run is found or created (and planned) under the run lock
         long t0 = System.nanoTime();
         progress.phaseStarted(Phase.CHECK);
@@ -99,15 +111,7 @@ public final class Backfill {
         report.serverVersion(facts.serverVersion());
         report.toastCompression(facts.toastCompression());
         if (!facts.lz4()) progress.info(facts.pglzReason());
-        long walStart = walAtStart;
-        metrics.walWritten(() -> {
-            try (Connection c = db.connection()) {
-                long w = walBytes(c);
-                return w < 0 || walStart < 0 ? -1 : w - walStart;
-            } catch (SQLException e) {
-                return -1;
-            }
-        });
+        sampler = new MetricsSampler(db::connection, control, metrics, walAtStart);
         finishPhaseTiming(report, Phase.CHECK, t0, 0, 0);
 
         t0 = System.nanoTime();
@@ -157,18 +161,12 @@ public final class Backfill {
         }
         long runId = run.runId();
         long now = run.nowEpoch();
-        metrics.rangeStates(() -> {
-            try (Connection c = db.connection()) {
-                return control.rangeStates(c, runId);
-            } catch (SQLException e) {
-                return Map.of();
-            }
-        });
+        sampler.run(runId);
         report.nowEpoch(now);
         report.runId(runId);
         finishPhaseTiming(report, Phase.PLAN, t0, 0, 0);
-        log.info("run {} on {} (PostgreSQL {}), now={}, {} workers, {} writers{}", runId, config.database(),
-            facts.serverVersion(), now, config.workers(), config.writers(), run.online() ? ", online" : "");
+        log.info("run {} on {} (PostgreSQL {}), now={}, {} worker{}, {} writer{}{}", runId, config.database(), facts.serverVersion(), now,
+            config.workers(), config.workers() == 1 ? "" : "s", config.writers(), config.writers() == 1 ? "" : "s", run.online() ? ", online" : "");
         try (HoldMonitor holds = new HoldMonitor(db::connection, control, runId, owner, config.maxReplicationLagSeconds(),
                 config.maxActiveSessions(), throttle, progress).start()) {
             metrics.held(throttle);
@@ -259,21 +257,21 @@ public final class Backfill {
             LoadPhase.Result load = load(db, runId, now, facts, planned);
             chatsRead += load.chats();
             documentBytes += load.documentBytes();
-            rowsStaged += load.rowsStaged();
+            rowsStaged += load.rowsWritten();
             report.chatsRead(chatsRead);
             report.documentBytes(documentBytes);
-            report.rowsStaged(rowsStaged);
-            finishPhase(report, Phase.LOAD, t0, load.rowsStaged(), load.documentBytes(), db, runId);
+            report.rowsLoaded(rowsStaged);
+            finishPhase(report, Phase.LOAD, t0, load.rowsWritten(), load.documentBytes(), db, runId);
 
             // merge: the loaded ranges reconciled and made final, once (the rows are in chat_message already)
             t0 = System.nanoTime();
-            progress.phaseStarted(Phase.MERGE);
+            progress.phaseStarted(Phase.SETTLE);
             awaitRanges(db, runId, "loaded", "pending");
             List<Reconciliation.Difference> differences = List.of();
             boolean again = false;
             try (RunLock lock = RunLock.take(db, control)) {
                 Connection c = lock.connection();
-                if (!reached(c, runId, Phase.MERGE)) {
+                if (!reached(c, runId, Phase.SETTLE)) {
                     if (count(c, "SELECT count(*) FROM " + control.schema() + ".range WHERE run_id = " + runId
                             + " AND state NOT IN ('loaded', 'merged')") > 0) {
                         again = true;   // ranges given back (reopened below by another process, or by one that died): load them
@@ -286,10 +284,10 @@ public final class Backfill {
                     if (!again && differences.isEmpty()) {
                         c.setAutoCommit(false);
                         merged = control.settleLoadedRanges(c, runId);
-                        control.phase(c, runId, Phase.MERGE);
+                        control.phase(c, runId, Phase.SETTLE);
                         c.commit();
                         c.setAutoCommit(true);
-                        metrics.merged(merged);
+                        metrics.settled(merged);
                     } else if (!differences.isEmpty()) {
                         String which = differences.stream().map(Reconciliation.Difference::describe).collect(Collectors.joining("; "));
                         if (++reconciliations > MAX_RECONCILIATIONS) {
@@ -305,7 +303,7 @@ public final class Backfill {
                     }
                 }
             }
-            finishPhaseTiming(report, Phase.MERGE, t0, merged, 0);
+            finishPhaseTiming(report, Phase.SETTLE, t0, merged, 0);
             if (!again) break;
             Thread.sleep(500);   // ranges another process holds, or lapsed leases not yet claimable: not a busy loop
         }
@@ -314,15 +312,21 @@ public final class Backfill {
         t0 = System.nanoTime();
         progress.phaseStarted(Phase.BUILD);
         long indexBytes = 0;
+        boolean built = false;
         try (RunLock lock = RunLock.take(db, control)) {
             Connection c = lock.connection();
             if (!reached(c, runId, Phase.BUILD)) {
-                build(db, c, runId, facts);
+                try (BuildWatch watch = BuildWatch.start(db::connection, progress)) {
+                    build(db, c, runId, facts);
+                }
                 control.phase(c, runId, Phase.BUILD);
+                built = true;
             }
             indexBytes = count(c, "SELECT pg_indexes_size('chat_message')");
         }
-        finishPhaseTiming(report, Phase.BUILD, t0, 0, indexBytes);
+        // a build an earlier run or another process did is reported as skipped, not as a build at an absurd rate
+        finishPhaseTiming(report, built ? new PhaseReport(Phase.BUILD, (System.nanoTime() - t0) / 1e9, 0, indexBytes)
+            : PhaseReport.skipped(Phase.BUILD, (System.nanoTime() - t0) / 1e9, indexBytes));
 
         ChangeCapture capture = new ChangeCapture(control.schema());
         CatchUp catchUp = new CatchUp(control.schema(), runId, now, config.inlineDocumentBytes(), facts.asciiJson(), facts.idCollation(),
@@ -330,13 +334,14 @@ public final class Backfill {
         if (online() || config.mode() == BackfillConfig.Mode.FINISH) {
             t0 = System.nanoTime();
             progress.phaseStarted(Phase.CATCH_UP);
-            long chats = 0;
+            long chats = 0, rows = 0;
             try (RunLock lock = RunLock.take(db, control)) {
                 Connection c = lock.connection();
                 for (int pass = 1; pass <= MAX_CATCH_UP_PASSES; pass++) {
                     stopIfAsked(Phase.CATCH_UP);
                     CatchUp.Pass p = catchUp.pass(c);
                     chats += p.chats();
+                    rows += p.rows();
                     log.info("catch-up pass {}: {} changed chats, {} rows, {} s", pass, p.chats(), p.rows(), String.format("%.2f", p.seconds()));
                     if (p.chats() <= CAUGHT_UP_CHATS) break;
                 }
@@ -348,7 +353,7 @@ public final class Backfill {
                         + "To cut over: stop Open WebUI, run pgbackfill finish, start the new version");
                 }
             }
-            finishPhaseTiming(report, Phase.CATCH_UP, t0, chats, 0);
+            finishPhaseTiming(report, Phase.CATCH_UP, t0, rows, 0);   // rows, as every phase's column says; the chats are in the log
             if (online()) {
                 try (Connection c = db.connection()) {
                     long walAtEnd = walBytes(c);
@@ -414,8 +419,11 @@ public final class Backfill {
         List<IndexBuilder.Failure> failed = builder.buildIndexes(db::connection, parallel, IndexBuilder.ALL);
         stopIfAsked(Phase.BUILD);
         if (!failed.isEmpty()) {
-            log.info("building {} stopped on the data ({}); setting those rows aside",
-                failed.stream().map(IndexBuilder.Failure::index).toList(), failed.get(0).cause().getMessage());
+            // expected on real data, not a failure: say so, and keep the server's error text for DEBUG
+            log.info("{} not built yet: some rows cannot go in as they are (ids shared between chats, or values too long for an "
+                + "index entry); recording them as rejections, as Open WebUI's own migration would, then building again",
+                failed.stream().map(IndexBuilder.Failure::index).toList());
+            log.debug("the server said: {}", failed.get(0).cause().getMessage());
             // values judged above fit; a row too large still (none expected) is judged again, the same way
             boolean tooLarge = failed.stream().anyMatch(f -> "54000".equals(f.cause().getSQLState()));
             long oversized = tooLarge ? target.judgeLongRows(c, runId).rejected() : 0;
@@ -547,11 +555,11 @@ public final class Backfill {
                 LoadPhase.Coordinator coordinator = coordinator(db, runId, owner);
                 try {
                     LoadPhase.Result r = new LoadPhase(db, config, control, runId, now, facts, metrics, throttle)
-                        .run(coordinator, (b, units, staged) -> progress.loadProgress(b, planned <= 0 ? 0 : Math.min(0.99, (double) units / planned), staged));
+                        .run(coordinator, (b, units, written) -> progress.loadProgress(b, planned <= 0 ? 0 : Math.min(0.99, (double) units / planned), written));
                     chats += r.chats();
                     bytes += r.documentBytes();
-                    rows += r.rowsStaged();
-                    if (r.rowsStaged() > 0 || r.chats() > 0) failedRounds = 0;
+                    rows += r.rowsWritten();
+                    if (r.rowsWritten() > 0 || r.chats() > 0) failedRounds = 0;
                 } catch (LoadPhase.LoadException e) {
                     throw e;   // one range failed again and again: its message names it
                 } catch (Exception e) {
@@ -637,7 +645,7 @@ public final class Backfill {
     }
 
     /** The server's WAL insert position in bytes (WAL written = its difference), or -1 where it cannot be read (a standby). */
-    private static long walBytes(Connection c) {
+    static long walBytes(Connection c) {
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint")) {
             return rs.next() ? rs.getLong(1) : -1;
@@ -699,7 +707,11 @@ public final class Backfill {
     }
 
     private void finishPhaseTiming(RunReport report, Phase phase, long startNanos, long rows, long bytes) {
-        PhaseReport p = new PhaseReport(phase, (System.nanoTime() - startNanos) / 1e9, rows, bytes);
+        finishPhaseTiming(report, new PhaseReport(phase, (System.nanoTime() - startNanos) / 1e9, rows, bytes));
+    }
+
+    private void finishPhaseTiming(RunReport report, PhaseReport p) {
+        Phase phase = p.phase();
         report.addPhase(p);
         progress.phaseFinished(p);
         log.debug("phase {} done in {} s", phase.label(), String.format("%.2f", p.seconds()));

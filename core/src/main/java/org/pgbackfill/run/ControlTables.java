@@ -19,7 +19,9 @@ import java.util.TreeMap;
  * {@code FOR UPDATE SKIP LOCKED} and a lease that expires if its holder stops renewing it, and the
  * steps that must happen once are taken under an advisory lock on the run.
  *
- * <p>A range moves {@code pending → loading → loaded → merged}. Every claim increments the range's
+ * <p>A range moves {@code pending → loading → loaded → merged} (stored so since the first version, so that
+ * runs started by earlier versions resume; shown as "settled", what it means now: its rows were
+ * checked against what was read). Every claim increments the range's
  * {@code attempt}; rejections carry the attempt that produced them, and only the range's final
  * attempt counts. Rows in chat_message carry no attempt: a writer's transaction commits only while
  * its attempt is the range's current one, and a new attempt deletes what earlier ones committed,
@@ -44,7 +46,9 @@ public final class ControlTables {
 
     public void create(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA IF NOT EXISTS " + s);
+            // CREATE SCHEMA IF NOT EXISTS checks CREATE on the database even when the schema exists: a schema an
+            // administrator made for the tool (granting only CREATE and USAGE on it) must not be created again
+            if (!schemaExists(c)) st.execute("CREATE SCHEMA IF NOT EXISTS " + s);
             st.execute("CREATE TABLE IF NOT EXISTS " + s + ".run ("
                 + " run_id bigint PRIMARY KEY, started_at timestamptz NOT NULL DEFAULT now(), now_epoch bigint NOT NULL,"
                 + " workers int NOT NULL, phase text NOT NULL, created_target boolean NOT NULL DEFAULT false,"
@@ -92,6 +96,16 @@ public final class ControlTables {
              ResultSet rs = st.executeQuery("SELECT coalesce(max(run_id), -1) FROM " + s + ".run WHERE finished_at IS NOT NULL")) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    private boolean schemaExists(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regnamespace(?) IS NOT NULL")) {
+            ps.setString(1, s);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
         }
     }
 
@@ -254,7 +268,8 @@ public final class ControlTables {
     public Map<String, Long> rangeStates(Connection c, long runId) throws SQLException {
         Map<String, Long> m = new TreeMap<>();
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT state, count(*) FROM " + s + ".range WHERE run_id = " + runId + " GROUP BY state")) {
+             ResultSet rs = st.executeQuery("SELECT CASE state WHEN 'merged' THEN 'settled' ELSE state END, count(*) FROM " + s
+                 + ".range WHERE run_id = " + runId + " GROUP BY 1")) {
             while (rs.next()) m.put(rs.getString(1), rs.getLong(2));
         }
         return m;

@@ -1,10 +1,26 @@
 package org.pgbackfill.run;
 
-/** What one phase did: its wall time and the volume it moved. */
-public record PhaseReport(Phase phase, double seconds, long rows, long bytes) {
-    /** Megabytes (10^6 bytes) per second over the phase, or 0 when it moved no bytes. */
+/**
+ * What one phase did: its wall time and the volume it moved; {@code skipped} when its work was
+ * already done (by an earlier run, or another process) and this process only found it done.
+ * For the build, {@code bytes} is the indexes' size at its end, not a volume moved.
+ */
+public record PhaseReport(Phase phase, double seconds, long rows, long bytes, boolean skipped) {
+    public PhaseReport(Phase phase, double seconds, long rows, long bytes) {
+        this(phase, seconds, rows, bytes, false);
+    }
+
+    /** A phase found done. */
+    public static PhaseReport skipped(Phase phase, double seconds, long bytes) {
+        return new PhaseReport(phase, seconds, 0, bytes, true);
+    }
+
+    /**
+     * Megabytes (10^6 bytes) per second over the phase, or 0 when it moved no bytes, was skipped,
+     * or is the build (whose bytes are the indexes' size: a rate of it would mean nothing).
+     */
     public double megabytesPerSecond() {
-        return seconds <= 0 || bytes <= 0 ? 0 : bytes / 1e6 / seconds;
+        return seconds <= 0 || bytes <= 0 || skipped || phase == Phase.BUILD ? 0 : bytes / 1e6 / seconds;
     }
 
     /**
@@ -13,6 +29,7 @@ public record PhaseReport(Phase phase, double seconds, long rows, long bytes) {
      * which are the indexes' size at its end.
      */
     PhaseReport plus(PhaseReport later) {
-        return new PhaseReport(phase, seconds + later.seconds, rows + later.rows, phase == Phase.BUILD ? later.bytes : bytes + later.bytes);
+        return new PhaseReport(phase, seconds + later.seconds, rows + later.rows, phase == Phase.BUILD ? later.bytes : bytes + later.bytes,
+            skipped && later.skipped);
     }
 }

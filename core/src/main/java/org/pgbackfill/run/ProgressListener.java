@@ -11,8 +11,14 @@ public interface ProgressListener {
 
     default void phaseFinished(PhaseReport report) { }
 
-    /** During load: bytes of documents read so far, the estimated fraction done (0..0.99), rows staged. */
-    default void loadProgress(long bytesRead, double fractionDone, long rowsStaged) { }
+    /** During load: bytes of documents read so far, the estimated fraction done (0..0.99), rows written to chat_message. */
+    default void loadProgress(long bytesRead, double fractionDone, long rowsWritten) { }
+
+    /**
+     * During the build, every second: indexes of chat_message done out of {@code total}, and
+     * those the server is building now, with their step and fraction.
+     */
+    default void buildProgress(int done, int total, java.util.List<IndexProgress> building) { }
 
     /** The run is held now, for {@code reason} (paused, the server under pressure), or no longer (null). */
     default void held(String reason) { }

@@ -14,7 +14,7 @@ import java.util.function.ToDoubleFunction;
  * The run's meters, registered once on the registry the caller gives (the CLI exposes it to
  * Prometheus; embedders bring their own). Names are stable: with Prometheus naming they become
  * {@code pgbackfill_chats_read_total}, {@code pgbackfill_document_read_bytes_total},
- * {@code pgbackfill_rows_staged_total}, {@code pgbackfill_rejections_total{reason}},
+ * {@code pgbackfill_rows_written_total}, {@code pgbackfill_rows_settled_total}, {@code pgbackfill_rejections_total{reason}},
  * {@code pgbackfill_phase{phase}} (1 while the phase runs), {@code pgbackfill_phase_duration_seconds{phase}},
  * {@code pgbackfill_copy_commit_seconds} and {@code pgbackfill_copy_batch_rows} (histograms),
  * {@code pgbackfill_worker_read_bytes_total{worker}}, {@code pgbackfill_retries_total{what}},
@@ -38,6 +38,7 @@ public final class RunMetrics {
                 .description("wall time of the phase, once finished").register(registry);
         }
         registerLoadCounters();
+        registerSampledGauges();
     }
 
     public MeterRegistry registry() { return registry; }
@@ -53,7 +54,7 @@ public final class RunMetrics {
     public interface LoadCounts {
         double chats();
         double documentBytes();
-        double rowsStaged();
+        double rowsWritten();
     }
 
     /** Every load round of the run (a retried round, a reconciliation or a reconnect starts another): the counters are their sums. */
@@ -64,7 +65,7 @@ public final class RunMetrics {
             .description("chats read from chat").register(registry);
         FunctionCounter.builder("pgbackfill.document.read", loadRounds, l -> sum(l, LoadCounts::documentBytes)).baseUnit("bytes")
             .description("bytes of chat documents read").register(registry);
-        FunctionCounter.builder("pgbackfill.rows.staged", loadRounds, l -> sum(l, LoadCounts::rowsStaged))
+        FunctionCounter.builder("pgbackfill.rows.written", loadRounds, l -> sum(l, LoadCounts::rowsWritten))
             .description("rows copied into chat_message").register(registry);
     }
 
@@ -83,9 +84,10 @@ public final class RunMetrics {
             .publishPercentileHistogram().register(registry).record(rows);
     }
 
-    /** Rows a range's merge inserted into chat_message. */
-    public void merged(long rows) {
-        Counter.builder("pgbackfill.rows.merged").description("rows merged into chat_message").register(registry).increment(rows);
+    /** Rows of the ranges the reconciliation settled (their rows checked against what was read). */
+    public void settled(long rows) {
+        Counter.builder("pgbackfill.rows.settled").description("rows of the ranges the reconciliation checked and settled")
+            .register(registry).increment(rows);
     }
 
     /** A reader finished a range: per-worker throughput. */
@@ -102,22 +104,33 @@ public final class RunMetrics {
 
     /** Slots in use in the ring between readers and writers. */
     public <T> void ringOccupancy(T ring, ToDoubleFunction<T> used) {
-        Gauge.builder("pgbackfill.ring.occupancy", ring, used).description("ring slots in use").register(registry);
+        Gauge.builder("pgbackfill.ring.occupancy", ring, used).strongReference(true).description("ring slots in use").register(registry);
     }
 
-    /** Ranges by state, read from the control table by {@code states} (state → count). */
-    public void rangeStates(java.util.function.Supplier<Map<String, Long>> states) {
-        for (String state : new String[] {"pending", "loading", "loaded", "merged"}) {
-            Gauge.builder("pgbackfill.ranges", states, s -> s.get().getOrDefault(state, 0L)).tag("state", state)
-                .description("ranges of the run by state").register(registry);
+    /** The range states the gauge reports, each always present (0 when no range is in it). */
+    static final String[] RANGE_STATES = {"pending", "loading", "loaded", "settled"};
+    private final Map<String, AtomicLong> ranges = new java.util.LinkedHashMap<>();
+    private final AtomicLong walWritten = new AtomicLong();
+
+    private void registerSampledGauges() {
+        // strong references: Micrometer holds a gauge's object weakly, and a lambda nothing else holds is collected, leaving NaN
+        for (String state : RANGE_STATES) {
+            AtomicLong n = new AtomicLong();
+            ranges.put(state, n);
+            Gauge.builder("pgbackfill.ranges", n, AtomicLong::get).strongReference(true).tag("state", state)
+                .description("ranges of the run by state (read from the control table every few seconds)").register(registry);
         }
+        Gauge.builder("pgbackfill.wal.written", walWritten, AtomicLong::get).strongReference(true).baseUnit("bytes")
+            .description("WAL written by the server since the run began (all sessions; read every few seconds)").register(registry);
     }
 
-    /** WAL the server wrote since the run began, from {@code walBytes} (bytes; negative when unknown). */
-    public void walWritten(java.util.function.LongSupplier walBytes) {
-        Gauge.builder("pgbackfill.wal.written", walBytes, w -> Math.max(0, w.getAsLong())).baseUnit("bytes")
-            .description("WAL written by the server since the run began (all sessions)").register(registry);
+    /** Ranges by state, as last read from the control table (state → count). */
+    void rangeStates(Map<String, Long> states) {
+        ranges.forEach((state, n) -> n.set(states.getOrDefault(state, 0L)));
     }
+
+    /** WAL the server wrote since the run began, as last read (bytes). */
+    void walWritten(long bytes) { walWritten.set(Math.max(0, bytes)); }
 
     /**
      * 1 while the run is held, per cause: {@code paused}, {@code replication_lag}, {@code active_sessions}

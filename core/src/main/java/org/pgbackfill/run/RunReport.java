@@ -12,7 +12,7 @@ public final class RunReport {
     private final Map<String, Long> rejectionsByReason = new TreeMap<>();
     private long chatsRead;
     private long documentBytes;
-    private long rowsStaged;
+    private long rowsLoaded;   // committed by the load (before the build set any aside)
     private long rowsWritten;
     private int workers;
     private long nowEpoch;
@@ -33,7 +33,7 @@ public final class RunReport {
     }
     void chatsRead(long n) { chatsRead = n; }
     void documentBytes(long n) { documentBytes = n; }
-    void rowsStaged(long n) { rowsStaged = n; }
+    void rowsLoaded(long n) { rowsLoaded = n; }
     void rowsWritten(long n) { rowsWritten = n; }
     void workers(int n) { workers = n; }
     void nowEpoch(long n) { nowEpoch = n; }
@@ -47,7 +47,8 @@ public final class RunReport {
     public Map<String, Long> rejectionsByReason() { return Collections.unmodifiableMap(rejectionsByReason); }
     public long chatsRead() { return chatsRead; }
     public long documentBytes() { return documentBytes; }
-    public long rowsStaged() { return rowsStaged; }
+    /** Rows the load wrote to chat_message (before the build set any aside). */
+    public long rowsLoaded() { return rowsLoaded; }
     /** Rows in {@code chat_message} at the end of the run. */
     public long rowsWritten() { return rowsWritten; }
     public int workers() { return workers; }
@@ -82,12 +83,13 @@ public final class RunReport {
                 g.writeNumberField("rows", p.rows());
                 g.writeNumberField("bytes", p.bytes());
                 g.writeNumberField("megabytes_per_second", p.megabytesPerSecond());
+                g.writeBooleanField("skipped", p.skipped());
                 g.writeEndObject();
             }
             g.writeEndArray();
             g.writeNumberField("chats_read", chatsRead);
             g.writeNumberField("document_bytes", documentBytes);
-            g.writeNumberField("rows_staged", rowsStaged);
+            g.writeNumberField("rows_loaded", rowsLoaded);
             g.writeNumberField("rows_written", rowsWritten);
             g.writeObjectFieldStart("rejections");
             for (Map.Entry<String, Long> e : rejectionsByReason.entrySet()) g.writeNumberField(e.getKey(), e.getValue());
@@ -107,18 +109,20 @@ public final class RunReport {
     /** A human summary, one line per phase, then counts and rejections. */
     public String summary() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("%-7s %9s %12s %12s %9s%n", "phase", "seconds", "rows", "MB", "MB/s"));
+        b.append(String.format("%-8s %9s %12s %12s %9s%n", "phase", "seconds", "rows", "MB", "MB/s"));
         for (PhaseReport p : phases) {
-            b.append(String.format("%-7s %9.2f %12d %12.1f %9.1f%n",
-                p.phase().label(), p.seconds(), p.rows(), p.bytes() / 1e6, p.megabytesPerSecond()));
+            // the build's MB are the indexes' size, not a volume moved: no rate; a phase found done says so
+            String rate = p.skipped() ? "skipped" : p.phase() == Phase.BUILD || p.bytes() <= 0 ? "-" : String.format("%.1f", p.megabytesPerSecond());
+            b.append(String.format("%-8s %9.2f %12d %12.1f %9s%n",
+                p.phase().label(), p.seconds(), p.rows(), p.bytes() / 1e6, rate));
         }
-        b.append(String.format("total   %9.2f s with %d worker(s); now=%d%n", totalSeconds(), workers, nowEpoch));
-        b.append(String.format("chats read: %d (%.1f MB of documents); rows staged: %d; rows in chat_message: %d%n",
-            chatsRead, documentBytes / 1e6, rowsStaged, rowsWritten));
+        b.append(String.format("total    %9.2f s with %d worker%s; now=%d%n", totalSeconds(), workers, workers == 1 ? "" : "s", nowEpoch));
+        b.append(String.format("chats read: %d (%.1f MB of documents); rows written by the load: %d; rows in chat_message: %d%n",
+            chatsRead, documentBytes / 1e6, rowsLoaded, rowsWritten));
         long live = HeapWatch.peakAfterGcBytes();
-        b.append(String.format("WAL written by the server meanwhile: %s; peak heap: %.0f MB (%s after a collection); PostgreSQL %s, "
+        b.append(String.format("WAL written by the server meanwhile: %s; peak heap: %.0f MB (%s); PostgreSQL %s, "
             + "TOAST compression %s%n", walBytes < 0 ? "unknown" : String.format("%.1f MB", walBytes / 1e6), peakHeapBytes() / 1e6,
-            live < 0 ? "no collection ran" : String.format("%.0f MB", live / 1e6), serverVersion, toastCompression));
+            live < 0 ? "no collection ran yet" : String.format("%.0f MB after a collection", live / 1e6), serverVersion, toastCompression));
         if (rejectionsByReason.isEmpty()) {
             b.append("rejections: none\n");
         } else {

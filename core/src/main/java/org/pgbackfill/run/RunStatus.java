@@ -17,12 +17,18 @@ import java.util.TreeMap;
 /**
  * The state of the current or last run, read from the control tables only (so it works from any
  * machine that can reach the database, while processes are running): the phase, ranges by state,
- * who holds which leases, rows staged, rejections by reason.
+ * who holds which leases, rows written, rejections by reason.
  */
 public record RunStatus(long runId, String phase, boolean finished, long nowEpoch, String startedAt, String finishedAt, double elapsedSeconds,
-                        Map<String, Long> rangesByState, long chatsRead, long rowsStaged, long documentBytes,
+                        Map<String, Long> rangesByState, long chatsRead, long rowsWritten, long documentBytes,
                         long plannedBytes, long loadedPlannedBytes, List<Lease> leases, Map<String, Long> rejectionsByReason,
-                        boolean online, boolean paused, String holdReason, long pendingChanges, String toastCompression) {
+                        boolean online, boolean paused, String holdReason, long pendingChanges, String toastCompression,
+                        int liveProcesses) {
+
+    /** What the run is doing now, for people and machines: one of these words. */
+    public enum State { RUNNING, PAUSED, STOPPED, FINISHED, ABANDONED;
+        public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
+    }
 
     /** A range held by a process. */
     public record Lease(int rangeId, String owner, String leaseUntil, int attempt) { }
@@ -56,6 +62,7 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         long pending = finishedAt == null ? new org.pgbackfill.online.ChangeCapture(schema).pending(c) : 0;
         long chats, rows, bytes, planned, loadedPlanned;
         try (Statement st = c.createStatement();
+             // rows_staged: the column's name since the first version (kept so older control tables read); it holds rows written
              ResultSet rs = st.executeQuery("SELECT coalesce(sum(chats), 0), coalesce(sum(rows_staged), 0), coalesce(sum(document_bytes), 0), "
                  + "coalesce(sum(estimated_bytes), 0), coalesce(sum(estimated_bytes) FILTER (WHERE state IN ('loaded', 'merged')), 0) FROM "
                  + schema + ".range WHERE run_id = " + runId)) {
@@ -66,6 +73,15 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             planned = rs.getLong(4);
             loadedPlanned = rs.getLong(5);
         }
+        // a process working on the run has sessions named after it (pgbackfill:host:pid:…): none means nobody works on it now
+        int live = 0;
+        if (finishedAt == null) {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(DISTINCT application_name) FROM "
+                    + "pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'pgbackfill:%' AND pid <> pg_backend_pid()")) {
+                rs.next();
+                live = rs.getInt(1);
+            }
+        }
         List<Lease> leases = new ArrayList<>();
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT range_id, owner, lease_until::text, attempt FROM " + schema + ".range WHERE run_id = "
@@ -74,8 +90,46 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         }
         return new RunStatus(runId, phase, finishedAt != null, now, startedAt, finishedAt, elapsed, control.rangeStates(c, runId),
             chats, rows, bytes, planned, loadedPlanned, leases, new TreeMap<>(control.rejectionsByReason(c, runId)), online, paused,
-            holdReason, pending, toast);
+            holdReason, pending, toast, live);
     }
+
+    public State state() {
+        if (finished) return "abandoned".equals(phase) ? State.ABANDONED : State.FINISHED;
+        if (liveProcesses == 0) return State.STOPPED;
+        return paused ? State.PAUSED : State.RUNNING;
+    }
+
+    /** The last phase the run completed (as recorded in the control table; "merge" from earlier versions reads as "settle"). */
+    public String lastCompletedPhase() {
+        try {
+            return Phase.of(phase).label();
+        } catch (IllegalArgumentException notAPhase) {
+            return phase;   // "abandoned"
+        }
+    }
+
+    /** The phase a process is in now, or null when none works on the run (stopped, finished). */
+    public String currentPhase() {
+        State st = state();
+        if (st != State.RUNNING && st != State.PAUSED) return null;
+        Phase last;
+        try {
+            last = Phase.of(phase);
+        } catch (IllegalArgumentException notAPhase) {
+            return null;
+        }
+        return switch (last) {
+            case CHECK -> Phase.PLAN.label();
+            case PLAN -> Phase.LOAD.label();
+            case LOAD -> Phase.SETTLE.label();
+            case SETTLE -> Phase.BUILD.label();
+            case BUILD, CATCH_UP -> online ? Phase.CATCH_UP.label() : Phase.STAMP.label();
+            case STAMP -> Phase.STAMP.label();
+        };
+    }
+
+    /** The load's figures (rate, ETA) describe work going on now: only while a process loads. */
+    private boolean loading() { return Phase.LOAD.label().equals(currentPhase()); }
 
     /** Documents loaded per second since the run started (MB/s). */
     public double megabytesPerSecond() {
@@ -84,7 +138,7 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
 
     /** Seconds until the load is done, from the share of planned bytes loaded so far; -1 before it can be trusted. */
     public double loadEtaSeconds() {
-        if (finished || plannedBytes <= 0 || loadedPlannedBytes <= 0 || loadedPlannedBytes >= plannedBytes) return -1;
+        if (!loading() || plannedBytes <= 0 || loadedPlannedBytes <= 0 || loadedPlannedBytes >= plannedBytes) return -1;
         double done = (double) loadedPlannedBytes / plannedBytes;
         return elapsedSeconds * (1 - done) / done;
     }
@@ -92,9 +146,12 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
     /** For people. */
     public String describe() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("run %d: %s (last phase completed: %s), started %s%s%n", runId,
-            finished ? (phase.equals("abandoned") ? "abandoned" : "finished") : "unfinished", phase, startedAt,
-            finished ? ", ended " + finishedAt : ""));
+        String current = currentPhase();
+        b.append(String.format("run %d: %s%s (last phase completed: %s), started %s%s%n", runId, state().label(),
+            current == null ? "" : ", now in " + current, lastCompletedPhase(), startedAt, finished ? ", ended " + finishedAt : ""));
+        if (state() == State.STOPPED) {
+            b.append("no pgbackfill process is working on it: run the same command again (run, or run --online) to resume where it stopped\n");
+        }
         b.append("now for timestamp fallbacks: ").append(nowEpoch).append('\n');
         if (toastCompression != null) {
             b.append("TOAST compression of chat_message: ").append(toastCompression)
@@ -112,10 +169,11 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         b.append('\n');
         if (plannedBytes > 0 && !finished) {
             double eta = loadEtaSeconds();
-            b.append(String.format("load: about %.0f%% of the planned documents loaded, %.1f MB/s%s%n", 100.0 * loadedPlannedBytes / plannedBytes,
-                megabytesPerSecond(), eta >= 0 ? String.format(", load done in about %.0f s", eta) : ""));
+            b.append(String.format("load: about %.0f%% of the planned documents loaded%s%s%n", 100.0 * loadedPlannedBytes / plannedBytes,
+                loading() ? String.format(", %.1f MB/s", megabytesPerSecond()) : "",
+                eta >= 0 ? String.format(", load done in about %.0f s", eta) : ""));
         }
-        b.append(String.format("loaded so far: %d chats, %.1f MB of documents, %d rows staged%n", chatsRead, documentBytes / 1e6, rowsStaged));
+        b.append(String.format("loaded so far: %d chats, %.1f MB of documents, %d rows written to chat_message%n", chatsRead, documentBytes / 1e6, rowsWritten));
         for (Lease l : leases) {
             b.append(String.format("  range %d held by %s until %s (attempt %d)%n", l.rangeId(), l.owner(), l.leaseUntil(), l.attempt()));
         }
@@ -135,7 +193,10 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             g.useDefaultPrettyPrinter();
             g.writeStartObject();
             g.writeNumberField("run_id", runId);
-            g.writeStringField("phase", phase);
+            g.writeStringField("state", state().label());
+            g.writeStringField("current_phase", currentPhase());
+            g.writeStringField("last_completed_phase", lastCompletedPhase());
+            g.writeNumberField("live_processes", liveProcesses);
             g.writeBooleanField("finished", finished);
             g.writeBooleanField("online", online);
             g.writeBooleanField("paused", paused);
@@ -149,13 +210,15 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             for (Map.Entry<String, Long> e : rangesByState.entrySet()) g.writeNumberField(e.getKey(), e.getValue());
             g.writeEndObject();
             g.writeNumberField("chats_read", chatsRead);
-            g.writeNumberField("rows_staged", rowsStaged);
+            g.writeNumberField("rows_written", rowsWritten);
             g.writeNumberField("document_bytes", documentBytes);
             g.writeNumberField("planned_bytes", plannedBytes);
             g.writeNumberField("loaded_planned_bytes", loadedPlannedBytes);
             g.writeNumberField("elapsed_seconds", elapsedSeconds);
-            g.writeNumberField("megabytes_per_second", megabytesPerSecond());
-            g.writeNumberField("load_eta_seconds", loadEtaSeconds());
+            if (loading()) g.writeNumberField("megabytes_per_second", megabytesPerSecond());
+            else g.writeNullField("megabytes_per_second");
+            if (loadEtaSeconds() >= 0) g.writeNumberField("load_eta_seconds", loadEtaSeconds());
+            else g.writeNullField("load_eta_seconds");
             g.writeArrayFieldStart("leases");
             for (Lease l : leases) {
                 g.writeStartObject();

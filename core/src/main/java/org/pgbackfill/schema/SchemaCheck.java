@@ -134,27 +134,63 @@ public final class SchemaCheck {
         }
     }
 
+    /**
+     * Every grant the run needs, checked at once: the message lists all that are missing (not the
+     * first only) and the GRANT statements an administrator can run, with the real schema names.
+     */
     private static void checkPrivileges(Connection c, ControlTables control) throws SQLException, BackfillException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT has_table_privilege('chat', 'SELECT, REFERENCES'), "
-                + "has_schema_privilege(current_schema(), 'CREATE'), "
-                + "coalesce(has_schema_privilege(to_regnamespace(?)::oid, 'CREATE, USAGE'), "
+        try (PreparedStatement ps = c.prepareStatement("SELECT has_table_privilege('chat', 'SELECT') AND has_table_privilege('chat', 'REFERENCES'), "
+                + "coalesce(has_schema_privilege(current_schema(), 'CREATE'), false), "
+                // the tool's schema: if an administrator made it, CREATE and USAGE on it are enough (the run does not create it)
+                // (a list of privileges is true when any one is held: each is asked apart)
+                + "coalesce(has_schema_privilege(to_regnamespace(?)::oid, 'CREATE') AND has_schema_privilege(to_regnamespace(?)::oid, 'USAGE'), "
                 + "has_database_privilege(current_database(), 'CREATE')), "
-                + "has_table_privilege('alembic_version', 'UPDATE'), current_user")) {
-            ps.setString(1, control.schema());
+                + "has_table_privilege('alembic_version', 'UPDATE'), current_user, current_schema(), to_regnamespace(?) IS NOT NULL, "
+                + "current_database()")) {
+            for (int i = 1; i <= 3; i++) ps.setString(i, control.schema());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 String user = rs.getString(5);
-                if (!rs.getBoolean(1)) deny(user, "SELECT and REFERENCES on table chat");
-                if (!rs.getBoolean(2)) deny(user, "CREATE on schema " + "current_schema() (to create chat_message)");
-                if (!rs.getBoolean(3)) deny(user, "CREATE on the database (to create schema " + control.schema() + ")");
-                if (!rs.getBoolean(4)) deny(user, "UPDATE on table alembic_version");
+                String schema = rs.getString(6);
+                boolean toolSchemaExists = rs.getBoolean(7);
+                String u = quote(user);
+                java.util.List<String> missing = new java.util.ArrayList<>();
+                java.util.List<String> grants = new java.util.ArrayList<>();
+                if (!rs.getBoolean(1)) {
+                    missing.add("SELECT and REFERENCES on table chat");
+                    grants.add("GRANT SELECT, REFERENCES ON chat TO " + u + ";");
+                }
+                if (schema == null) {
+                    missing.add("a current schema (no schema of its search_path exists) to create chat_message in");
+                } else if (!rs.getBoolean(2)) {
+                    missing.add("CREATE on schema " + schema + " (to create chat_message)");
+                    grants.add("GRANT CREATE ON SCHEMA " + quote(schema) + " TO " + u + ";");
+                }
+                if (!rs.getBoolean(3)) {
+                    if (toolSchemaExists) {
+                        missing.add("CREATE and USAGE on schema " + control.schema() + " (the tool's tables)");
+                        grants.add("GRANT CREATE, USAGE ON SCHEMA " + quote(control.schema()) + " TO " + u + ";");
+                    } else {
+                        missing.add("CREATE on the database (to create schema " + control.schema() + ")");
+                        grants.add("GRANT CREATE ON DATABASE " + quote(rs.getString(8)) + " TO " + u + ";   -- or: CREATE SCHEMA "
+                            + quote(control.schema()) + " AUTHORIZATION " + u + ";");
+                    }
+                }
+                if (!rs.getBoolean(4)) {
+                    missing.add("UPDATE on table alembic_version");
+                    grants.add("GRANT UPDATE ON alembic_version TO " + u + ";");
+                }
+                if (!missing.isEmpty()) {
+                    throw new BackfillException(Kind.INSUFFICIENT_PRIVILEGE, "database user '" + user + "' lacks " + String.join("; ", missing)
+                        + ". Run pgbackfill as the user Open WebUI connects with (the owner of its tables), or have an administrator run: "
+                        + String.join(" ", grants));
+                }
             }
         }
     }
 
-    private static void deny(String user, String what) throws BackfillException {
-        throw new BackfillException(Kind.INSUFFICIENT_PRIVILEGE, "database user '" + user + "' lacks " + what
-            + ". Run pgbackfill as the user Open WebUI connects with (the owner of its tables), or grant it");
+    private static String quote(String identifier) {
+        return identifier.matches("[a-z_][a-z0-9_]*") ? identifier : "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 
     private static String searchPath(Connection c) throws SQLException {

@@ -71,4 +71,40 @@ class DatabaseUrlTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DatabaseUrl.parse(url));
         assertFalse(e.getMessage().contains("pw"), e.getMessage());
     }
+
+    /** Issue #14: a password pasted unencoded with a '%' (as libpq accepts it) is taken literally, not refused. */
+    @Test
+    void anUnencodedPercentInThePasswordIsLiteral() {
+        DatabaseUrl u = DatabaseUrl.parse("postgresql://owui:50%off%@db:5432/openwebui");
+        assertEquals("50%off%", u.properties().getProperty("password"));
+        assertEquals("p@ss", DatabaseUrl.parse("postgresql://owui:p%40ss@db/openwebui").properties().getProperty("password"));
+    }
+
+    /** Issue #14: a bad sslmode is bad usage (exit 2), found before any connection is tried. */
+    @Test
+    void anUnknownSslmodeIsRefusedWithTheValidOnes() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+            () -> DatabaseUrl.parse("postgresql://u:hunter2@h/db?sslmode=bogus"));
+        assertTrue(e.getMessage().contains("sslmode 'bogus'") && e.getMessage().contains("verify-full"), e.getMessage());
+        assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> DatabaseUrl.parse("jdbc:postgresql://h/db?sslmode=bogus"));
+    }
+
+    /** Issue #14: libpq's Unix-socket form is refused saying that only TCP is supported and how to connect. */
+    @ParameterizedTest
+    @ValueSource(strings = {"postgresql://u:hunter2@/db?host=/var/run/postgresql", "postgresql://u:hunter2@localhost/db?host=%2Fvar%2Frun%2Fpostgresql",
+        "jdbc:postgresql:///db"})
+    void unixSocketUrlsSayOnlyTcpIsSupported(String url) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DatabaseUrl.parse(url));
+        assertTrue(e.getMessage().contains("only TCP") && e.getMessage().contains("localhost:5432"), e.getMessage());
+        assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+    }
+
+    /** Any text echoing a URL (a picocli message) loses the user-info part and password= values. */
+    @Test
+    void redactHidesEveryPasswordInText() {
+        String r = DatabaseUrl.redact("Unmatched argument at index 1: 'postgresql://u:p@ss/w@db:5432/x' and jdbc:postgresql://h/x?user=u&password=s3cret");
+        assertFalse(r.contains("p@ss") || r.contains("s3cret") || r.contains("ss/w"), r);
+        assertTrue(r.contains("postgresql://***@db:5432/x") && r.contains("password=***"), r);
+    }
 }

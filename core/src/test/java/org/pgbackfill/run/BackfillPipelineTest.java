@@ -216,7 +216,7 @@ class BackfillPipelineTest {
         }
         Backfill[] first = new Backfill[1];
         first[0] = new Backfill(config(url, 1).nowEpoch(NOW + 5).progress(new ProgressListener() {
-            @Override public void phaseStarted(Phase phase) { if (phase == Phase.MERGE) first[0].stop(); }
+            @Override public void phaseStarted(Phase phase) { if (phase == Phase.SETTLE) first[0].stop(); }
         }).build());
         org.junit.jupiter.api.Assertions.assertThrows(BackfillException.class, () -> first[0].run());
         RunReport report = new Backfill(config(url, 2).restart(true).build()).run();
@@ -225,5 +225,37 @@ class BackfillPipelineTest {
             PipelineAssertions.assertFinishedRun(c, expected, "pgbackfill");
             assertEquals("abandoned,stamp", PipelineAssertions.single(c, "SELECT string_agg(phase, ',' ORDER BY run_id) FROM pgbackfill.run"));
         }
+    }
+
+    /**
+     * Issue #14: the phase once called "merge" is "settle" now, and a range's stored state stays
+     * 'merged'. A run an earlier version stopped after that phase (run.phase = 'merge') resumes,
+     * and status reads it in today's words.
+     */
+    @Test
+    void aRunStoppedByAnEarlierVersionAfterItsMergeResumes() throws Exception {
+        DatabaseUrl url = corpusDatabase("oldmerge", "", false);
+        ReferenceBackfill.Expectation expected;
+        try (Connection c = PostgresFixture.connect(url)) {
+            expected = ReferenceBackfill.run(c, NOW);
+        }
+        Backfill[] first = new Backfill[1];
+        first[0] = new Backfill(config(url, 1).progress(new ProgressListener() {
+            @Override public void phaseStarted(Phase phase) { if (phase == Phase.BUILD) first[0].stop(); }
+        }).build());
+        org.junit.jupiter.api.Assertions.assertThrows(BackfillException.class, () -> first[0].run());
+        try (Connection c = PostgresFixture.connect(url); java.sql.Statement st = c.createStatement()) {
+            assertEquals("settle", PipelineAssertions.single(c, "SELECT phase FROM pgbackfill.run"));
+            st.execute("UPDATE pgbackfill.run SET phase = 'merge'");   // as an earlier version stored it
+            RunStatus status = RunStatus.read(c, "pgbackfill");
+            assertEquals("settle", status.lastCompletedPhase());
+            assertTrue(status.rangesByState().get("settled") > 0 && !status.rangesByState().containsKey("merged"), status.rangesByState().toString());
+        }
+        new Backfill(config(url, 2).build()).run();
+        try (Connection c = PostgresFixture.connect(url)) {
+            PipelineAssertions.assertFinishedRun(c, expected, "pgbackfill");
+        }
+        assertEquals(Phase.SETTLE, Phase.of("merge"));
+        assertEquals(Phase.SETTLE, Phase.of("settle"));
     }
 }

@@ -42,13 +42,13 @@ class ReconciliationTest {
         List<String> said = new ArrayList<>();
         AtomicInteger merges = new AtomicInteger();
         RunReport report = new Backfill(config(url, said, phase -> {
-            if (phase == Phase.MERGE && merges.incrementAndGet() == 1) deleteRowsOf(url, "bulk-0151-z");
+            if (phase == Phase.SETTLE && merges.incrementAndGet() == 1) deleteRowsOf(url, "bulk-0151-z");
         })).run();
         try (Connection c = PostgresFixture.connect(url)) {
             PipelineAssertions.assertFinishedRun(c, expected, "pgbackfill");
         }
         assertEquals(expected.rows().size(), report.rowsWritten());
-        assertEquals(List.of(Phase.CHECK, Phase.PLAN, Phase.LOAD, Phase.MERGE, Phase.BUILD, Phase.STAMP),
+        assertEquals(List.of(Phase.CHECK, Phase.PLAN, Phase.LOAD, Phase.SETTLE, Phase.BUILD, Phase.STAMP),
             report.phases().stream().map(PhaseReport::phase).toList(), "the second pass through load and merge adds to the first");
         assertTrue(said.stream().anyMatch(s -> s.startsWith("reconciliation: range ") && s.contains("chat_message holds")
             && s.contains("loading that range again")), said.toString());
@@ -60,7 +60,7 @@ class ReconciliationTest {
         List<String> said = new ArrayList<>();
         AtomicInteger merges = new AtomicInteger();
         new Backfill(config(url, said, phase -> {
-            if (phase == Phase.MERGE && merges.incrementAndGet() == 1) {
+            if (phase == Phase.SETTLE && merges.incrementAndGet() == 1) {
                 try (Connection c = PostgresFixture.connect(url)) {
                     OpenWebUiDatabase.insertChat(c, "bulk-0150-zz", "late", "{\"history\":{\"messages\":{\"m\":{\"role\":\"user\","
                         + "\"content\":\"written while the run read\",\"timestamp\":1700000000}}}}");
@@ -79,7 +79,7 @@ class ReconciliationTest {
         DatabaseUrl url = BackfillPipelineTest.corpusDatabase(pg, "stuck", "", false);
         List<String> said = new ArrayList<>();
         BackfillException e = assertThrows(BackfillException.class, () -> new Backfill(config(url, said, phase -> {
-            if (phase == Phase.MERGE) deleteRowsOf(url, "bulk-0151-z");
+            if (phase == Phase.SETTLE) deleteRowsOf(url, "bulk-0151-z");
         })).run());
         assertEquals(BackfillException.Kind.RUN_FAILED, e.kind());
         assertTrue(e.getMessage().contains("does not hold what the load recorded") && e.getMessage().contains("range ")

@@ -21,7 +21,7 @@ class RunMetricsTest {
         second.set(5);
         assertEquals(15, registry.get("pgbackfill.chats.read").functionCounter().count());
         assertEquals(150, registry.get("pgbackfill.document.read").functionCounter().count());
-        assertEquals(30, registry.get("pgbackfill.rows.staged").functionCounter().count());
+        assertEquals(30, registry.get("pgbackfill.rows.written").functionCounter().count());
         assertEquals(1, registry.find("pgbackfill.chats.read").functionCounters().size(), "one meter, not one per round");
     }
 
@@ -29,7 +29,7 @@ class RunMetricsTest {
         return new RunMetrics.LoadCounts() {
             @Override public double chats() { return chats.get(); }
             @Override public double documentBytes() { return chats.get() * 10; }
-            @Override public double rowsStaged() { return chats.get() * 2; }
+            @Override public double rowsWritten() { return chats.get() * 2; }
         };
     }
 }
