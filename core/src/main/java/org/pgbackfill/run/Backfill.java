@@ -248,19 +248,17 @@ public final class Backfill {
 
         // load, then the reconciliation: ranges claimed by every process until all are loaded; a range
         // whose rows (or, offline, chats) are not what it recorded is loaded again, at most MAX_RECONCILIATIONS times
-        long chatsRead = 0, documentBytes = 0, rowsStaged = 0, merged = 0;
+        long merged = 0;
         for (int reconciliations = 0; ; ) {
             longIndexRows = -1;   // counted again by this round's reconciliation, if this process does it
             t0 = System.nanoTime();
             progress.phaseStarted(Phase.LOAD);
             long planned = estimatedBytes(db, runId);
             LoadPhase.Result load = load(db, runId, now, facts, planned);
-            chatsRead += load.chats();
-            documentBytes += load.documentBytes();
-            rowsStaged += load.rowsWritten();
-            report.chatsRead(chatsRead);
-            report.documentBytes(documentBytes);
-            report.rowsLoaded(rowsStaged);
+            // added to the report, not kept here: a reconnect runs these phases again, and the report spans every pass
+            report.chatsRead(report.chatsRead() + load.chats());
+            report.documentBytes(report.documentBytes() + load.documentBytes());
+            report.rowsLoaded(report.rowsLoaded() + load.rowsWritten());
             finishPhase(report, Phase.LOAD, t0, load.rowsWritten(), load.documentBytes(), db, runId);
 
             // merge: the loaded ranges reconciled and made final, once (the rows are in chat_message already)

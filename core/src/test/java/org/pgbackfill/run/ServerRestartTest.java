@@ -123,6 +123,8 @@ class ServerRestartTest {
                 .lockTimeout("60s").progress(listener).build()).run();
             restart.get().get(60, TimeUnit.SECONDS);
             assertEquals(expected.rows().size(), report.rowsWritten());
+            assertEquals(expected.chatIdsRead().size(), report.chatsRead(), "the report keeps the load of the pass before the restart");
+            assertTrue(report.rowsLoaded() >= expected.rows().size() && report.documentBytes() > 0, report.toJson());
             assertTrue(said.stream().anyMatch(s -> s.startsWith("lost the server")), said.toString());
             assertTrue(said.stream().anyMatch(s -> s.contains("accepts connections again")), said.toString());
         } finally {
