@@ -83,6 +83,14 @@ final class ProgressPrinter implements ProgressListener {
         term.progress(b.toString());
     }
 
+    @Override public synchronized void catchUpProgress(int pass, long done, long pending) {
+        if (quiet || !due()) return;
+        double seconds = (clock.getAsLong() - phaseStartNanos) / 1e9;
+        double fraction = pending <= 0 ? 1 : (double) done / pending;
+        term.progress(String.format(Locale.ROOT, "catch-up pass %d %5.1f%%  %,d of %,d changed chats, %s", pass, 100 * fraction, done, pending,
+            pending <= 0 ? "nothing pending" : eta(seconds, fraction)));
+    }
+
     /** ETA from the rate so far, shown from the first second (it settles as the rate does). */
     private static String eta(double seconds, double fraction) {
         if (seconds < 1 || fraction <= 0) return "ETA: measuring";

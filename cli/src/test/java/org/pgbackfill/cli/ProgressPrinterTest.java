@@ -70,6 +70,17 @@ class ProgressPrinterTest {
 
     /** Issue #14: a WARN line was glued onto the progress line ("…4636 rows staged18:27:20 WARN CopyWriter …"). */
     @Test
+    void theCatchUpShowsHowManyChangedChatsAreDoneAndAnEta() {
+        ProgressPrinter p = printer(new Terminal(screen, true, true));
+        at(0);
+        p.phaseStarted(Phase.CATCH_UP);
+        p.catchUpProgress(1, 0, 2000);
+        at(4);
+        p.catchUpProgress(1, 800, 2000);
+        assertEquals("catch-up pass 1  40.0%  800 of 2,000 changed chats, ETA 6.0 s", visibleLines().get(visibleLines().size() - 1), raw());
+    }
+
+    @Test
     void logLinesNeverLandOnTheProgressLine() {
         Terminal term = new Terminal(screen, true, true);
         PrintStream log = term.stream(screen);   // what System.err becomes for the run: the logger prints there

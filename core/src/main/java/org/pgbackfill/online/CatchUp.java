@@ -77,19 +77,27 @@ public final class CatchUp {
      * wait for the next one, so a pass ends while the application keeps writing).
      */
     public Pass pass(Connection c) throws SQLException, IOException, InterruptedException {
+        return pass(c, (done, pending) -> { });
+    }
+
+    /** {@link #pass(Connection)}, telling {@code progress} after each batch: (chats caught up, chats pending when the pass began). */
+    public Pass pass(Connection c, java.util.function.BiConsumer<Long, Long> progress) throws SQLException, IOException, InterruptedException {
         long t0 = System.nanoTime();
-        long upTo;
+        long upTo, pending;
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT coalesce(max(version), 0) FROM " + capture.log())) {
+             ResultSet rs = st.executeQuery("SELECT coalesce(max(version), 0), count(*) FROM " + capture.log())) {
             rs.next();
             upTo = rs.getLong(1);
+            pending = rs.getLong(2);
         }
         long chats = 0, rows = 0;
+        progress.accept(0L, pending);
         while (true) {
             long[] done = batchWithRetries(c, upTo);
             if (done[0] == 0) break;
             chats += done[0];
             rows += done[1];
+            progress.accept(Math.min(chats, pending), pending);
         }
         return new Pass(chats, rows, (System.nanoTime() - t0) / 1e9);
     }

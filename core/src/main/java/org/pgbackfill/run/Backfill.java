@@ -337,7 +337,8 @@ public final class Backfill {
                 Connection c = lock.connection();
                 for (int pass = 1; pass <= MAX_CATCH_UP_PASSES; pass++) {
                     stopIfAsked(Phase.CATCH_UP);
-                    CatchUp.Pass p = catchUp.pass(c);
+                    int n = pass;
+                    CatchUp.Pass p = catchUp.pass(c, (done, pending) -> progress.catchUpProgress(n, done, pending));
                     chats += p.chats();
                     rows += p.rows();
                     log.info("catch-up pass {}: {} changed chats, {} rows, {} s", pass, p.chats(), p.rows(), String.format("%.2f", p.seconds()));

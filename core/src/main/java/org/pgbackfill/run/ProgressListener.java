@@ -20,6 +20,9 @@ public interface ProgressListener {
      */
     default void buildProgress(int done, int total, java.util.List<IndexProgress> building) { }
 
+    /** During a catch-up pass (online runs): of the {@code pending} changed chats the pass began with, {@code done} are caught up. */
+    default void catchUpProgress(int pass, long done, long pending) { }
+
     /** The run is held now, for {@code reason} (paused, the server under pressure), or no longer (null). */
     default void held(String reason) { }
 
