@@ -44,18 +44,11 @@ final class BackfillRunner {
      * and a console that cannot show Unicode gets ASCII.
      */
     Outcome run(BackfillConfig.Builder builder, int metricsPort) {
-        PrintStream savedOut = System.out, savedErr = System.err;
-        Terminal term = new Terminal(savedErr, tty, Terminal.canShowUnicode(Terminal.consoleCharset()));
-        out = term.stream(savedOut);
-        err = term.stream(savedErr);
-        System.setOut(out);
-        System.setErr(err);
-        try {
+        return Terminal.during(tty, term -> {
+            out = System.out;
+            err = System.err;
             return run(builder, metricsPort, term);
-        } finally {
-            System.setOut(savedOut);
-            System.setErr(savedErr);
-        }
+        });
     }
 
     /**

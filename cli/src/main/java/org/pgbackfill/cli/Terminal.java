@@ -45,6 +45,24 @@ final class Terminal {
 
     boolean tty() { return tty; }
 
+    /**
+     * Runs {@code body} with System.out and System.err going through a terminal on standard error
+     * (redrawn in place when {@code tty}, ASCII where the console cannot show Unicode), so that the
+     * log and the output never land on the progress line; restores both streams afterwards.
+     */
+    static <T> T during(boolean tty, java.util.function.Function<Terminal, T> body) {
+        PrintStream savedOut = System.out, savedErr = System.err;
+        Terminal term = new Terminal(savedErr, tty, canShowUnicode(consoleCharset()));
+        System.setOut(term.stream(savedOut));
+        System.setErr(term.stream(savedErr));
+        try {
+            return body.apply(term);
+        } finally {
+            System.setOut(savedOut);
+            System.setErr(savedErr);
+        }
+    }
+
     boolean unicode() { return unicode; }
 
     /** Text as this console can show it: the tool's few non-ASCII glyphs spelled in ASCII when it cannot. */

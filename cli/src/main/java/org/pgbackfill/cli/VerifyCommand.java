@@ -76,6 +76,10 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        return Terminal.during(System.console() != null, this::verify);
+    }
+
+    private int verify(Terminal term) {
         PrintStream out = System.out;
         VerifyConfig.Builder b = VerifyConfig.builder()
             .databaseUrl(databaseUrl)
@@ -86,7 +90,7 @@ final class VerifyCommand implements Callable<Integer> {
             .inlineDocumentBytes(inlineDocumentMb << 20);
         if (workers < 0) throw new IllegalArgumentException("--workers must be positive, got " + workers);
         if (workers > 0) b.workers(workers);
-        RangeProgress progress = new RangeProgress(System.err, System.console() != null);
+        RangeProgress progress = new RangeProgress(term);
         if (!quiet) b.progress(progress);
         VerifyConfig config = b.build();
         out.println("pgbackfill: verifying chat_message against chat on " + config.database() + " with " + config.workers()
@@ -112,31 +116,20 @@ final class VerifyCommand implements Callable<Integer> {
         return MISMATCHES;
     }
 
-    /** Ranges done, on one line redrawn in place on a terminal, else a line every ten seconds. */
+    /** Ranges done, on the terminal's progress line (redrawn in place on a terminal, else a line every ten seconds). */
     private static final class RangeProgress implements Verifier.Progress {
-        private final PrintStream err;
-        private final boolean tty;
+        private final Terminal term;
         private long lastNanos = System.nanoTime();
-        private boolean lineOpen;
 
-        RangeProgress(PrintStream err, boolean tty) {
-            this.err = err;
-            this.tty = tty;
-        }
+        RangeProgress(Terminal term) { this.term = term; }
 
         @Override public synchronized void rangeChecked(int done, int total, long chats) {
             long now = System.nanoTime();
-            if (done < total && now - lastNanos < (tty ? 250_000_000L : 10_000_000_000L)) return;
+            if (done < total && now - lastNanos < (term.tty() ? 250_000_000L : 10_000_000_000L)) return;
             lastNanos = now;
-            String line = String.format("verify: %d/%d ranges, %d chats checked", done, total, chats);
-            if (tty) err.print("\r\033[K" + line); else err.println(line);
-            lineOpen = tty;
-            err.flush();
+            term.progress(String.format("verify: %d/%d ranges, %d chats checked", done, total, chats));
         }
 
-        synchronized void done() {
-            if (lineOpen) err.println();
-            lineOpen = false;
-        }
+        synchronized void done() { term.endProgress(); }
     }
 }
