@@ -94,40 +94,19 @@ class ServerRestartTest {
             expected = ReferenceBackfill.run(c, EdgeCaseCorpus.DEFAULT_NOW);
         }
         List<String> said = new CopyOnWriteArrayList<>();
-        java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> restart = new java.util.concurrent.atomic.AtomicReference<>();
-        ProgressListener listener = new ProgressListener() {
-            @Override public void info(String message) { said.add(message); }
-
-            @Override public void phaseStarted(Phase phase) {
-                if (phase != Phase.BUILD || restart.get() != null) return;
-                try {
-                    // holds chat_message so that the build's first CREATE INDEX waits; then the server restarts under it
-                    Connection blocker = pg.connect();
-                    blocker.setAutoCommit(false);
-                    blocker.createStatement().execute("LOCK TABLE chat_message IN ROW EXCLUSIVE MODE");
-                    restart.set(CompletableFuture.runAsync(() -> {
-                        try {
-                            awaitWaitingBuild();
-                            server.restart(EmbeddedServer.Shutdown.IMMEDIATE);
-                        } catch (Exception e) {
-                            throw new IllegalStateException(e);
-                        }
-                    }));
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        };
+        BuildHeld held = new BuildHeld(said, () -> server.restart(EmbeddedServer.Shutdown.IMMEDIATE));
+        ProgressListener listener = held;
         try {
             RunReport report = new Backfill(BackfillConfig.builder().database(url).workers(2).nowEpoch(EdgeCaseCorpus.DEFAULT_NOW)
                 .lockTimeout("60s").progress(listener).build()).run();
-            restart.get().get(60, TimeUnit.SECONDS);
+            held.action().get(60, TimeUnit.SECONDS);
             assertEquals(expected.rows().size(), report.rowsWritten());
             assertEquals(expected.chatIdsRead().size(), report.chatsRead(), "the report keeps the load of the pass before the restart");
             assertTrue(report.rowsLoaded() >= expected.rows().size() && report.documentBytes() > 0, report.toJson());
             assertTrue(said.stream().anyMatch(s -> s.startsWith("lost the server")), said.toString());
             assertTrue(said.stream().anyMatch(s -> s.contains("accepts connections again")), said.toString());
         } finally {
+            held.close();
             if (!server.isRunning()) server.startAgain();
         }
         try (Connection c = pg.connect()) {
@@ -147,44 +126,72 @@ class ServerRestartTest {
             EdgeCaseCorpus.load(c, EdgeCaseCorpus.DEFAULT_NOW);
         }
         List<String> said = new CopyOnWriteArrayList<>();
-        java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> terminate = new java.util.concurrent.atomic.AtomicReference<>();
-        java.util.concurrent.atomic.AtomicReference<Connection> blocker = new java.util.concurrent.atomic.AtomicReference<>();
-        ProgressListener listener = new ProgressListener() {
-            @Override public void info(String message) { said.add(message); }
-
-            @Override public void phaseStarted(Phase phase) {
-                if (phase != Phase.BUILD || terminate.get() != null) return;
-                try {
-                    Connection b = pg.connect();
-                    blocker.set(b);
-                    b.setAutoCommit(false);
-                    b.createStatement().execute("LOCK TABLE chat_message IN ROW EXCLUSIVE MODE");
-                    terminate.set(CompletableFuture.runAsync(() -> {
-                        try {
-                            awaitWaitingBuild();
-                            try (Connection c = pg.connect(); java.sql.Statement st = c.createStatement()) {
-                                st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'pgbackfill%' "
-                                    + "AND wait_event_type = 'Lock'");
-                            }
-                        } catch (Exception e) {
-                            throw new IllegalStateException(e);
-                        }
-                    }));
-                } catch (SQLException e) {
-                    throw new IllegalStateException(e);
-                }
+        BuildHeld held = new BuildHeld(said, () -> {
+            try (Connection c = pg.connect(); java.sql.Statement st = c.createStatement()) {
+                st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE 'pgbackfill%' "
+                    + "AND wait_event_type = 'Lock'");
             }
-        };
+        });
+        ProgressListener listener = held;
         try {
             BackfillException e = org.junit.jupiter.api.Assertions.assertThrows(BackfillException.class, () -> new Backfill(
                 BackfillConfig.builder().database(url).workers(2).nowEpoch(EdgeCaseCorpus.DEFAULT_NOW).lockTimeout("60s")
                     .progress(listener).build()).run());
-            terminate.get().get(60, TimeUnit.SECONDS);
+            held.action().get(60, TimeUnit.SECONDS);
             assertTrue(e.getMessage().contains("administrator command"), e.getMessage());
             assertTrue(said.stream().anyMatch(s -> s.startsWith("lost the server")), "it looked whether the server restarted: " + said);
             assertTrue(said.stream().noneMatch(s -> s.contains("is finished")), said.toString());
         } finally {
-            if (blocker.get() != null) blocker.get().close();
+            held.close();
+        }
+    }
+
+    private interface Action { void run() throws Exception; }
+
+    /**
+     * A listener that, when the build starts, takes a lock on chat_message so that the build's first
+     * CREATE INDEX waits, and once it waits, does {@code action} (restart the server, end a session).
+     */
+    private final class BuildHeld implements ProgressListener, AutoCloseable {
+        private final List<String> said;
+        private final Action whileWaiting;
+        private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> action = new java.util.concurrent.atomic.AtomicReference<>();
+        private Connection blocker;
+
+        BuildHeld(List<String> said, Action whileWaiting) {
+            this.said = said;
+            this.whileWaiting = whileWaiting;
+        }
+
+        CompletableFuture<Void> action() { return action.get(); }
+
+        @Override public void info(String message) { said.add(message); }
+
+        @Override public synchronized void phaseStarted(Phase phase) {
+            if (phase != Phase.BUILD || action.get() != null) return;
+            try {
+                blocker = pg.connect();
+                blocker.setAutoCommit(false);
+                blocker.createStatement().execute("LOCK TABLE chat_message IN ROW EXCLUSIVE MODE");
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            action.set(CompletableFuture.runAsync(() -> {
+                try {
+                    awaitWaitingBuild();
+                    whileWaiting.run();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+
+        @Override public synchronized void close() {
+            try {
+                if (blocker != null) blocker.close();
+            } catch (SQLException gone) {
+                // ended with the server's restart
+            }
         }
     }
 
