@@ -121,7 +121,7 @@ public class CopyEncoderBenchmark {
         int before = enc.length();
         enc.append(rows[i]);
         v.megabytes += (enc.length() - before) / 1e6;
-        if (enc.length() >= org.pgbackfill.load.RingHarness.FLUSH_BYTES) {
+        if (enc.length() >= org.pgbackfill.copy.CopyWriter.FLUSH_BYTES) {
             bh.consume(enc.buffer());
             enc.clear();
         }

@@ -15,7 +15,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.pgbackfill.extract.MessageRow;
-import org.pgbackfill.load.RingHarness;
 
 import java.io.IOException;
 import java.util.Locale;
@@ -25,10 +24,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Throughput of the load phase's Disruptor ring with its real event type, configured as
- * {@code LoadPhase} configures it (see {@link RingHarness} for the mirrored values: ring size,
- * {@code ProducerType.MULTI}, {@code TimeoutBlockingWaitStrategy(200 ms)}, one handler per
- * writer, the in-flight byte budget), without the database.
+ * Throughput of the load's own ring ({@link org.pgbackfill.ring.RowRing}, the class the load
+ * uses, with its in-flight byte budget and the default transaction caps), with writers that do
+ * what the COPY writer does minus the database ({@link RingHarness}).
  *
  * <p>{@code producers} threads (the JMH thread and {@code producers - 1} others) publish
  * {@value #EVENTS} ROW events per invocation, one claim each as the readers do, from rows
@@ -81,11 +79,11 @@ public class RingBenchmark {
         cursors = new int[producers];
         for (int p = 0; p < producers; p++) cursors[p] = (int) ((long) p * rows.length / producers);
         System.out.printf(Locale.ROOT, "# ring: %d slots, %d producer(s), %d writer(s), encode=%s%n",
-            RingHarness.RING_SIZE, producers, writers, encode);
+            org.pgbackfill.ring.RowRing.SIZE, producers, writers, encode);
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() {
+    public void tearDown() throws InterruptedException {
         long[] t = ring.totals();
         System.out.printf(Locale.ROOT, "%n# handled %d rows, encoded %.1f MB%n", t[0], t[1] / 1e6);
         if (others != null) others.shutdownNow();

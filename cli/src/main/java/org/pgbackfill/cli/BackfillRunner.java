@@ -1,9 +1,9 @@
 package org.pgbackfill.cli;
 
-import org.pgbackfill.run.Backfill;
-import org.pgbackfill.run.BackfillConfig;
-import org.pgbackfill.run.BackfillException;
-import org.pgbackfill.run.RunReport;
+import org.pgbackfill.engine.Backfill;
+import org.pgbackfill.engine.BackfillConfig;
+import org.pgbackfill.BackfillException;
+import org.pgbackfill.engine.RunReport;
 
 import java.io.PrintStream;
 

@@ -1,6 +1,6 @@
 package org.pgbackfill.cli;
 
-import org.pgbackfill.run.BackfillConfig;
+import org.pgbackfill.engine.BackfillConfig;
 import picocli.CommandLine.Option;
 
 /** Where a command that only reads or flags the run's state looks: the database and the tool's schema. */

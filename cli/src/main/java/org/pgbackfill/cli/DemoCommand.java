@@ -3,8 +3,8 @@ package org.pgbackfill.cli;
 import org.pgbackfill.embedded.EmbeddedServer;
 import org.pgbackfill.cli.demo.ScratchDatabase;
 import org.pgbackfill.db.DatabaseUrl;
-import org.pgbackfill.run.BackfillConfig;
-import org.pgbackfill.run.BackfillException.Kind;
+import org.pgbackfill.engine.BackfillConfig;
+import org.pgbackfill.BackfillException.Kind;
 import org.pgbackfill.seed.ChatSeeder;
 import org.pgbackfill.seed.GeneratorOptions;
 import org.pgbackfill.seed.SeedReport;
@@ -306,7 +306,7 @@ final class DemoCommand implements Callable<Integer> {
         }
 
         static Failure of(SQLException e, String what) {
-            return new Failure(org.pgbackfill.run.DatabaseFailure.kindOf(e).exitCode(), what + ": " + e.getMessage());
+            return new Failure(org.pgbackfill.db.DatabaseFailure.kindOf(e).exitCode(), what + ": " + e.getMessage());
         }
     }
 

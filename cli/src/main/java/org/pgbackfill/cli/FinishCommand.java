@@ -1,6 +1,6 @@
 package org.pgbackfill.cli;
 
-import org.pgbackfill.run.BackfillConfig;
+import org.pgbackfill.engine.BackfillConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

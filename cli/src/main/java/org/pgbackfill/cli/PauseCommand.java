@@ -1,8 +1,8 @@
 package org.pgbackfill.cli;
 
 import org.pgbackfill.db.DatabaseUrl;
-import org.pgbackfill.run.BackfillException;
-import org.pgbackfill.run.ControlTables;
+import org.pgbackfill.BackfillException;
+import org.pgbackfill.state.ControlTables;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 

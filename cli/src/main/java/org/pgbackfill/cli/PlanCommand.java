@@ -2,10 +2,10 @@ package org.pgbackfill.cli;
 
 import org.pgbackfill.db.DatabaseUrl;
 import org.pgbackfill.db.SessionCheck;
-import org.pgbackfill.run.BackfillConfig;
-import org.pgbackfill.run.BackfillException;
-import org.pgbackfill.run.ConnectionBudget;
-import org.pgbackfill.run.DryRun;
+import org.pgbackfill.engine.BackfillConfig;
+import org.pgbackfill.BackfillException;
+import org.pgbackfill.engine.ConnectionBudget;
+import org.pgbackfill.engine.DryRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,9 +1,9 @@
 package org.pgbackfill.cli;
 
-import org.pgbackfill.run.IndexProgress;
-import org.pgbackfill.run.Phase;
-import org.pgbackfill.run.PhaseReport;
-import org.pgbackfill.run.ProgressListener;
+import org.pgbackfill.phase.IndexProgress;
+import org.pgbackfill.phase.Phase;
+import org.pgbackfill.phase.PhaseReport;
+import org.pgbackfill.phase.ProgressListener;
 
 import java.util.List;
 import java.util.Locale;

@@ -1,6 +1,6 @@
 package org.pgbackfill.cli;
 
-import org.pgbackfill.run.BackfillConfig;
+import org.pgbackfill.engine.BackfillConfig;
 import picocli.CommandLine.Option;
 
 /** The options {@code run} and {@code finish} share: where, how many, how big, how gently. */

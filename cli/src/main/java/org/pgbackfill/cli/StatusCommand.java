@@ -1,7 +1,7 @@
 package org.pgbackfill.cli;
 
 import org.pgbackfill.db.DatabaseUrl;
-import org.pgbackfill.run.RunStatus;
+import org.pgbackfill.engine.RunStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;

@@ -1,6 +1,6 @@
 package org.pgbackfill.cli;
 
-import org.pgbackfill.run.BackfillException;
+import org.pgbackfill.BackfillException;
 import org.pgbackfill.verify.Mismatch;
 import org.pgbackfill.verify.VerifyConfig;
 import org.pgbackfill.verify.VerifyReport;

@@ -7,7 +7,7 @@ import org.pgbackfill.testing.PostgresFixture;
 
 import java.sql.Connection;
 
-import org.pgbackfill.run.DryRun;
+import org.pgbackfill.engine.DryRun;
 
 import java.nio.file.Path;
 import java.util.regex.Matcher;

@@ -1,9 +1,9 @@
 package org.pgbackfill.cli;
 
 import org.junit.jupiter.api.Test;
-import org.pgbackfill.run.IndexProgress;
-import org.pgbackfill.run.Phase;
-import org.pgbackfill.run.PhaseReport;
+import org.pgbackfill.phase.IndexProgress;
+import org.pgbackfill.phase.Phase;
+import org.pgbackfill.phase.PhaseReport;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.pgbackfill.db.DatabaseUrl;
-import org.pgbackfill.run.Backfill;
-import org.pgbackfill.run.BackfillConfig;
-import org.pgbackfill.run.BackfillException;
-import org.pgbackfill.run.Phase;
-import org.pgbackfill.run.ProgressListener;
+import org.pgbackfill.engine.Backfill;
+import org.pgbackfill.engine.BackfillConfig;
+import org.pgbackfill.BackfillException;
+import org.pgbackfill.phase.Phase;
+import org.pgbackfill.phase.ProgressListener;
 import org.pgbackfill.testing.EdgeCaseCorpus;
 import org.pgbackfill.testing.OpenWebUiDatabase;
 import org.pgbackfill.testing.PostgresFixture;
@@ -40,14 +40,14 @@ class StatusCommandTest {
         assertTrue(console.output().contains("no pgbackfill run"), console.output());
 
         Backfill[] stopped = new Backfill[1];
-        org.pgbackfill.run.RunStatus[] whileLoading = new org.pgbackfill.run.RunStatus[1];
+        org.pgbackfill.engine.RunStatus[] whileLoading = new org.pgbackfill.engine.RunStatus[1];
         stopped[0] = new Backfill(BackfillConfig.builder().database(url).workers(1).nowEpoch(EdgeCaseCorpus.DEFAULT_NOW)
             .progress(new ProgressListener() {
                 @Override public void phaseStarted(Phase phase) {
                     // what status says while this process loads: read as another machine would, from the control tables
                     if (phase == Phase.LOAD) {
                         try (Connection c = PostgresFixture.connect(url)) {
-                            whileLoading[0] = org.pgbackfill.run.RunStatus.read(c, "pgbackfill");
+                            whileLoading[0] = org.pgbackfill.engine.RunStatus.read(c, "pgbackfill");
                         } catch (java.sql.SQLException e) {
                             throw new IllegalStateException(e);
                         }
@@ -79,7 +79,7 @@ class StatusCommandTest {
         assertTrue(console.output().contains("run 1: stopped (last phase completed: load)"), console.output());
         String stoppedText;
         try (Connection c = PostgresFixture.connect(url)) {
-            stoppedText = org.pgbackfill.run.RunStatus.read(c, "pgbackfill").describe();
+            stoppedText = org.pgbackfill.engine.RunStatus.read(c, "pgbackfill").describe();
         }
         assertTrue(stoppedText.contains("run 1: stopped (last phase completed: load)") && stoppedText.contains("run the same command again"),
             stoppedText);

@@ -128,4 +128,14 @@ public final class Database implements AutoCloseable {
             pool.close();
         }
     }
+
+    /** The server's WAL insert position in bytes (WAL written = its difference), or -1 where it cannot be read (a standby). */
+    public static long walBytes(Connection c) {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint")) {
+            return rs.next() ? rs.getLong(1) : -1;
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
 }

@@ -1,20 +1,20 @@
 package org.pgbackfill.load;
 
-import com.lmax.disruptor.ExceptionHandler;
-import com.lmax.disruptor.InsufficientCapacityException;
-import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.TimeoutBlockingWaitStrategy;
-import com.lmax.disruptor.dsl.Disruptor;
-import com.lmax.disruptor.dsl.ProducerType;
+import org.pgbackfill.copy.CopyWriter;
+import org.pgbackfill.copy.RangeTracker;
+import org.pgbackfill.state.Rejection;
+import org.pgbackfill.ring.RowEvent;
+import org.pgbackfill.ring.RowRing;
+import org.pgbackfill.source.ChatRangeReader;
+
 import org.pgbackfill.db.Database;
 import org.pgbackfill.extract.ExtractionSink;
 import org.pgbackfill.extract.MessageExtractor;
 import org.pgbackfill.extract.MessageRow;
 import org.pgbackfill.extract.RejectReason;
-import org.pgbackfill.plan.KeyRange;
-import org.pgbackfill.run.BackfillConfig;
-import org.pgbackfill.run.ControlTables;
-import org.pgbackfill.run.RunMetrics;
+import org.pgbackfill.source.KeyRange;
+import org.pgbackfill.state.ControlTables;
+import org.pgbackfill.metrics.RunMetrics;
 import org.pgbackfill.schema.SchemaCheck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,12 +24,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The load phase: reader threads (one connection each) take ranges from a queue, stream and
@@ -42,7 +38,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class LoadPhase {
     private static final Logger log = LoggerFactory.getLogger(LoadPhase.class);
-    static final int RING_SIZE = 1 << 13;
     /** How long the writers may take to finish a commit under way once the load ends. */
     private static final long WRITER_STOP_MILLIS = 30_000;
 
@@ -52,18 +47,21 @@ public final class LoadPhase {
     /** Told about progress: bytes of documents read so far, the same in the planner's units (stored bytes), rows written to chat_message. */
     public interface Progress { void update(long documentBytes, long plannedUnitsRead, long rowsWritten); }
 
+    /** How the load is sized: readers, writers, each COPY transaction's bounds, and how large a document is read in memory. */
+    public record Settings(int workers, int writers, long maxTransactionBytes, int maxTransactionRows, int inlineDocumentBytes) { }
+
     private final Database db;
-    private final BackfillConfig config;
+    private final Settings config;
     private final ControlTables control;
     private final long runId;
     private final long nowEpoch;
     private final SchemaCheck.Facts facts;
 
     private final RunMetrics metrics;
-    private final org.pgbackfill.run.Throttle throttle;
+    private final org.pgbackfill.control.Throttle throttle;
 
-    public LoadPhase(Database db, BackfillConfig config, ControlTables control, long runId, long nowEpoch, SchemaCheck.Facts facts,
-                     RunMetrics metrics, org.pgbackfill.run.Throttle throttle) {
+    public LoadPhase(Database db, Settings config, ControlTables control, long runId, long nowEpoch, SchemaCheck.Facts facts,
+                     RunMetrics metrics, org.pgbackfill.control.Throttle throttle) {
         this.metrics = metrics;
         this.throttle = throttle;
         this.db = db;
@@ -99,7 +97,6 @@ public final class LoadPhase {
      * failure ends this round: its uncommitted rows belong to ranges that are then reloaded.
      */
     public Result run(Coordinator coordinator, Progress progress) throws Exception {
-        AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong chats = new AtomicLong(), docBytes = new AtomicLong();
         ChatRangeReader.Counters read = new ChatRangeReader.Counters();
         RangeTracker tracker = new RangeTracker((claim, c, rows, bytes) -> coordinator.loaded(claim, c, rows, bytes));
@@ -109,31 +106,14 @@ public final class LoadPhase {
             @Override public double rowsWritten() { return tracker.rowsCommitted(); }
         });
         int writers = config.writers();
-        long budgetBytes = writers * config.maxTransactionBytes() + (64L << 20);
-        int budgetPermits = (int) Math.min(Integer.MAX_VALUE, budgetBytes / 1024);
-        Semaphore inFlight = new Semaphore(budgetPermits);
-
-        List<Thread> writerThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Disruptor<RowEvent> disruptor = new Disruptor<>(RowEvent::new, RING_SIZE, runnable -> {
-            Thread t = new Thread(runnable, "pgbackfill-writer");
-            t.setDaemon(true);
-            writerThreads.add(t);
-            return t;
-        }, ProducerType.MULTI, new TimeoutBlockingWaitStrategy(200, TimeUnit.MILLISECONDS));
+        RowRing ring = new RowRing(writers, config.maxTransactionBytes(), coordinator::stopping);
         CopyWriter[] handlers = new CopyWriter[writers];
         for (int i = 0; i < writers; i++) {
-            handlers[i] = new CopyWriter(i, writers, db, control.schema(), runId, tracker, inFlight,
+            handlers[i] = new CopyWriter(i, writers, db, control.schema(), runId, tracker, ring.budget(),
                 config.maxTransactionBytes(), config.maxTransactionRows(), facts.toastCompression(), metrics);
         }
-        disruptor.handleEventsWith(handlers);
-        disruptor.setDefaultExceptionHandler(new ExceptionHandler<>() {
-            @Override public void handleEventException(Throwable ex, long sequence, RowEvent event) { failure.compareAndSet(null, ex); }
-            @Override public void handleOnStartException(Throwable ex) { failure.compareAndSet(null, ex); }
-            @Override public void handleOnShutdownException(Throwable ex) { log.debug("writer shutdown", ex); }
-        });
-        RingBuffer<RowEvent> ring = disruptor.start();
-        metrics.ringOccupancy(ring, r -> r.getBufferSize() - r.remainingCapacity());
-        Publisher publisher = new Publisher(ring, inFlight, budgetPermits, failure, coordinator);
+        ring.start(handlers);
+        metrics.ringOccupancy(ring, RowRing::occupancy);
 
         List<Thread> readers = new ArrayList<>();
         for (int w = 0; w < config.workers(); w++) {
@@ -142,8 +122,8 @@ public final class LoadPhase {
                 try {
                     MessageExtractor extractor = new MessageExtractor(nowEpoch, config.inlineDocumentBytes(), facts.asciiJson());
                     ControlTables.Claim claim;
-                    while (failure.get() == null && !coordinator.stopping() && admit() && (claim = coordinator.claim()) != null) {
-                        RangeSink sink = new RangeSink(claim, publisher);
+                    while (ring.failure() == null && !coordinator.stopping() && admit() && (claim = coordinator.claim()) != null) {
+                        RangeSink sink = new RangeSink(claim, ring);
                         ChatRangeReader.Totals totals;
                         try {
                             if (conn == null) conn = db.connection();
@@ -152,7 +132,7 @@ public final class LoadPhase {
                         } catch (Exception e) {
                             if (conn != null) db.evict(conn);
                             conn = null;
-                            if (coordinator.stopping() || failure.get() != null) break;
+                            if (coordinator.stopping() || ring.failure() != null) break;
                             int attempts = coordinator.failed(claim, e);
                             metrics.retried("range");
                             if (attempts >= MAX_ATTEMPTS) throw new LoadException(claim.range(), attempts, e);
@@ -167,7 +147,7 @@ public final class LoadPhase {
                         progress.update(read.documentBytes().get(), read.plannedBytes().get(), tracker.rowsCommitted());
                     }
                 } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
+                    ring.fail(e);
                 } finally {
                     if (conn != null) {
                         try { conn.close(); } catch (SQLException ignored) { }
@@ -182,19 +162,10 @@ public final class LoadPhase {
             for (Thread t : readers) t.join(1000);
             progress.update(read.documentBytes().get(), read.plannedBytes().get(), tracker.rowsCommitted());
         }
-        if (failure.get() == null && !coordinator.stopping()) {
-            CountDownLatch flushed = new CountDownLatch(writers);
-            publisher.flush(writers, flushed);
-            while (!flushed.await(200, TimeUnit.MILLISECONDS)) {
-                if (failure.get() != null || coordinator.stopping()) break;
-            }
-        }
-        // The writers end on their own threads (a commit under way finishes, then each closes its connection in
-        // onShutdown); only then may the caller give ranges back, or a writer's transaction could still hold its fence.
-        disruptor.halt();
-        for (Thread t : writerThreads) t.join(WRITER_STOP_MILLIS);
+        if (ring.failure() == null && !coordinator.stopping()) ring.flush(writers);
+        ring.halt(WRITER_STOP_MILLIS);
         for (CopyWriter h : handlers) h.onShutdown();   // in case one did not end in time
-        Throwable f = failure.get();
+        Throwable f = ring.failure();
         if (f != null) {
             if (f instanceof Exception e) throw e;
             throw new RuntimeException(f);
@@ -217,75 +188,15 @@ public final class LoadPhase {
         }
     }
 
-    /** Publishes into the ring within the in-flight byte budget; gives up if a writer has failed. */
-    private static final class Publisher {
-        private final RingBuffer<RowEvent> ring;
-        private final Semaphore inFlight;
-        private final int maxPermits;
-        private final AtomicReference<Throwable> failure;
-        private final Coordinator coordinator;
-
-        Publisher(RingBuffer<RowEvent> ring, Semaphore inFlight, int maxPermits, AtomicReference<Throwable> failure, Coordinator coordinator) {
-            this.ring = ring;
-            this.inFlight = inFlight;
-            this.maxPermits = maxPermits;
-            this.failure = failure;
-            this.coordinator = coordinator;
-        }
-
-        void publish(RowEvent.Kind kind, ControlTables.Claim claim, MessageRow row, Rejection rejection, int weight) throws InterruptedException {
-            if (coordinator.stopping()) throw new InterruptedException("stopping");
-            int permits = Math.min(CopyWriter.permitsFor(weight), maxPermits);
-            while (!inFlight.tryAcquire(permits, 200, TimeUnit.MILLISECONDS)) checkFailure();
-            long seq = claim(1);
-            RowEvent e = ring.get(seq);
-            e.kind = kind;
-            e.claim = claim;
-            e.row = row;
-            e.rejection = rejection;
-            // the writer releases permitsFor(weight) capped the same way
-            e.weight = Math.min(weight, (maxPermits - 1) * 1024);
-            ring.publish(seq);
-        }
-
-        void flush(int writers, CountDownLatch latch) throws InterruptedException {
-            long hi = claim(writers);
-            for (long s = hi - writers + 1; s <= hi; s++) {
-                RowEvent e = ring.get(s);
-                e.kind = RowEvent.Kind.FLUSH;
-                e.flushed = latch;
-                e.weight = 0;
-            }
-            ring.publish(hi - writers + 1, hi);
-        }
-
-        private long claim(int n) throws InterruptedException {
-            while (true) {
-                try {
-                    return ring.tryNext(n);
-                } catch (InsufficientCapacityException full) {
-                    checkFailure();
-                    LockSupport.parkNanos(50_000);
-                }
-            }
-        }
-
-        private void checkFailure() throws InterruptedException {
-            if (failure.get() != null) throw new InterruptedException("a writer failed");
-            if (coordinator.stopping()) throw new InterruptedException("stopping");
-            if (Thread.interrupted()) throw new InterruptedException();
-        }
-    }
-
     /** Turns extractor output into ring events for one range, counting them. */
     private static final class RangeSink implements ExtractionSink {
         private final ControlTables.Claim claim;
-        private final Publisher publisher;
+        private final RowRing ring;
         long events;
 
-        RangeSink(ControlTables.Claim claim, Publisher publisher) {
+        RangeSink(ControlTables.Claim claim, RowRing ring) {
             this.claim = claim;
-            this.publisher = publisher;
+            this.ring = ring;
         }
 
         @Override public void row(MessageRow row) {
@@ -302,7 +213,7 @@ public final class LoadPhase {
 
         private void put(RowEvent.Kind kind, MessageRow row, Rejection rejection, int weight) {
             try {
-                publisher.publish(kind, claim, row, rejection, weight);
+                ring.publish(kind, claim, row, rejection, weight);
                 events++;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

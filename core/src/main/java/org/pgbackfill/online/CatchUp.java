@@ -5,10 +5,10 @@ import org.pgbackfill.extract.ExtractionSink;
 import org.pgbackfill.extract.MessageExtractor;
 import org.pgbackfill.extract.MessageRow;
 import org.pgbackfill.extract.RejectReason;
-import org.pgbackfill.load.Spool;
-import org.pgbackfill.load.ChatRangeReader;
-import org.pgbackfill.plan.KeyRange;
-import org.pgbackfill.run.Throttle;
+import org.pgbackfill.source.Spool;
+import org.pgbackfill.source.ChatRangeReader;
+import org.pgbackfill.source.KeyRange;
+import org.pgbackfill.control.Throttle;
 import org.pgbackfill.schema.TargetSchema;
 import org.pgbackfill.schema.TargetTable;
 import org.postgresql.PGConnection;
@@ -216,7 +216,7 @@ public final class CatchUp {
         for (int i = 0; i < ids.size(); i++) in.append(i == 0 ? "" : ", ").append(KeyRange.literal(ids.get(i)));
         in.append(')');
         Path spool = Spool.newFile("catchup-", ".copy");
-        List<org.pgbackfill.load.Rejection> rejections = new ArrayList<>();
+        List<org.pgbackfill.state.Rejection> rejections = new ArrayList<>();
         long[] rows = new long[1];
         try {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16)) {
@@ -230,11 +230,11 @@ public final class CatchUp {
                     }
 
                     @Override public void rejectedMessage(String chatId, String key, RejectReason reason, String detail, byte[] raw) {
-                        rejections.add(new org.pgbackfill.load.Rejection(chatId, key, reason, detail, raw));
+                        rejections.add(new org.pgbackfill.state.Rejection(chatId, key, reason, detail, raw));
                     }
 
                     @Override public void rejectedChat(String chatId, RejectReason reason, String detail, byte[] prefix) {
-                        rejections.add(new org.pgbackfill.load.Rejection(chatId, null, reason, detail, prefix));
+                        rejections.add(new org.pgbackfill.state.Rejection(chatId, null, reason, detail, prefix));
                     }
 
                     private void flush() {
@@ -264,7 +264,7 @@ public final class CatchUp {
         } finally {
             Files.deleteIfExists(spool);
         }
-        org.pgbackfill.load.Rejection.insertAll(c, schema, runId, rejections, null);
+        org.pgbackfill.state.Rejection.insertAll(c, schema, runId, rejections, null);
         return rows[0];
     }
 

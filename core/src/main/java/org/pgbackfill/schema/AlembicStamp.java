@@ -1,6 +1,6 @@
 package org.pgbackfill.schema;
 
-import org.pgbackfill.run.BackfillException;
+import org.pgbackfill.BackfillException;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

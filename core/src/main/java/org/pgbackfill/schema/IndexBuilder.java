@@ -1,5 +1,6 @@
 package org.pgbackfill.schema;
 
+import org.pgbackfill.db.ConnectionSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -17,9 +18,6 @@ import java.util.concurrent.Future;
  * by running it again.
  */
 public final class IndexBuilder {
-    /** Supplies connections (the run's pool). */
-    public interface ConnectionSource { Connection connection() throws SQLException; }
-
     /** An index whose build failed because of the data: a shared id (23505) or a value too long for a btree entry (54000). */
     public record Failure(String index, SQLException cause) { }
 
@@ -27,6 +25,9 @@ public final class IndexBuilder {
     public static final List<String[]> ALL = java.util.stream.Stream.concat(
         java.util.stream.Stream.<String[]>of(new String[] {TargetSchema.PRIMARY_KEY_NAME, TargetSchema.PRIMARY_KEY_INDEX}),
         TargetSchema.INDEXES.stream()).toList();
+
+    /** How many indexes are built at once for a run of {@code workers} workers. */
+    public static int parallelism(int workers) { return Math.min(Math.max(2, workers), ALL.size()); }
 
     private final String maintenanceWorkMem;
     private final String lockTimeout;

@@ -1,8 +1,8 @@
 package org.pgbackfill.schema;
 
-import org.pgbackfill.run.BackfillException;
-import org.pgbackfill.run.BackfillException.Kind;
-import org.pgbackfill.run.ControlTables;
+import org.pgbackfill.BackfillException;
+import org.pgbackfill.BackfillException.Kind;
+import org.pgbackfill.state.ControlTables;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

@@ -1,6 +1,6 @@
 package org.pgbackfill.verify;
 
-import org.pgbackfill.plan.KeyRange;
+import org.pgbackfill.source.KeyRange;
 
 /**
  * What every worker of one check shares: how chat ids compare, which chats are in the sample, the

@@ -1,7 +1,7 @@
 package org.pgbackfill.verify;
 
-import org.pgbackfill.load.ChatRangeReader;
-import org.pgbackfill.plan.KeyRange;
+import org.pgbackfill.source.ChatRangeReader;
+import org.pgbackfill.source.KeyRange;
 import org.pgbackfill.verify.ChatComparison.ChangedRow;
 import org.pgbackfill.verify.ChatComparison.MissingRows;
 import org.pgbackfill.verify.StoredRows.StoredRow;

@@ -48,7 +48,7 @@ record RunRecord(long runId, Long nowEpoch, Map<String, Map<String, String>> rej
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     rejected.computeIfAbsent(rs.getString(1), k -> new HashMap<>())
-                        .put(org.pgbackfill.load.Rejection.keyOf(rs.getString(4), rs.getString(2)), rs.getString(3));
+                        .put(org.pgbackfill.state.Rejection.keyOf(rs.getString(4), rs.getString(2)), rs.getString(3));
                 }
             }
         }

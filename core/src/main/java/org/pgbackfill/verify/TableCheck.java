@@ -1,8 +1,8 @@
 package org.pgbackfill.verify;
 
 import org.pgbackfill.schema.SchemaCheck;
-import org.pgbackfill.run.BackfillException;
-import org.pgbackfill.run.BackfillException.Kind;
+import org.pgbackfill.BackfillException;
+import org.pgbackfill.BackfillException.Kind;
 
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -1,8 +1,8 @@
 package org.pgbackfill.verify;
 
-import org.pgbackfill.plan.KeyRange;
-import org.pgbackfill.plan.RangePlanner;
-import org.pgbackfill.run.BackfillException;
+import org.pgbackfill.source.KeyRange;
+import org.pgbackfill.source.RangePlanner;
+import org.pgbackfill.BackfillException;
 
 import java.io.IOException;
 import java.sql.Connection;
@@ -139,7 +139,7 @@ public final class Verifier {
     }
 
     private BackfillException classify(Throwable e) {
-        return org.pgbackfill.run.DatabaseFailure.classify(e, config.database().toString(),
+        return org.pgbackfill.db.DatabaseFailure.classify(e, config.database().toString(),
             "The check needs SELECT on chat and chat_message (and on the tool's schema, if any)", "the check failed",
             "Nothing was changed; fix the cause and run it again");
     }

@@ -1,0 +1,364 @@
+package org.pgbackfill.copy;
+
+
+import com.lmax.disruptor.EventHandler;
+import org.pgbackfill.extract.MessageRow;
+import org.pgbackfill.extract.RejectReason;
+import org.pgbackfill.db.Database;
+import org.pgbackfill.state.ControlTables;
+import org.pgbackfill.state.Rejection;
+import org.pgbackfill.ring.RowEvent;
+import org.pgbackfill.ring.RowRing;
+import org.pgbackfill.metrics.RunMetrics;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+
+/**
+ * One COPY writer: takes its share of the ring's events ({@code sequence % writers == index}, the
+ * Disruptor 4 way to give each event to exactly one of N consumers), and copies them straight into
+ * {@code chat_message} (which has no index yet) with binary COPY in bounded transactions (rows
+ * and bytes capped).
+ *
+ * <p>Every transaction is fenced: just before it commits, it reads the attempt of each range it
+ * holds rows of with {@code FOR SHARE}. If another claim has taken a range meanwhile (this
+ * process's lease lapsed), the transaction rolls back and the writer fails; if the new claim comes
+ * after the commit, it waits for the commit (its UPDATE needs the row) and then deletes the range's
+ * rows before loading it again. Either way no attempt but the last leaves rows behind.
+ *
+ * <p>Rows are encoded and streamed into an open COPY as they arrive (the server works while the
+ * ring fills), and kept until the transaction commits. A COPY must not fail because of one bad
+ * row: values are validated before encoding, and if PostgreSQL still refuses the batch (an
+ * encoding the server cannot store, say), the kept rows are loaded again in halves until the
+ * offending rows are alone; those are recorded as rejections ({@link RejectReason#COPY_FAILED})
+ * with PostgreSQL's message, and the rest loads.
+ */
+public final class CopyWriter implements EventHandler<RowEvent> {
+    private static final Logger log = LoggerFactory.getLogger(CopyWriter.class);
+    private static final long IDLE_COMMIT_NANOS = 1_000_000_000L;
+    /** Encoded bytes are handed to the COPY stream in pieces of about this size. */
+    public static final int FLUSH_BYTES = 1 << 20;
+
+    private final int index;
+    private final int writers;
+    private final Database db;
+    private final String copySql;
+    private final String fenceSql;
+    private final String schema;
+    private final long runId;
+    private final RangeTracker tracker;
+    private final Semaphore inFlight;
+    private final long maxBytes;
+    private final int maxRows;
+    private final String toastCompression;
+    private final RunMetrics metrics;
+
+    private final BinaryCopyEncoder encoder = new BinaryCopyEncoder();
+    private final List<MessageRow> rows = new ArrayList<>();
+    private final List<ControlTables.Claim> rowRanges = new ArrayList<>();
+    private final List<Rejection> rejections = new ArrayList<>();
+    private final List<ControlTables.Claim> rejectionRanges = new ArrayList<>();
+    private final Map<ControlTables.Claim, long[]> perRange = new HashMap<>();   // claimed range → {events, rows}
+    private long bytes;
+    private int permits;
+    private long firstPendingNanos;
+    private Connection conn;
+    private CopyIn copy;                 // open while rows of the current transaction are streaming
+    private SQLException streamFailure;  // the server refused the stream; the commit isolates the bad rows
+
+    public CopyWriter(int index, int writers, Database db, String schema, long runId, RangeTracker tracker,
+               Semaphore inFlight, long maxBytes, int maxRows, String toastCompression, RunMetrics metrics) {
+        this.metrics = metrics;
+        this.index = index;
+        this.writers = writers;
+        this.db = db;
+        this.schema = schema;
+        this.copySql = "COPY chat_message (" + org.pgbackfill.schema.TargetSchema.COLUMNS + ") FROM STDIN (FORMAT binary)";
+        this.fenceSql = "SELECT range_id, attempt FROM " + schema + ".range WHERE run_id = ? AND range_id = ANY (?) FOR SHARE";
+        this.runId = runId;
+        this.tracker = tracker;
+        this.inFlight = inFlight;
+        this.maxBytes = maxBytes;
+        this.maxRows = maxRows;
+        this.toastCompression = toastCompression;
+    }
+
+    @Override
+    public void onEvent(RowEvent e, long sequence, boolean endOfBatch) throws Exception {
+        if (sequence % writers != index) return;
+        if (firstPendingNanos == 0) firstPendingNanos = System.nanoTime();
+        switch (e.kind) {
+            case ROW -> {
+                stream(e.row, e.claim);
+                rows.add(e.row);
+                rowRanges.add(e.claim);
+                bytes += e.weight;
+                count(e.claim, 1);
+            }
+            case REJECTED_MESSAGE, REJECTED_CHAT -> {
+                rejections.add(e.rejection);
+                rejectionRanges.add(e.claim);
+                bytes += e.weight;
+                count(e.claim, 0);
+            }
+            case FLUSH -> {
+                commit();
+                e.flushed.countDown();
+            }
+        }
+        permits += e.kind == RowEvent.Kind.FLUSH ? 0 : RowRing.permitsFor(e.weight);
+        e.clear();
+        if (bytes >= maxBytes || rows.size() >= maxRows) commit();
+    }
+
+    @Override
+    public void onTimeout(long sequence) throws Exception {
+        if (firstPendingNanos != 0 && System.nanoTime() - firstPendingNanos > IDLE_COMMIT_NANOS) commit();
+    }
+
+    @Override
+    public synchronized void onShutdown() {
+        cancelCopy();
+        if (conn != null) {
+            try { conn.close(); } catch (SQLException ignored) { }
+            conn = null;
+        }
+    }
+
+
+    /** Rejections logged one by one; after that, one line every {@link #REJECTIONS_PER_LINE}. */
+    static final int REJECTIONS_LOGGED = 10;
+    static final int REJECTIONS_PER_LINE = 1000;
+    private static final java.util.concurrent.atomic.AtomicLong REJECTIONS = new java.util.concurrent.atomic.AtomicLong();
+
+    private void logRejection(Rejection r) {
+        long n = REJECTIONS.incrementAndGet();
+        if (n <= REJECTIONS_LOGGED) {
+            log.warn("rejected {} of chat {}: {} ({}){}", r.messageKey() == null ? "the document" : "message " + Rejection.textSafe(r.messageKey()),
+                r.chatId(), r.reason(), r.detail(), n == REJECTIONS_LOGGED ? "; further rejections are counted, see " + schema
+                    + ".rejected_message" : "");
+        } else if (n % REJECTIONS_PER_LINE == 0) {
+            log.warn("{} rejections so far (all recorded with their raw JSON in the rejection tables)", n);
+        }
+    }
+
+    private void count(ControlTables.Claim claim, int row) {
+        long[] c = perRange.computeIfAbsent(claim, k -> new long[2]);
+        c[0]++;
+        c[1] += row;
+    }
+
+    /** Encodes a row into the open COPY (opening one if needed); a refusal is kept for the commit to handle. */
+    private void stream(MessageRow row, ControlTables.Claim claim) throws SQLException {
+        if (streamFailure != null) return;
+        try {
+            if (copy == null) copy = openCopy(connection());
+            encoder.append(row);
+            if (encoder.length() >= FLUSH_BYTES) flushEncoder();
+        } catch (SQLException e) {
+            if (isConnectionFailure(e)) throw e;
+            streamFailure = e;
+            cancelCopy();
+        }
+    }
+
+    /** Loads everything pending in one transaction (isolating bad rows if it fails), then reports the ranges. */
+    private void commit() throws Exception {
+        long commitStart = firstPendingNanos == 0 ? System.nanoTime() : firstPendingNanos;
+        if (rows.isEmpty() && rejections.isEmpty()) {
+            firstPendingNanos = 0;
+            return;
+        }
+        Connection c = connection();
+        try {
+            if (streamFailure != null) throw streamFailure;
+            if (copy != null) {
+                flushEncoder();
+                copy.writeToCopy(BinaryCopyEncoder.TRAILER, 0, BinaryCopyEncoder.TRAILER.length);
+                long copied = copy.endCopy();
+                copy = null;
+                requireCount(copied, rows.size());
+            }
+            insertRejections(c);
+            fence(c);
+            c.commit();
+        } catch (SQLException e) {
+            cancelCopy();
+            rollbackQuietly(c);
+            if (isConnectionFailure(e) || e instanceof Superseded || e instanceof CountMismatch) throw e;
+            log.warn("COPY of {} rows failed ({}); isolating the rows PostgreSQL refuses", rows.size(), e.getMessage());
+            isolate(c, 0, rows.size());
+            insertRejections(c);
+            fence(c);
+            c.commit();
+        }
+        for (Rejection r : rejections) {
+            metrics.rejected(r.reason().name(), 1);
+            logRejection(r);
+        }
+        metrics.copyCommitted(rows.size(), System.nanoTime() - commitStart);
+        for (Map.Entry<ControlTables.Claim, long[]> r : perRange.entrySet()) {
+            tracker.committed(r.getKey(), r.getValue()[0], r.getValue()[1]);
+        }
+        inFlight.release(permits);
+        permits = 0;
+        rows.clear();
+        rowRanges.clear();
+        rejections.clear();
+        rejectionRanges.clear();
+        perRange.clear();
+        bytes = 0;
+        firstPendingNanos = 0;
+        streamFailure = null;
+        encoder.clear();
+    }
+
+    /** Loads rows [from, to) each half in its own transaction until the refused rows stand alone. */
+    private void isolate(Connection c, int from, int to) throws SQLException {
+        if (from == to) return;
+        try {
+            CopyIn in = openCopy(c);
+            try {
+                encoder.clear();
+                for (int i = from; i < to; i++) {
+                    encoder.append(rows.get(i));
+                    if (encoder.length() >= FLUSH_BYTES) {
+                        in.writeToCopy(encoder.buffer(), 0, encoder.length());
+                        encoder.clear();
+                    }
+                }
+                in.writeToCopy(encoder.buffer(), 0, encoder.length());
+                in.writeToCopy(BinaryCopyEncoder.TRAILER, 0, BinaryCopyEncoder.TRAILER.length);
+                requireCount(in.endCopy(), to - from);
+            } finally {
+                encoder.clear();
+                if (in.isActive()) in.cancelCopy();
+            }
+            fence(c);
+            c.commit();
+        } catch (SQLException e) {
+            rollbackQuietly(c);
+            if (isConnectionFailure(e) || e instanceof Superseded || e instanceof CountMismatch) throw e;
+            if (to - from == 1) {
+                MessageRow r = rows.get(from);
+                long[] counts = perRange.get(rowRanges.get(from));
+                counts[1]--;   // not staged after all
+                rejections.add(new Rejection(r.chatId, r.messageKey, RejectReason.COPY_FAILED,
+                    "PostgreSQL refused the row: " + e.getMessage(), r.messageJson));
+                rejectionRanges.add(rowRanges.get(from));
+                return;
+            }
+            int mid = (from + to) >>> 1;
+            isolate(c, from, mid);
+            isolate(c, mid, to);
+        }
+    }
+
+    /** The server took another number of rows than was sent: the transaction must not commit (its ranges are loaded again). */
+    static final class CountMismatch extends SQLException {
+        CountMismatch(String message) { super(message); }
+    }
+
+    private static void requireCount(long copied, int sent) throws CountMismatch {
+        if (copied != sent) {
+            throw new CountMismatch("COPY took " + copied + " rows where " + sent + " were sent; the transaction is rolled back");
+        }
+    }
+
+    /** A range of this transaction was claimed again by someone else: the transaction must not commit. */
+    static final class Superseded extends SQLException {
+        Superseded(String message) { super(message); }
+    }
+
+    /**
+     * Holds, until the commit, a share lock on the control rows of the ranges this transaction
+     * writes for, and checks each is still at this writer's attempt.
+     */
+    private void fence(Connection c) throws SQLException {
+        Map<Integer, Integer> attempts = new HashMap<>();
+        for (ControlTables.Claim claim : perRange.keySet()) {
+            Integer other = attempts.put(claim.range().id(), claim.attempt());
+            if (other != null && other != claim.attempt()) {
+                throw new Superseded(claim.range() + " is in this transaction twice, as attempts " + other + " and " + claim.attempt());
+            }
+        }
+        if (attempts.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(fenceSql)) {
+            ps.setLong(1, runId);
+            ps.setArray(2, c.createArrayOf("int4", attempts.keySet().toArray()));
+            try (var rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    int range = rs.getInt(1), now = rs.getInt(2);
+                    if (now != attempts.get(range)) {
+                        throw new Superseded("range " + range + " was claimed again (attempt " + now + ") while attempt "
+                            + attempts.get(range) + " was still writing; this attempt's rows are rolled back");
+                    }
+                }
+            }
+        }
+    }
+
+    private CopyIn openCopy(Connection c) throws SQLException {
+        CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copySql);
+        in.writeToCopy(BinaryCopyEncoder.HEADER, 0, BinaryCopyEncoder.HEADER.length);
+        return in;
+    }
+
+    private void flushEncoder() throws SQLException {
+        if (encoder.length() > 0) copy.writeToCopy(encoder.buffer(), 0, encoder.length());
+        encoder.clear();
+    }
+
+    /** pgjdbc's rule: never leave a connection in the middle of a COPY. */
+    private void cancelCopy() {
+        if (copy != null) {
+            try {
+                if (copy.isActive()) copy.cancelCopy();
+            } catch (SQLException ignored) {
+                // the connection is beyond use; the rollback or close that follows reports it
+            }
+            copy = null;
+        }
+    }
+
+    private void insertRejections(Connection c) throws SQLException {
+        Rejection.insertAll(c, schema, runId, rejections, rejectionRanges);
+    }
+
+    private Connection connection() throws SQLException {
+        if (conn == null) {
+            conn = db.connection();
+            conn.setAutoCommit(false);
+            try (Statement st = conn.createStatement()) {
+                // synchronous_commit stays on: a range is recorded as loaded right after its rows commit, and an
+                // asynchronous commit lost in a server crash would leave a range recorded as loaded without its rows
+                // (the record being written after the restart). The transactions are large, so waiting costs little.
+                if ("lz4".equals(toastCompression)) st.execute("SET default_toast_compression = lz4");
+            }
+            conn.commit();
+        }
+        return conn;
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try { c.rollback(); } catch (SQLException ignored) { }
+    }
+
+    /** SQLSTATE class 08 (connection), 57P01..03 (terminated, shutting down): not the rows' fault. */
+    static boolean isConnectionFailure(SQLException e) {
+        String state = e.getSQLState();
+        return state == null || state.startsWith("08") || state.startsWith("57P");
+    }
+}

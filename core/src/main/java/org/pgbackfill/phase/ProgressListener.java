@@ -1,0 +1,31 @@
+package org.pgbackfill.phase;
+
+/**
+ * Told about a run's progress; the CLI turns this into a progress line. Called from engine
+ * threads: implementations must be thread-safe and quick.
+ */
+public interface ProgressListener {
+    ProgressListener NONE = new ProgressListener() { };
+
+    default void phaseStarted(Phase phase) { }
+
+    default void phaseFinished(PhaseReport report) { }
+
+    /** During load: bytes of documents read so far, the estimated fraction done (0..0.99), rows written to chat_message. */
+    default void loadProgress(long bytesRead, double fractionDone, long rowsWritten) { }
+
+    /**
+     * During the build, every second: indexes of chat_message done out of {@code total}, and
+     * those the server is building now, with their step and fraction.
+     */
+    default void buildProgress(int done, int total, java.util.List<IndexProgress> building) { }
+
+    /** During a catch-up pass (online runs): of the {@code pending} changed chats the pass began with, {@code done} are caught up. */
+    default void catchUpProgress(int pass, long done, long pending) { }
+
+    /** The run is held now, for {@code reason} (paused, the server under pressure), or no longer (null). */
+    default void held(String reason) { }
+
+    /** Something the operator should know (a retry, a skipped step). */
+    default void info(String message) { }
+}

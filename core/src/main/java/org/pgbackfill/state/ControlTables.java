@@ -1,0 +1,354 @@
+package org.pgbackfill.state;
+
+import org.pgbackfill.phase.Phase;
+
+import org.pgbackfill.source.KeyRange;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The run's durable state, all in the tool's schema: the run (its fixed "now", the phase it
+ * completed), its ranges with their state and lease, and the rejections. Every process working on
+ * the run coordinates through these rows and nothing else: ranges are claimed with
+ * {@code FOR UPDATE SKIP LOCKED} and a lease that expires if its holder stops renewing it, and the
+ * steps that must happen once are taken under an advisory lock on the run.
+ *
+ * <p>A range moves {@code pending → loading → loaded → merged} (stored so since the first version, so that
+ * runs started by earlier versions resume; shown as "settled", what it means now: its rows were
+ * checked against what was read). Every claim increments the range's
+ * {@code attempt}; rejections carry the attempt that produced them, and only the range's final
+ * attempt counts. Rows in chat_message carry no attempt: a writer's transaction commits only while
+ * its attempt is the range's current one, and a new attempt deletes what earlier ones committed,
+ * so a process that lost its lease but still writes cannot double anything.
+ */
+public final class ControlTables {
+    private final String s;
+
+    public ControlTables(String schema) { this.s = schema; }
+
+    /**
+     * SQL: the lease of a loading range is over — expired, or its holder has no session left (every
+     * connection of a process carries the lease owner as its application_name).
+     */
+    public static final String LEASE_LAPSED = "(lease_until < now() OR NOT EXISTS "
+        + "(SELECT 1 FROM pg_stat_activity a WHERE a.application_name = owner))";
+
+    public String schema() { return s; }
+
+    /** The advisory lock key under which steps that must run once are taken. */
+    public String lockKey() { return "pgbackfill:" + s; }
+
+    public void create(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            // CREATE SCHEMA IF NOT EXISTS checks CREATE on the database even when the schema exists: a schema an
+            // administrator made for the tool (granting only CREATE and USAGE on it) must not be created again
+            if (!schemaExists(c)) st.execute("CREATE SCHEMA IF NOT EXISTS " + s);
+            st.execute("CREATE TABLE IF NOT EXISTS " + s + ".run ("
+                + " run_id bigint PRIMARY KEY, started_at timestamptz NOT NULL DEFAULT now(), now_epoch bigint NOT NULL,"
+                + " workers int NOT NULL, phase text NOT NULL, created_target boolean NOT NULL DEFAULT false,"
+                + " finished_at timestamptz)");
+            // online runs, pause and holds (added after the first release of the table: ADD … IF NOT EXISTS)
+            st.execute("ALTER TABLE " + s + ".run ADD COLUMN IF NOT EXISTS online boolean NOT NULL DEFAULT false, "
+                + "ADD COLUMN IF NOT EXISTS paused boolean NOT NULL DEFAULT false, ADD COLUMN IF NOT EXISTS hold_reason text, "
+                + "ADD COLUMN IF NOT EXISTS toast_compression text");
+            st.execute("CREATE TABLE IF NOT EXISTS " + s + ".range ("
+                + " run_id bigint NOT NULL, range_id int NOT NULL, lo text, hi text, estimated_bytes bigint NOT NULL,"
+                + " state text NOT NULL DEFAULT 'pending', owner text, lease_until timestamptz, attempt int NOT NULL DEFAULT 0,"
+                + " chats bigint, rows_staged bigint, document_bytes bigint, last_error text,"
+                + " PRIMARY KEY (run_id, range_id))");
+            st.execute("CREATE TABLE IF NOT EXISTS " + s + ".rejected_message ("
+                + " run_id bigint NOT NULL, range_id int, attempt int, chat_id text NOT NULL, message_key text NOT NULL,"
+                + " reason text NOT NULL, detail text, raw_json text, rejected_at timestamptz NOT NULL DEFAULT now())");
+            // the key exactly, as a JSON string: message_key cannot hold a NUL or a lone surrogate (added later: IF NOT EXISTS)
+            st.execute("ALTER TABLE " + s + ".rejected_message ADD COLUMN IF NOT EXISTS message_key_json text");
+            st.execute("CREATE TABLE IF NOT EXISTS " + s + ".rejected_chat ("
+                + " run_id bigint NOT NULL, range_id int, attempt int, chat_id text NOT NULL, reason text NOT NULL, detail text,"
+                + " raw_prefix text, rejected_at timestamptz NOT NULL DEFAULT now())");
+        }
+    }
+
+    /** An unfinished run: its id, its fixed "now", whether it created chat_message, the last phase it completed, whether it is online. */
+    public record OpenRun(long runId, long nowEpoch, boolean createdTarget, String phase, boolean online) {
+        public boolean completed(Phase p) {
+            return Phase.of(phase).ordinal() >= p.ordinal();
+        }
+    }
+
+    public OpenRun openRun(Connection c) throws SQLException {
+        if (!exists(c)) return null;
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT run_id, now_epoch, created_target, phase, online FROM " + s
+                 + ".run WHERE finished_at IS NULL ORDER BY run_id DESC LIMIT 1")) {
+            return rs.next() ? new OpenRun(rs.getLong(1), rs.getLong(2), rs.getBoolean(3), rs.getString(4), rs.getBoolean(5)) : null;
+        }
+    }
+
+    /** The last run that finished, or -1. */
+    public long lastFinishedRun(Connection c) throws SQLException {
+        if (!exists(c)) return -1;
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT coalesce(max(run_id), -1) FROM " + s + ".run WHERE finished_at IS NOT NULL")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private boolean schemaExists(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regnamespace(?) IS NOT NULL")) {
+            ps.setString(1, s);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    public boolean exists(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, s + ".run");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    public long startRun(Connection c, long nowEpoch, int workers, boolean online) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("INSERT INTO " + s + ".run (run_id, now_epoch, workers, phase, online) "
+                 + "SELECT coalesce(max(run_id), 0) + 1, " + nowEpoch + ", " + workers + ", 'check', " + online + " FROM " + s
+                 + ".run RETURNING run_id")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** Abandons an unfinished run (for --restart): it stays in the table, marked abandoned. */
+    public void abandon(Connection c, long runId) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("UPDATE " + s + ".run SET phase = 'abandoned', finished_at = now() WHERE run_id = " + runId);
+            st.execute("DELETE FROM " + s + ".range WHERE run_id = " + runId);
+        }
+    }
+
+    public void phase(Connection c, long runId, Phase phase) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("UPDATE " + s + ".run SET phase = '" + phase.label() + "' WHERE run_id = " + runId);
+        }
+    }
+
+    /** Records the TOAST compression the run's rows get (lz4 or pglz; the last process to start says). */
+    public void toastCompression(Connection c, long runId, String method) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".run SET toast_compression = ? WHERE run_id = ?")) {
+            ps.setString(1, method);
+            ps.setLong(2, runId);
+            ps.executeUpdate();
+        }
+    }
+
+    public void createdTarget(Connection c, long runId) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("UPDATE " + s + ".run SET created_target = true WHERE run_id = " + runId);
+        }
+    }
+
+    public void finish(Connection c, long runId) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("UPDATE " + s + ".run SET phase = 'stamp', finished_at = now() WHERE run_id = " + runId);
+        }
+    }
+
+    public void saveRanges(Connection c, long runId, List<KeyRange> ranges) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + s
+                + ".range (run_id, range_id, lo, hi, estimated_bytes) VALUES (?, ?, ?, ?, ?)")) {
+            for (KeyRange r : ranges) {
+                ps.setLong(1, runId);
+                ps.setInt(2, r.id());
+                ps.setString(3, r.lo());
+                ps.setString(4, r.hi());
+                ps.setLong(5, r.estimatedBytes());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    public List<KeyRange> ranges(Connection c, long runId) throws SQLException {
+        List<KeyRange> out = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT range_id, lo, hi, estimated_bytes FROM " + s + ".range WHERE run_id = "
+                 + runId + " ORDER BY range_id")) {
+            while (rs.next()) out.add(new KeyRange(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
+        }
+        return out;
+    }
+
+    /** A range this process holds: the range and the attempt number its rows are written under. */
+    public record Claim(KeyRange range, int attempt) { }
+
+    /**
+     * Claims a range to load: a pending one, or one whose holder's lease expired. Returns null when
+     * none is free right now (others may still hold some).
+     */
+    public Claim claimRange(Connection c, long runId, String owner, int leaseSeconds) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".range r SET state = 'loading', owner = ?, "
+                + "lease_until = now() + make_interval(secs => ?), attempt = r.attempt + 1 "
+                + "WHERE (r.run_id, r.range_id) = (SELECT run_id, range_id FROM " + s + ".range WHERE run_id = ? "
+                + "AND (state = 'pending' OR (state = 'loading' AND " + LEASE_LAPSED + ")) ORDER BY estimated_bytes DESC, range_id "
+                + "LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING r.range_id, r.lo, r.hi, r.estimated_bytes, r.attempt")) {
+            ps.setString(1, owner);
+            ps.setInt(2, leaseSeconds);
+            ps.setLong(3, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return null;
+                return new Claim(new KeyRange(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getLong(4)), rs.getInt(5));
+            }
+        }
+    }
+
+    /** Extends the leases this process holds; returns how many it still holds. */
+    public int renewLeases(Connection c, long runId, String owner, int leaseSeconds) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".range SET lease_until = now() + make_interval(secs => ?) "
+                + "WHERE run_id = ? AND owner = ? AND state = 'loading'")) {
+            ps.setInt(1, leaseSeconds);
+            ps.setLong(2, runId);
+            ps.setString(3, owner);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Marks a range loaded, if this claim still holds it (a lost lease makes this a no-op). */
+    public boolean rangeLoaded(Connection c, long runId, Claim claim, String owner, long chats, long rows, long bytes) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".range SET state = 'loaded', chats = ?, rows_staged = ?, "
+                + "document_bytes = ?, lease_until = NULL, last_error = NULL WHERE run_id = ? AND range_id = ? AND attempt = ? "
+                + "AND owner = ? AND state = 'loading'")) {
+            ps.setLong(1, chats);
+            ps.setLong(2, rows);
+            ps.setLong(3, bytes);
+            ps.setLong(4, runId);
+            ps.setInt(5, claim.range().id());
+            ps.setInt(6, claim.attempt());
+            ps.setString(7, owner);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /** Gives a range back (its load failed or the process is stopping); returns its attempts so far. */
+    public int releaseRange(Connection c, long runId, Claim claim, String owner, String error) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".range SET state = 'pending', owner = NULL, lease_until = NULL, "
+                + "last_error = ? WHERE run_id = ? AND range_id = ? AND attempt = ? AND owner = ? AND state = 'loading' RETURNING attempt")) {
+            ps.setString(1, error);
+            ps.setLong(2, runId);
+            ps.setInt(3, claim.range().id());
+            ps.setInt(4, claim.attempt());
+            ps.setString(5, owner);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : claim.attempt();
+            }
+        }
+    }
+
+    /** Gives back every range this process holds. */
+    public void releaseAll(Connection c, long runId, String owner) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".range SET state = 'pending', owner = NULL, lease_until = NULL "
+                + "WHERE run_id = ? AND owner = ? AND state = 'loading'")) {
+            ps.setLong(1, runId);
+            ps.setString(2, owner);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Ranges by state. */
+    public Map<String, Long> rangeStates(Connection c, long runId) throws SQLException {
+        Map<String, Long> m = new TreeMap<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT CASE state WHEN 'merged' THEN 'settled' ELSE state END, count(*) FROM " + s
+                 + ".range WHERE run_id = " + runId + " GROUP BY 1")) {
+            while (rs.next()) m.put(rs.getString(1), rs.getLong(2));
+        }
+        return m;
+    }
+
+    /**
+     * Makes every loaded range final: rejections recorded by attempts other than a range's last are
+     * dropped, and the range is marked merged. Returns the rows of the ranges it marked.
+     */
+    public long settleLoadedRanges(Connection c, long runId) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            for (String t : new String[] {"rejected_message", "rejected_chat"}) {
+                st.executeUpdate("DELETE FROM " + s + "." + t + " x USING " + s + ".range r WHERE x.run_id = " + runId
+                    + " AND r.run_id = x.run_id AND r.range_id = x.range_id AND x.attempt <> r.attempt");
+            }
+            try (ResultSet rs = st.executeQuery("WITH m AS (UPDATE " + s + ".range SET state = 'merged' WHERE run_id = " + runId
+                    + " AND state = 'loaded' RETURNING rows_staged) SELECT coalesce(sum(rows_staged), 0) FROM m")) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    /** Gives loaded ranges back to be loaded again (their next attempt first deletes what this one committed). */
+    public void reopen(Connection c, long runId, List<Integer> rangeIds) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".range SET state = 'pending', owner = NULL, lease_until = NULL "
+                + "WHERE run_id = ? AND range_id = ANY (?) AND state = 'loaded'")) {
+            ps.setLong(1, runId);
+            ps.setArray(2, c.createArrayOf("int4", rangeIds.toArray()));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Pauses or resumes the unfinished run; returns its id, or -1 when there is none. */
+    public long setPaused(Connection c, boolean paused) throws SQLException {
+        if (!exists(c)) return -1;
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("UPDATE " + s + ".run SET paused = " + paused + " WHERE finished_at IS NULL RETURNING run_id")) {
+            long id = -1;
+            while (rs.next()) id = Math.max(id, rs.getLong(1));
+            return id;
+        }
+    }
+
+    public boolean paused(Connection c, long runId) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT paused FROM " + s + ".run WHERE run_id = " + runId)) {
+            return rs.next() && rs.getBoolean(1);
+        }
+    }
+
+    /** Records why the run holds (null: it does not), for {@code status}. */
+    public void holdReason(Connection c, long runId, String reason) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".run SET hold_reason = ? WHERE run_id = ?")) {
+            ps.setString(1, reason);
+            ps.setLong(2, runId);
+            ps.executeUpdate();
+        }
+    }
+
+    public Map<String, Long> rejectionsByReason(Connection c, long runId) throws SQLException {
+        Map<String, Long> m = new TreeMap<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT reason, count(*) FROM " + s + ".rejected_message WHERE run_id = "
+                 + runId + " GROUP BY reason UNION ALL SELECT 'chat:' || reason, count(*) FROM " + s
+                 + ".rejected_chat WHERE run_id = " + runId + " GROUP BY reason")) {
+            while (rs.next()) m.put(rs.getString(1), rs.getLong(2));
+        }
+        return m;
+    }
+
+    public List<Integer> rangeIds(Connection c, long runId) throws SQLException {
+        List<Integer> ids = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT range_id FROM " + s + ".range WHERE run_id = " + runId + " ORDER BY range_id")) {
+            while (rs.next()) ids.add(rs.getInt(1));
+        }
+        return ids;
+    }
+}
