@@ -100,7 +100,7 @@ final class BackfillRunner {
         } catch (BackfillException e) {
             progress.done();
             err.println("pgbackfill: " + e.getMessage());
-            return new Outcome(e.kind().exitCode(), config, null, e);
+            return new Outcome(ExitCodes.of(e), config, null, e);
         } finally {
             finished.countDown();
             try {

@@ -227,7 +227,7 @@ final class DemoCommand implements Callable<Integer> {
         try {
             server = EmbeddedServer.start(null, osUser, SERVER_SETTINGS, line -> say(line));
         } catch (IOException e) {
-            throw new Failure(Kind.CANNOT_CONNECT.exitCode(), "could not start the embedded PostgreSQL: " + e.getMessage()
+            throw new Failure(ExitCodes.of(Kind.CANNOT_CONNECT), "could not start the embedded PostgreSQL: " + e.getMessage()
                 + (e.getMessage() != null && e.getMessage().contains("root") ? "\n(As root, the server runs as the account --os-user names.)" : "")
                 + "\nRun the demo against a server of yours instead: pgbackfill demo --database-url postgresql://user@host:5432/postgres (password from ~/.pgpass)");
         }
@@ -306,7 +306,7 @@ final class DemoCommand implements Callable<Integer> {
         }
 
         static Failure of(SQLException e, String what) {
-            return new Failure(org.pgbackfill.db.DatabaseFailure.kindOf(e).exitCode(), what + ": " + e.getMessage());
+            return new Failure(ExitCodes.of(org.pgbackfill.db.DatabaseFailure.kindOf(e)), what + ": " + e.getMessage());
         }
     }
 

@@ -81,7 +81,7 @@ public final class Main {
      * could not be reached or refused the login, 7 on a permission error, else 8.
      */
     static int exitCodeFor(java.sql.SQLException e) {
-        return org.pgbackfill.db.DatabaseFailure.kindOf(e).exitCode();
+        return ExitCodes.of(org.pgbackfill.db.DatabaseFailure.kindOf(e));
     }
 
     static final class Version implements CommandLine.IVersionProvider {

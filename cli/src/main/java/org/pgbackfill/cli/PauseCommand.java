@@ -22,7 +22,7 @@ final class PauseCommand {
             long runId = new ControlTables(schema).setPaused(c, paused);
             if (runId < 0) {
                 System.err.println("pgbackfill: no unfinished run on " + url + " (schema " + schema + ") to " + (paused ? "pause" : "resume"));
-                return BackfillException.Kind.WRONG_MODE.exitCode();
+                return ExitCodes.of(BackfillException.Kind.WRONG_MODE);
             }
             System.out.println(paused
                 ? "run " + runId + " paused: its readers hold within a second (they keep their connections and snapshot); "

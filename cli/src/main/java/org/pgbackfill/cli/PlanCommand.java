@@ -55,7 +55,7 @@ final class PlanCommand implements Callable<Integer> {
             });
             if (pooling != SessionCheck.Pooling.NONE) {
                 System.err.println("pgbackfill: " + SessionCheck.refusal(pooling, url));
-                return BackfillException.Kind.POOLER.exitCode();
+                return ExitCodes.of(BackfillException.Kind.POOLER);
             }
         } catch (SQLException e) {
             System.err.println("pgbackfill: the dry run on " + url + " failed: " + e.getMessage());
@@ -70,7 +70,7 @@ final class PlanCommand implements Callable<Integer> {
             return 0;
         } catch (BackfillException e) {
             System.err.println("pgbackfill: " + e.getMessage());
-            return e.kind().exitCode();
+            return ExitCodes.of(e);
         } catch (SQLException e) {
             System.err.println("pgbackfill: the dry run on " + url + " failed: " + e.getMessage());
             return Main.exitCodeFor(e);

@@ -95,7 +95,7 @@ final class RunOptions {
         // automation that reads the report finds one however the run ended: the run's figures, or how and why it ended
         if (report != null && (outcome.report() != null || outcome.failure() != null)) {
             try {
-                java.nio.file.Files.writeString(report, (outcome.report() != null ? outcome.report().toJson() : outcome.failure().toJson()) + "\n");
+                java.nio.file.Files.writeString(report, (outcome.report() != null ? outcome.report().toJson() : ExitCodes.json(outcome.failure())) + "\n");
                 System.out.println("report written to " + report);
             } catch (java.io.IOException e) {
                 System.err.println("pgbackfill: the report could not be written to " + report + ": " + e.getMessage());

@@ -101,7 +101,7 @@ final class VerifyCommand implements Callable<Integer> {
         } catch (BackfillException e) {
             progress.done();
             System.err.println("pgbackfill: " + e.getMessage());
-            return e.kind().exitCode();
+            return ExitCodes.of(e);
         }
         progress.done();
         out.print(report.summary());

@@ -5,6 +5,7 @@ import com.lmax.disruptor.EventHandler;
 import org.pgbackfill.extract.MessageRow;
 import org.pgbackfill.extract.RejectReason;
 import org.pgbackfill.db.Database;
+import org.pgbackfill.db.SqlStates;
 import org.pgbackfill.state.ControlTables;
 import org.pgbackfill.state.Rejection;
 import org.pgbackfill.ring.RowEvent;
@@ -168,7 +169,7 @@ public final class CopyWriter implements EventHandler<RowEvent> {
             encoder.append(row);
             if (encoder.length() >= FLUSH_BYTES) flushEncoder();
         } catch (SQLException e) {
-            if (isConnectionFailure(e)) throw e;
+            if (SqlStates.connectionLost(e)) throw e;
             streamFailure = e;
             cancelCopy();
         }
@@ -197,7 +198,7 @@ public final class CopyWriter implements EventHandler<RowEvent> {
         } catch (SQLException e) {
             cancelCopy();
             rollbackQuietly(c);
-            if (isConnectionFailure(e) || e instanceof Superseded || e instanceof CountMismatch) throw e;
+            if (SqlStates.connectionLost(e) || e instanceof Superseded || e instanceof CountMismatch) throw e;
             log.warn("COPY of {} rows failed ({}); isolating the rows PostgreSQL refuses", rows.size(), e.getMessage());
             isolate(c, 0, rows.size());
             insertRejections(c);
@@ -250,7 +251,7 @@ public final class CopyWriter implements EventHandler<RowEvent> {
             c.commit();
         } catch (SQLException e) {
             rollbackQuietly(c);
-            if (isConnectionFailure(e) || e instanceof Superseded || e instanceof CountMismatch) throw e;
+            if (SqlStates.connectionLost(e) || e instanceof Superseded || e instanceof CountMismatch) throw e;
             if (to - from == 1) {
                 MessageRow r = rows.get(from);
                 long[] counts = perRange.get(rowRanges.get(from));
@@ -354,11 +355,5 @@ public final class CopyWriter implements EventHandler<RowEvent> {
 
     private static void rollbackQuietly(Connection c) {
         try { c.rollback(); } catch (SQLException ignored) { }
-    }
-
-    /** SQLSTATE class 08 (connection), 57P01..03 (terminated, shutting down): not the rows' fault. */
-    static boolean isConnectionFailure(SQLException e) {
-        String state = e.getSQLState();
-        return state == null || state.startsWith("08") || state.startsWith("57P");
     }
 }

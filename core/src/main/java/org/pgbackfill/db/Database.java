@@ -97,13 +97,6 @@ public final class Database implements AutoCloseable {
         pool.evictConnection(c);
     }
 
-    /** Runs statements in autocommit mode on a pooled connection. */
-    public void execute(String... sql) throws SQLException {
-        try (Connection c = connection(); Statement s = c.createStatement()) {
-            for (String q : sql) s.execute(q);
-        }
-    }
-
     @Override public void close() {
         List<Connection> idle = new ArrayList<>();
         try {

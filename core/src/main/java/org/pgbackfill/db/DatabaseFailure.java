@@ -22,7 +22,7 @@ public final class DatabaseFailure {
      * @param nextStep        what to do then, e.g. "Nothing was stamped; fix the cause and run pgbackfill again"
      */
     public static BackfillException classify(Throwable e, String where, String privilegeAdvice, String failed, String nextStep) {
-        String state = sqlState(e);
+        String state = SqlStates.of(e);
         String m = rootMessage(e);
         // the same kinds as kindOf, except that only the two login refusals of class 28 count as "cannot connect" here
         if ("28P01".equals(state) || "28000".equals(state)) {
@@ -32,7 +32,7 @@ public final class DatabaseFailure {
         if (org.pgbackfill.db.Database.SESSION_MOVED.equals(state)) {
             return new BackfillException(Kind.POOLER, m + ". Nothing was stamped", e);
         }
-        if ("57P03".equals(state)) {
+        if (SqlStates.CANNOT_CONNECT_NOW.equals(state)) {
             return new BackfillException(Kind.CANNOT_CONNECT, "the server at " + where + " is not accepting connections (" + m
                 + "): it is starting up, recovering or shutting down and did not come back in time; run pgbackfill again once it does", e);
         }
@@ -44,7 +44,7 @@ public final class DatabaseFailure {
             return new BackfillException(Kind.CANNOT_CONNECT, "cannot connect to " + where + ": " + m
                 + ". Check that the server is running and reachable from here, and the host and port in DATABASE_URL", e);
         }
-        if ("42501".equals(state)) {
+        if (SqlStates.INSUFFICIENT_PRIVILEGE.equals(state)) {
             return new BackfillException(Kind.INSUFFICIENT_PRIVILEGE, "permission denied: " + m + ". " + privilegeAdvice, e);
         }
         return new BackfillException(Kind.RUN_FAILED, failed + ": " + m + (state == null ? "" : " (SQLSTATE " + state + ")")
@@ -57,29 +57,13 @@ public final class DatabaseFailure {
      * privileges (42501), or the step failed.
      */
     public static Kind kindOf(Throwable e) {
-        String state = sqlState(e);
+        String state = SqlStates.of(e);
         if (org.pgbackfill.db.Database.SESSION_MOVED.equals(state)) return Kind.POOLER;
         if (state != null ? state.startsWith("08") || state.startsWith("28") || state.equals("3D000") || state.equals("57P03")
                 : e instanceof SQLException) {
             return Kind.CANNOT_CONNECT;
         }
-        return "42501".equals(state) ? Kind.INSUFFICIENT_PRIVILEGE : Kind.RUN_FAILED;
-    }
-
-    /** Whether {@code state} is the SQLSTATE of any exception along the causes. */
-    public static boolean hasState(Throwable e, String state) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLException s && state.equals(s.getSQLState())) return true;
-        }
-        return false;
-    }
-
-    /** The first SQLSTATE along the causes, or null. */
-    public static String sqlState(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s && s.getSQLState() != null) return s.getSQLState();
-        }
-        return null;
+        return SqlStates.INSUFFICIENT_PRIVILEGE.equals(state) ? Kind.INSUFFICIENT_PRIVILEGE : Kind.RUN_FAILED;
     }
 
     /** The error's message with its root cause's, once. */

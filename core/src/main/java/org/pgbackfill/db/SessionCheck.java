@@ -88,7 +88,7 @@ public final class SessionCheck {
                     pidA2 = rs.getInt(1);
                     markerA2 = rs.getString(2);
                 } catch (SQLException e) {
-                    if ("57014".equals(e.getSQLState())) return Pooling.TRANSACTION;   // cancelled by the timeout
+                    if (SqlStates.QUERY_CANCELED.equals(e.getSQLState())) return Pooling.TRANSACTION;   // cancelled by the timeout
                     throw e;
                 }
             } finally {

@@ -1,5 +1,6 @@
 package org.pgbackfill.engine;
 
+import org.pgbackfill.control.Backoff;
 import org.pgbackfill.BackfillException;
 import org.pgbackfill.control.HoldMonitor;
 import org.pgbackfill.control.Throttle;
@@ -15,6 +16,7 @@ import org.pgbackfill.state.RunLock;
 
 import org.pgbackfill.db.Database;
 import org.pgbackfill.db.SessionCheck;
+import org.pgbackfill.db.SqlStates;
 import org.pgbackfill.load.LoadPhase;
 import org.pgbackfill.source.KeyRange;
 import org.pgbackfill.source.RangePlanner;
@@ -91,7 +93,7 @@ public final class Backfill {
         } catch (SQLException e) {
             throw classify(e);
         } catch (Exception e) {
-            if (Database.SESSION_MOVED.equals(DatabaseFailure.sqlState(e))) throw classify(e);
+            if (Database.SESSION_MOVED.equals(SqlStates.of(e))) throw classify(e);
             log.error("run failed", e);
             throw new BackfillException(Kind.RUN_FAILED, "the backfill failed: " + rootMessage(e)
                 + ". Nothing was stamped; fix the cause and run pgbackfill again: it resumes where it stopped", e);
@@ -188,14 +190,14 @@ public final class Backfill {
                     return phasesAfterPlan(db, report, facts, runId, now, walAtStart);
                 } catch (Exception e) {
                     // every phase resumes from what the control tables record, so losing the server costs only the work in flight
-                    if (!serverWentAway(e) || stopping() || reconnects > MAX_RECONNECTS) throw e;
+                    if (!SqlStates.serverWentAway(e) || stopping() || reconnects > MAX_RECONNECTS) throw e;
                     metrics.retried("reconnect");
                     progress.info("lost the server (" + rootMessage(e) + "); waiting up to " + SERVER_WAIT_SECONDS + " s for it, then "
                         + "resuming where the run is (" + reconnects + " of " + MAX_RECONNECTS + ")");
                     try (Connection c = awaitServer(db, true)) {
                         // a session ended by pg_terminate_backend (an administrator stopping the run) stops it; a shutdown ends it too
                         // (57P01 as well), but then the server has restarted since
-                        if (DatabaseFailure.hasState(e, "57P01") && serverStart(c).equals(serverStart)) throw e;
+                        if (SqlStates.hasState(e, SqlStates.ADMIN_SHUTDOWN) && serverStart(c).equals(serverStart)) throw e;
                         endOwnStaleSessions(c);
                         // the stamp's commit can reach the server while its answer is lost: then the run is done
                         if (reached(c, runId, Phase.STAMP)) {
@@ -238,22 +240,6 @@ public final class Backfill {
 
     /** How many times one process waits for a server that went away mid-run (a restart, a failover) and resumes. */
     static final int MAX_RECONNECTS = 3;
-
-    /**
-     * Whether a failure is the server going away rather than the work failing: the connection
-     * broke (SQLSTATE class 08), or the server is shutting down, crashed or is starting up (57P01,
-     * 57P02, 57P03), anywhere along the causes.
-     */
-    static boolean serverWentAway(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException s && s.getSQLState() != null) {
-                String state = s.getSQLState();
-                if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")) return true;
-            }
-            if (t.getCause() == t) break;
-        }
-        return false;
-    }
 
     private RunReport phasesAfterPlan(Database db, RunReport report, SchemaCheck.Facts facts, long runId, long now, long walAtStart)
             throws Exception {
@@ -437,7 +423,7 @@ public final class Backfill {
                 failed.stream().map(IndexBuilder.Failure::index).toList());
             log.debug("the server said: {}", failed.get(0).cause().getMessage());
             // values judged above fit; a row too large still (none expected) is judged again, the same way
-            boolean tooLarge = failed.stream().anyMatch(f -> "54000".equals(f.cause().getSQLState()));
+            boolean tooLarge = failed.stream().anyMatch(f -> SqlStates.PROGRAM_LIMIT_EXCEEDED.equals(f.cause().getSQLState()));
             long oversized = tooLarge ? target.judgeLongRows(c, runId).rejected() : 0;
             if (oversized > 0) progress.info(oversized + " rows had values too long for an index entry; recorded them as rejections");
             long duplicates = target.resolveCollisions(c, runId);
@@ -661,7 +647,7 @@ public final class Backfill {
     }
 
     private void backoff(int round, Exception e) throws InterruptedException {
-        long millis = Math.min(15_000L, 500L << Math.min(round, 5));
+        long millis = Backoff.ROUND.millis(round);
         progress.info("load interrupted (" + rootMessage(e) + "); retrying in " + millis / 1000.0 + " s (" + round + " of "
             + MAX_LOAD_ROUNDS + ")");
         Thread.sleep(millis);
@@ -794,7 +780,7 @@ public final class Backfill {
                 if (deadline != 0) progress.info("the server accepts connections again");
                 return c;
             } catch (SQLException e) {
-                boolean restarting = "57P03".equals(e.getSQLState());
+                boolean restarting = SqlStates.CANNOT_CONNECT_NOW.equals(e.getSQLState());
                 boolean down = e.getSQLState() != null && e.getSQLState().startsWith("08");
                 if (!restarting && !(down && deadline != 0)) throw e;
                 if (deadline == 0) {

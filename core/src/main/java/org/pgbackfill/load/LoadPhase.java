@@ -1,5 +1,6 @@
 package org.pgbackfill.load;
 
+import org.pgbackfill.control.Backoff;
 import org.pgbackfill.copy.CopyWriter;
 import org.pgbackfill.copy.RangeTracker;
 import org.pgbackfill.state.Rejection;
@@ -122,7 +123,7 @@ public final class LoadPhase {
                 try {
                     MessageExtractor extractor = new MessageExtractor(nowEpoch, config.inlineDocumentBytes(), facts.asciiJson());
                     ControlTables.Claim claim;
-                    while (ring.failure() == null && !coordinator.stopping() && admit() && (claim = coordinator.claim()) != null) {
+                    while (ring.failure() == null && !coordinator.stopping() && waitWhileHeld() && (claim = coordinator.claim()) != null) {
                         RangeSink sink = new RangeSink(claim, ring);
                         ChatRangeReader.Totals totals;
                         try {
@@ -137,7 +138,7 @@ public final class LoadPhase {
                             metrics.retried("range");
                             if (attempts >= MAX_ATTEMPTS) throw new LoadException(claim.range(), attempts, e);
                             log.warn("{} failed (attempt {} of {}), will retry: {}", claim.range(), attempts, MAX_ATTEMPTS, e.toString());
-                            Thread.sleep(Math.min(10_000L, 500L << attempts));
+                            Backoff.RANGE.sleep(attempts);
                             continue;
                         }
                         chats.addAndGet(totals.chats());
@@ -174,8 +175,8 @@ public final class LoadPhase {
         return new Result(chats.get(), docBytes.get(), tracker.rowsCommitted());
     }
 
-    /** Waits while the run is held (paused, the server under pressure) before taking another range; false if stopping. */
-    private boolean admit() throws InterruptedException {
+    /** Waits while the run is held (paused, the server under pressure) before taking another range; true, to sit in a condition. */
+    private boolean waitWhileHeld() throws InterruptedException {
         throttle.admit(0);
         return true;
     }

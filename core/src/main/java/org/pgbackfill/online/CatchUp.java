@@ -1,5 +1,7 @@
 package org.pgbackfill.online;
 
+import org.pgbackfill.control.Backoff;
+import org.pgbackfill.db.SqlStates;
 import org.pgbackfill.copy.BinaryCopyEncoder;
 import org.pgbackfill.extract.ExtractionSink;
 import org.pgbackfill.extract.MessageExtractor;
@@ -142,10 +144,8 @@ public final class CatchUp {
                 return done;
             } catch (SQLException e) {
                 c.rollback();
-                String state = e.getSQLState();
-                boolean transient_ = "40001".equals(state) || "40P01".equals(state) || "55P03".equals(state) || "23503".equals(state);
-                if (!transient_ || attempt >= RETRIES) throw e;
-                Thread.sleep(100L * attempt);   // a chat deleted or saved under the batch: take the batch again
+                if (!SqlStates.retryableConflict(e) || attempt >= RETRIES) throw e;
+                Backoff.CONFLICT.sleep(attempt);   // a chat deleted or saved under the batch: take the batch again
             } catch (IOException | RuntimeException | InterruptedException e) {
                 c.rollback();
                 throw e;
@@ -327,7 +327,7 @@ public final class CatchUp {
                 c.releaseSavepoint(sp);
             } catch (SQLException e) {
                 c.rollback(sp);
-                if (!"54000".equals(e.getSQLState())) throw e;   // index row too large
+                if (!SqlStates.PROGRAM_LIMIT_EXCEEDED.equals(e.getSQLState())) throw e;   // index row too large
                 try (PreparedStatement reject = c.prepareStatement(TargetSchema.insertRowRejections(schema, runId, "s", "INDEX_ROW_TOO_LARGE", "?")
                         + row)) {
                     reject.setString(1, e.getMessage());

@@ -1,5 +1,7 @@
 package org.pgbackfill.online;
 
+import org.pgbackfill.control.Backoff;
+import org.pgbackfill.db.SqlStates;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,9 +87,9 @@ public final class ChangeCapture {
                     return;
                 } catch (SQLException e) {
                     c.rollback();
-                    if (!"55P03".equals(e.getSQLState()) || attempt >= INSTALL_TRIES) throw e;   // lock_not_available
+                    if (!SqlStates.LOCK_NOT_AVAILABLE.equals(e.getSQLState()) || attempt >= INSTALL_TRIES) throw e;   // lock_not_available
                     log.info("chat is busy; trying to install the change capture again ({} of {})", attempt, INSTALL_TRIES);
-                    Thread.sleep(Math.min(5_000L, 200L * attempt));
+                    Backoff.LOCK.sleep(attempt);
                 }
             }
         } finally {

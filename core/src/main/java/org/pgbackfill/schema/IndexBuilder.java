@@ -1,5 +1,7 @@
 package org.pgbackfill.schema;
 
+import org.pgbackfill.control.Backoff;
+import org.pgbackfill.db.SqlStates;
 import org.pgbackfill.db.ConnectionSource;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -59,7 +61,7 @@ public final class IndexBuilder {
                     st.execute(ix[1].replaceFirst("CREATE (UNIQUE )?INDEX ", "CREATE $1INDEX IF NOT EXISTS "));
                     return null;
                 } catch (SQLException e) {
-                    if ("23505".equals(e.getSQLState()) || "54000".equals(e.getSQLState())) return new Failure(ix[0], e);
+                    if (SqlStates.UNIQUE_VIOLATION.equals(e.getSQLState()) || SqlStates.PROGRAM_LIMIT_EXCEEDED.equals(e.getSQLState())) return new Failure(ix[0], e);
                     throw e;
                 }
             })).toList();
@@ -107,8 +109,8 @@ public final class IndexBuilder {
                 try {
                     st.execute(TargetSchema.ADD_FOREIGN_KEY);
                 } catch (SQLException e) {
-                    if (!"55P03".equals(e.getSQLState()) || attempt >= tries) throw e;   // lock_not_available
-                    Thread.sleep(Math.min(5_000L, 200L * attempt));
+                    if (!SqlStates.LOCK_NOT_AVAILABLE.equals(e.getSQLState()) || attempt >= tries) throw e;   // lock_not_available
+                    Backoff.LOCK.sleep(attempt);
                 }
             }
             st.execute("SET lock_timeout = '" + lockTimeout + "'");

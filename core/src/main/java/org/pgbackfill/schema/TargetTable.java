@@ -1,5 +1,6 @@
 package org.pgbackfill.schema;
 
+import org.pgbackfill.db.SqlStates;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -95,7 +96,7 @@ public final class TargetTable {
                         c.releaseSavepoint(sp);
                     } catch (SQLException e) {
                         c.rollback(sp);
-                        if (!"54000".equals(e.getSQLState())) throw e;   // program_limit_exceeded: index row too large
+                        if (!SqlStates.PROGRAM_LIMIT_EXCEEDED.equals(e.getSQLState())) throw e;   // program_limit_exceeded: index row too large
                         reject.setString(1, e.getMessage());
                         reject.setString(2, ctid);
                         reject.executeUpdate();

@@ -54,11 +54,8 @@ public final class ControlTables {
             st.execute("CREATE TABLE IF NOT EXISTS " + s + ".run ("
                 + " run_id bigint PRIMARY KEY, started_at timestamptz NOT NULL DEFAULT now(), now_epoch bigint NOT NULL,"
                 + " workers int NOT NULL, phase text NOT NULL, created_target boolean NOT NULL DEFAULT false,"
-                + " finished_at timestamptz)");
-            // online runs, pause and holds (added after the first release of the table: ADD … IF NOT EXISTS)
-            st.execute("ALTER TABLE " + s + ".run ADD COLUMN IF NOT EXISTS online boolean NOT NULL DEFAULT false, "
-                + "ADD COLUMN IF NOT EXISTS paused boolean NOT NULL DEFAULT false, ADD COLUMN IF NOT EXISTS hold_reason text, "
-                + "ADD COLUMN IF NOT EXISTS toast_compression text");
+                + " finished_at timestamptz, online boolean NOT NULL DEFAULT false, paused boolean NOT NULL DEFAULT false,"
+                + " hold_reason text, toast_compression text)");
             st.execute("CREATE TABLE IF NOT EXISTS " + s + ".range ("
                 + " run_id bigint NOT NULL, range_id int NOT NULL, lo text, hi text, estimated_bytes bigint NOT NULL,"
                 + " state text NOT NULL DEFAULT 'pending', owner text, lease_until timestamptz, attempt int NOT NULL DEFAULT 0,"
@@ -66,9 +63,9 @@ public final class ControlTables {
                 + " PRIMARY KEY (run_id, range_id))");
             st.execute("CREATE TABLE IF NOT EXISTS " + s + ".rejected_message ("
                 + " run_id bigint NOT NULL, range_id int, attempt int, chat_id text NOT NULL, message_key text NOT NULL,"
-                + " reason text NOT NULL, detail text, raw_json text, rejected_at timestamptz NOT NULL DEFAULT now())");
-            // the key exactly, as a JSON string: message_key cannot hold a NUL or a lone surrogate (added later: IF NOT EXISTS)
-            st.execute("ALTER TABLE " + s + ".rejected_message ADD COLUMN IF NOT EXISTS message_key_json text");
+                // message_key_json: the key exactly, as a JSON string (message_key cannot hold a NUL or a lone surrogate)
+                + " reason text NOT NULL, detail text, raw_json text, rejected_at timestamptz NOT NULL DEFAULT now(),"
+                + " message_key_json text)");
             st.execute("CREATE TABLE IF NOT EXISTS " + s + ".rejected_chat ("
                 + " run_id bigint NOT NULL, range_id int, attempt int, chat_id text NOT NULL, reason text NOT NULL, detail text,"
                 + " raw_prefix text, rejected_at timestamptz NOT NULL DEFAULT now())");
@@ -76,11 +73,7 @@ public final class ControlTables {
     }
 
     /** An unfinished run: its id, its fixed "now", whether it created chat_message, the last phase it completed, whether it is online. */
-    public record OpenRun(long runId, long nowEpoch, boolean createdTarget, String phase, boolean online) {
-        public boolean completed(Phase p) {
-            return Phase.of(phase).ordinal() >= p.ordinal();
-        }
-    }
+    public record OpenRun(long runId, long nowEpoch, boolean createdTarget, String phase, boolean online) { }
 
     public OpenRun openRun(Connection c) throws SQLException {
         if (!exists(c)) return null;
@@ -88,16 +81,6 @@ public final class ControlTables {
              ResultSet rs = st.executeQuery("SELECT run_id, now_epoch, created_target, phase, online FROM " + s
                  + ".run WHERE finished_at IS NULL ORDER BY run_id DESC LIMIT 1")) {
             return rs.next() ? new OpenRun(rs.getLong(1), rs.getLong(2), rs.getBoolean(3), rs.getString(4), rs.getBoolean(5)) : null;
-        }
-    }
-
-    /** The last run that finished, or -1. */
-    public long lastFinishedRun(Connection c) throws SQLException {
-        if (!exists(c)) return -1;
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT coalesce(max(run_id), -1) FROM " + s + ".run WHERE finished_at IS NOT NULL")) {
-            rs.next();
-            return rs.getLong(1);
         }
     }
 
@@ -341,14 +324,5 @@ public final class ControlTables {
             while (rs.next()) m.put(rs.getString(1), rs.getLong(2));
         }
         return m;
-    }
-
-    public List<Integer> rangeIds(Connection c, long runId) throws SQLException {
-        List<Integer> ids = new ArrayList<>();
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT range_id FROM " + s + ".range WHERE run_id = " + runId + " ORDER BY range_id")) {
-            while (rs.next()) ids.add(rs.getInt(1));
-        }
-        return ids;
     }
 }

@@ -1,5 +1,6 @@
 package org.pgbackfill.state;
 
+import org.pgbackfill.db.SqlStates;
 import org.pgbackfill.db.Database;
 
 import java.sql.Connection;
@@ -38,7 +39,7 @@ public final class RunLock implements AutoCloseable {
                     Thread.sleep(POLL_MILLIS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new SQLException("interrupted while waiting for the run lock", "57014");
+                    throw new SQLException("interrupted while waiting for the run lock", SqlStates.QUERY_CANCELED);
                 }
             }
             return new RunLock(c, control.lockKey());

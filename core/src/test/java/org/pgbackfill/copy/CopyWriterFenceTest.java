@@ -1,5 +1,8 @@
 package org.pgbackfill.copy;
 
+import org.pgbackfill.ring.RowEvent;
+import org.pgbackfill.state.Rejection;
+
 
 import org.pgbackfill.testing.VersionMatrix;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
