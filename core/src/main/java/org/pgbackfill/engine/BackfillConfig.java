@@ -3,7 +3,11 @@ package org.pgbackfill.engine;
 import org.pgbackfill.metrics.RunMetrics;
 import org.pgbackfill.phase.ProgressListener;
 
+import org.pgbackfill.job.Job;
+import org.pgbackfill.job.chatmessage.ChatMessageJob;
 import org.pgbackfill.load.LoadPhase;
+
+import java.util.function.Supplier;
 import org.pgbackfill.db.DatabaseUrl;
 
 import java.util.Objects;
@@ -41,6 +45,7 @@ public final class BackfillConfig {
     private final long maxRateBytesPerSecond;
     private final double maxReplicationLagSeconds;
     private final int maxActiveSessions;
+    private final Supplier<Job> job;
 
     /**
      * What the run is for: {@code OFFLINE}, the whole backfill with the application stopped;
@@ -69,7 +74,11 @@ public final class BackfillConfig {
         this.progress = b.progress;
         this.restart = b.restart;
         this.meterRegistry = b.meterRegistry;
+        this.job = b.job;
     }
+
+    /** A new instance of the job to run (one per run and process: a job may remember what one phase learnt for a later one). */
+    public Job newJob() { return job.get(); }
 
     public static Builder builder() { return new Builder(); }
 
@@ -131,6 +140,7 @@ public final class BackfillConfig {
         private long maxRateBytesPerSecond;
         private double maxReplicationLagSeconds;
         private int maxActiveSessions;
+        private Supplier<Job> job = ChatMessageJob::new;
         private io.micrometer.core.instrument.MeterRegistry meterRegistry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
         public Builder database(DatabaseUrl url) { this.database = url; return this; }
@@ -150,6 +160,7 @@ public final class BackfillConfig {
         public Builder maxRateBytesPerSecond(long n) { this.maxRateBytesPerSecond = n; return this; }
         public Builder maxReplicationLagSeconds(double s) { this.maxReplicationLagSeconds = s; return this; }
         public Builder maxActiveSessions(int n) { this.maxActiveSessions = n; return this; }
+        public Builder job(Supplier<Job> j) { this.job = Objects.requireNonNull(j); return this; }
         public Builder progress(ProgressListener p) { this.progress = Objects.requireNonNull(p); return this; }
         public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry r) { this.meterRegistry = Objects.requireNonNull(r); return this; }
 

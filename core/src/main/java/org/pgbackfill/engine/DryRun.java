@@ -1,5 +1,6 @@
 package org.pgbackfill.engine;
 
+import org.pgbackfill.job.chatmessage.ChatMessageJob;
 import org.pgbackfill.BackfillException;
 import org.pgbackfill.state.ControlTables;
 
@@ -135,7 +136,7 @@ public final class DryRun {
         c.setAutoCommit(false);
         try (Statement st = c.createStatement()) {
             st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-            RangePlanner.Plan plan = new RangePlanner(config.workers() * config.rangesPerWorker(), Backfill.MAX_RANGE_BYTES).plan(c);
+            RangePlanner.Plan plan = new RangePlanner(config.workers() * config.rangesPerWorker(), Backfill.MAX_RANGE_BYTES, ChatMessageJob.SCOPE).plan(c);
             long[] rows = {0}, rowBytes = {0};
             ExtractionSink counting = new ExtractionSink() {
                 @Override public void row(MessageRow row) { rows[0]++; rowBytes[0] += row.messageJson.length + row.id.length() + 64; }
@@ -148,7 +149,7 @@ public final class DryRun {
             long start = System.nanoTime(), limit = (long) (calibrationSeconds * 1e9);
             st.setFetchSize(50);
             try (ResultSet rs = st.executeQuery("SELECT id, user_id, convert_to(chat::text, 'UTF8'), pg_column_size(chat) FROM chat TABLESAMPLE SYSTEM (5) "
-                    + "REPEATABLE (7) WHERE user_id NOT LIKE 'shared-%' AND octet_length(chat::text) <= " + config.inlineDocumentBytes())) {
+                    + "REPEATABLE (7) WHERE " + ChatMessageJob.SCOPE.predicate() + " AND octet_length(chat::text) <= " + config.inlineDocumentBytes())) {
                 while (rs.next() && System.nanoTime() - start < limit) {
                     byte[] doc = rs.getBytes(3);
                     chats++;

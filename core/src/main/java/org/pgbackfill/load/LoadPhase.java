@@ -14,6 +14,7 @@ import org.pgbackfill.extract.MessageExtractor;
 import org.pgbackfill.extract.MessageRow;
 import org.pgbackfill.extract.RejectReason;
 import org.pgbackfill.source.KeyRange;
+import org.pgbackfill.source.Scope;
 import org.pgbackfill.state.ControlTables;
 import org.pgbackfill.metrics.RunMetrics;
 import org.pgbackfill.schema.SchemaCheck;
@@ -59,10 +60,12 @@ public final class LoadPhase {
     private final SchemaCheck.Facts facts;
 
     private final RunMetrics metrics;
+    private final Scope scope;
     private final org.pgbackfill.control.Throttle throttle;
 
     public LoadPhase(Database db, Settings config, ControlTables control, long runId, long nowEpoch, SchemaCheck.Facts facts,
-                     RunMetrics metrics, org.pgbackfill.control.Throttle throttle) {
+                     RunMetrics metrics, org.pgbackfill.control.Throttle throttle, Scope scope) {
+        this.scope = scope;
         this.metrics = metrics;
         this.throttle = throttle;
         this.db = db;
@@ -129,7 +132,7 @@ public final class LoadPhase {
                         try {
                             if (conn == null) conn = db.connection();
                             if (claim.attempt() > 1) removeEarlierAttempts(conn, claim);
-                            totals = new ChatRangeReader(conn, config.inlineDocumentBytes(), read).read(claim.range(), extractor, sink, throttle);
+                            totals = new ChatRangeReader(conn, config.inlineDocumentBytes(), scope, read).read(claim.range(), extractor, sink, throttle);
                         } catch (Exception e) {
                             if (conn != null) db.evict(conn);
                             conn = null;

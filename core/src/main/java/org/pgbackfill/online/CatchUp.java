@@ -10,6 +10,7 @@ import org.pgbackfill.extract.RejectReason;
 import org.pgbackfill.source.Spool;
 import org.pgbackfill.source.ChatRangeReader;
 import org.pgbackfill.source.KeyRange;
+import org.pgbackfill.source.Scope;
 import org.pgbackfill.control.Throttle;
 import org.pgbackfill.schema.TargetSchema;
 import org.pgbackfill.schema.TargetTable;
@@ -59,9 +60,12 @@ public final class CatchUp {
     private final int inlineLimit;
     private final String idCollation;
     private final Throttle throttle;
+    private final Scope scope;
     private final ChangeCapture capture;
 
-    public CatchUp(String schema, long runId, long nowEpoch, int inlineLimit, boolean asciiJson, String idCollation, Throttle throttle) {
+    public CatchUp(String schema, long runId, long nowEpoch, int inlineLimit, boolean asciiJson, String idCollation, Throttle throttle,
+                   Scope scope) {
+        this.scope = scope;
         this.schema = schema;
         this.runId = runId;
         this.extractor = new MessageExtractor(nowEpoch, inlineLimit, asciiJson);
@@ -246,7 +250,7 @@ public final class CatchUp {
                         encoder.clear();
                     }
                 };
-                new ChatRangeReader(c, inlineLimit).readInTransaction(new KeyRange(0, null, null, 0), in.toString(), (id, userId, doc) -> {
+                new ChatRangeReader(c, inlineLimit, scope).readInTransaction(new KeyRange(0, null, null, 0), in.toString(), (id, userId, doc) -> {
                     if (doc == null) return;
                     extractor.extract(id, userId, doc, sink);
                     throttle.admitRead(doc.length());

@@ -58,6 +58,7 @@ public final class ChatRangeReader {
     private final Connection conn;
     private final int inlineLimit;
     private final Counters counters;
+    private final Scope scope;
     /**
      * The load reuses one buffer for the documents it reads (the extractor copies what it keeps),
      * instead of a new array per document: most of the garbage, and the large documents would be
@@ -66,16 +67,18 @@ public final class ChatRangeReader {
     private final boolean reuseBuffer;
     private byte[] buffer = new byte[0];
 
-    public ChatRangeReader(Connection conn, int inlineLimit, Counters counters) {
+    public ChatRangeReader(Connection conn, int inlineLimit, Scope scope, Counters counters) {
         this.conn = conn;
+        this.scope = scope;
         this.inlineLimit = inlineLimit;
         this.counters = counters;
         this.reuseBuffer = true;
     }
 
     /** A reader for callers that keep no running totals (documents longer than {@code inlineLimit} bytes are read in chunks). */
-    public ChatRangeReader(Connection conn, int inlineLimit) {
+    public ChatRangeReader(Connection conn, int inlineLimit, Scope scope) {
         this.conn = conn;
+        this.scope = scope;
         this.inlineLimit = inlineLimit;
         this.counters = new Counters();
         this.reuseBuffer = false;
@@ -103,7 +106,7 @@ public final class ChatRangeReader {
     }
 
     /**
-     * Hands every chat of the range that the backfill reads ({@code user_id NOT LIKE 'shared-%'}) to
+     * Hands every chat of the range that the job reads (its {@link Scope}) to
      * {@code handler}, in the caller's transaction (see {@link #beginSnapshot}); documents longer than
      * the inline limit come last, from a temporary file. {@code extraPredicate}, empty or starting
      * with {@code AND}, narrows the chats further (a sample).
@@ -115,7 +118,7 @@ public final class ChatRangeReader {
         String sql = "COPY (SELECT id, user_id, CASE WHEN octet_length(chat::text) <= " + inlineLimit
             + "" + " THEN chat END, octet_length(chat::text)::bigint, "
             + "coalesce(pg_column_size(chat), 0)::bigint FROM chat WHERE " + range.predicate()
-            + " AND user_id NOT LIKE 'shared-%'" + extraPredicate + ") TO STDOUT (FORMAT binary)";
+            + " AND " + scope.predicate() + extraPredicate + ") TO STDOUT (FORMAT binary)";
         CopyOut out = conn.unwrap(PGConnection.class).getCopyAPI().copyOut(sql);
         try (DataInputStream in = new DataInputStream(new PGCopyInputStream(out))) {
             readHeader(in);

@@ -31,12 +31,14 @@ public final class RangePlanner {
     private final int targetRanges;
     private final long maxRangeBytes;
     private final int sampleRows;
+    private final Scope scope;
 
-    public RangePlanner(int targetRanges, long maxRangeBytes) {
-        this(targetRanges, maxRangeBytes, SAMPLE_ROWS);
+    public RangePlanner(int targetRanges, long maxRangeBytes, Scope scope) {
+        this(targetRanges, maxRangeBytes, SAMPLE_ROWS, scope);
     }
 
-    RangePlanner(int targetRanges, long maxRangeBytes, int sampleRows) {
+    RangePlanner(int targetRanges, long maxRangeBytes, int sampleRows, Scope scope) {
+        this.scope = scope;
         this.targetRanges = Math.max(1, targetRanges);
         this.maxRangeBytes = maxRangeBytes;
         this.sampleRows = sampleRows;
@@ -53,7 +55,7 @@ public final class RangePlanner {
         try (Statement st = c.createStatement()) {
             st.setFetchSize(10_000);
             try (ResultSet rs = st.executeQuery("SELECT id, coalesce(pg_column_size(chat), 0) FROM " + from
-                    + " WHERE user_id NOT LIKE 'shared-%' ORDER BY id")) {
+                    + " WHERE " + scope.predicate() + " ORDER BY id")) {
                 while (rs.next()) {
                     ids.add(rs.getString(1));
                     long w = rs.getLong(2) + PER_CHAT_BYTES;

@@ -1,5 +1,6 @@
 package org.pgbackfill.verify;
 
+import org.pgbackfill.job.chatmessage.ChatMessageJob;
 import org.pgbackfill.source.ChatRangeReader;
 import org.pgbackfill.source.KeyRange;
 import org.pgbackfill.verify.ChatComparison.ChangedRow;
@@ -41,7 +42,7 @@ final class RangeCheck {
         this.conn = conn;
         this.ctx = ctx;
         this.comparison = new ChatComparison(ctx, encoder);
-        this.reader = new ChatRangeReader(conn, ctx.inlineDocumentBytes());
+        this.reader = new ChatRangeReader(conn, ctx.inlineDocumentBytes(), ChatMessageJob.SCOPE);
     }
 
     void check(KeyRange range) throws SQLException, IOException {

@@ -1,5 +1,6 @@
 package org.pgbackfill.verify;
 
+import org.pgbackfill.job.chatmessage.ChatMessageJob;
 import org.pgbackfill.source.KeyRange;
 import org.pgbackfill.source.RangePlanner;
 import org.pgbackfill.BackfillException;
@@ -58,7 +59,7 @@ public final class Verifier {
                 : Math.max(1, Math.round(config.samplePercent() * CheckContext.SAMPLE_BUCKETS / 100));
             ctx = new CheckContext(idCollation, threshold, config.inlineDocumentBytes(), rule, run,
                 new MismatchLog(config.maxMismatches()), new Tally());
-            ranges = new RangePlanner(config.workers() * config.rangesPerWorker(), MAX_RANGE_BYTES).plan(c).ranges();
+            ranges = new RangePlanner(config.workers() * config.rangesPerWorker(), MAX_RANGE_BYTES, ChatMessageJob.SCOPE).plan(c).ranges();
         } catch (SQLException e) {
             throw classify(e);
         }

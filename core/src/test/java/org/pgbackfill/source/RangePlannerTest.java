@@ -41,7 +41,7 @@ class RangePlannerTest {
                 + "FROM generate_series(1, 6000) g");
             st.execute("ANALYZE chat");
 
-            RangePlanner.Plan plan = new RangePlanner(12, Long.MAX_VALUE, 800).plan(c);   // sampling path: 800 of 6000 rows
+            RangePlanner.Plan plan = new RangePlanner(12, Long.MAX_VALUE, 800, org.pgbackfill.job.chatmessage.ChatMessageJob.SCOPE).plan(c);   // sampling path: 800 of 6000 rows
             List<KeyRange> ranges = plan.ranges();
             assertTrue(ranges.size() >= 8, "ranges: " + ranges.size());
             assertEquals(null, ranges.get(0).lo());

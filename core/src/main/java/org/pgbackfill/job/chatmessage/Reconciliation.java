@@ -1,4 +1,6 @@
-package org.pgbackfill.engine;
+package org.pgbackfill.job.chatmessage;
+
+import org.pgbackfill.job.RangeDifference;
 
 import org.pgbackfill.schema.TargetSchema;
 
@@ -22,23 +24,13 @@ import java.util.Map;
  * range. chat_message has no index yet at this point, so a pass is a sequential scan.
  */
 final class Reconciliation {
-    /** A range whose recorded counts are not what the tables hold. */
-    record Difference(int rangeId, String lo, String hi, long recordedRows, long actualRows, long recordedChats, long actualChats) {
-        String describe() {
-            return "range " + rangeId + " (" + (lo == null ? "start" : "'" + lo + "'") + ", " + (hi == null ? "end" : "'" + hi + "'") + "]: "
-                + (recordedRows != actualRows ? "recorded " + recordedRows + " rows, chat_message holds " + actualRows : "")
-                + (recordedRows != actualRows && recordedChats != actualChats ? "; " : "")
-                + (recordedChats != actualChats ? "read " + recordedChats + " chats, chat holds " + actualChats : "");
-        }
-    }
-
     private record Range(int id, String lo, String hi, long rows, long chats) { }
 
     /**
      * What the pass found: the ranges that differ, and how many rows have indexed values long
      * enough to need judging one by one before the build ({@link org.pgbackfill.schema.TargetTable#judgeLongRows}).
      */
-    record Result(List<Difference> differences, long longIndexRows) { }
+    record Result(List<RangeDifference> differences, long longIndexRows) { }
 
     private Reconciliation() { }
 
@@ -55,11 +47,11 @@ final class Reconciliation {
                 while (rs.next()) ranges.add(new Range(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5)));
             }
         }
-        long[] longIndexRows = new long[1];
-        Map<Integer, Long> rows = countByRange(c, schema, runId, idCollation, "chat_message", "chat_id", "TRUE", longIndexRows);
+        Counts rowCounts = countByRange(c, schema, runId, idCollation, "chat_message", "chat_id", "TRUE", true);
+        Map<Integer, Long> rows = rowCounts.perRange();
         Map<Integer, Long> chats = checkChats
-            ? countByRange(c, schema, runId, idCollation, "chat", "id", "user_id NOT LIKE 'shared-%'", null) : Map.of();
-        List<Difference> differences = new ArrayList<>();
+            ? countByRange(c, schema, runId, idCollation, "chat", "id", ChatMessageJob.SCOPE.predicate(), false).perRange() : Map.of();
+        List<RangeDifference> differences = new ArrayList<>();
         long outside = rows.keySet().stream().filter(k -> k < 0 || k >= ranges.size()).mapToLong(rows::get).sum();
         if (outside > 0) throw new SQLException(outside + " rows of chat_message belong to no range of run " + runId, "XX000");
         for (int k = 0; k < ranges.size(); k++) {
@@ -67,36 +59,40 @@ final class Reconciliation {
             long actualRows = rows.getOrDefault(k, 0L);
             long actualChats = checkChats ? chats.getOrDefault(k, 0L) : r.chats();
             if (actualRows != r.rows() || actualChats != r.chats()) {
-                differences.add(new Difference(r.id(), r.lo(), r.hi(), r.rows(), actualRows, r.chats(), actualChats));
+                differences.add(new RangeDifference("chat_message", r.id(), r.lo(), r.hi(), r.rows(), actualRows, r.chats(), actualChats));
             }
         }
-        return new Result(differences, longIndexRows[0]);
+        return new Result(differences, rowCounts.longIndexRows());
     }
+
+    /** Rows per range (by its index in key order), and of those the rows with long indexed values (when counted). */
+    private record Counts(Map<Integer, Long> perRange, long longIndexRows) { }
 
     /**
      * Rows of {@code table} where {@code filter}, counted by the index (in key order) of the range their {@code column} falls in;
-     * with {@code longIndexRows}, the same pass counts chat_message's rows whose indexed values are long into its one element.
+     * with {@code countLongValues}, the same pass counts chat_message's rows whose indexed values are long.
      */
-    private static Map<Integer, Long> countByRange(Connection c, String schema, long runId, String collation, String table, String column,
-                                                   String filter, long[] longIndexRows) throws SQLException {
+    private static Counts countByRange(Connection c, String schema, long runId, String collation, String table, String column,
+                                       String filter, boolean countLongValues) throws SQLException {
         String v = "x." + column + "::text COLLATE " + collation;   // ::text: chat.id is varchar, and width_bucket wants one type (13)
         // width_bucket counts the bounds <= v; a range is (lo, hi], so a value equal to a bound belongs to the range below it
         String sql = "WITH t AS (SELECT array_agg(hi COLLATE " + collation + " ORDER BY hi COLLATE " + collation + ") AS bounds FROM "
             + schema + ".range WHERE run_id = ? AND hi IS NOT NULL), "
             + "b AS (SELECT coalesce(width_bucket(" + v + ", t.bounds), 0) AS w, " + v + " AS v, t.bounds, "
-            + (longIndexRows == null ? "FALSE" : "NOT " + TargetSchema.fitsIndexes("x")) + " AS long_values FROM " + table
+            + (!countLongValues ? "FALSE" : "NOT " + TargetSchema.fitsIndexes("x")) + " AS long_values FROM " + table
             + " x, t WHERE " + filter + ") "
             + "SELECT w - (CASE WHEN w > 0 AND v = bounds[w] THEN 1 ELSE 0 END) AS k, count(*), count(*) FILTER (WHERE long_values) FROM b GROUP BY 1";
         Map<Integer, Long> counts = new HashMap<>();
+        long longValues = 0;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setLong(1, runId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     counts.merge(rs.getInt(1), rs.getLong(2), Long::sum);
-                    if (longIndexRows != null) longIndexRows[0] += rs.getLong(3);
+                    longValues += rs.getLong(3);
                 }
             }
         }
-        return counts;
+        return new Counts(counts, longValues);
     }
 }
