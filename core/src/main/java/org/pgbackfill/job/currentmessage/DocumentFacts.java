@@ -256,11 +256,11 @@ public final class DocumentFacts {
                     default -> p.skipChildren();
                 }
             }
-            if (!PyValues.truthy(id)) continue;
-            if (id instanceof PyValues.Unhashable u) {
+            if (id instanceof PyValues.Unhashable u) {       // a non-empty list or dict: truthy, unhashable
                 if (unhashable == null) unhashable = "a messages element has an id that is a non-empty " + PyValues.typeName(u);
                 continue;
             }
+            if (!PyValues.truthy(id)) continue;
             g.put(id, parent, time);
         }
         return new ListMap(g, unhashable);
