@@ -68,7 +68,8 @@ class CurrentMessageRuleTest {
         assertEquals("write:m2", decide("c", null,
             "{\"history\":{\"currentId\":\"c-\",\"messages\":{\"\":{},\"m1\":{\"timestamp\":1},\"m2\":{\"timestamp\":2}}},\"currentId\":\"m1\"}"));
         // NaN ids are one key (json.loads returns one NaN object); a number key is written as PostgreSQL prints it
-        assertEquals("write:NaN", decide("c", null, "{\"messages\":[{\"id\":NaN,\"timestamp\":1},{\"id\":NaN,\"parentId\":NaN}]}"));
+        assertEquals("write:z", decide("c", null, "{\"messages\":[{\"id\":NaN,\"timestamp\":5},{\"id\":\"z\",\"parentId\":NaN,\"timestamp\":1}]}"));
+        assertEquals("write:NaN", decide("c", null, "{\"messages\":[{\"id\":NaN,\"timestamp\":1},{\"id\":\"z\",\"timestamp\":3},{\"id\":NaN,\"timestamp\":4}]}"));
         assertEquals("write:100000000000000000000", decide("c", null, "{\"messages\":[{\"id\":1e20}]}"));
         // 1 and true are one key: the first key object stays (True), the last element's time
         assertEquals("write:true", decide("c", null, "{\"messages\":[{\"id\":true},{\"id\":1,\"timestamp\":5},{\"id\":\"z\",\"timestamp\":4}]}"));
