@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "pgbackfill", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Parallel, restartable backfill of Open WebUI's chat_message table (Alembic revision 8452d01d26d7) on PostgreSQL.",
-    subcommands = {RunCommand.class, FinishCommand.class, PauseCommand.Pause.class, PauseCommand.Resume.class, SeedCommand.class, DemoCommand.class, VerifyCommand.class, StatusCommand.class, PlanCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {RunCommand.class, FinishCommand.class, PauseCommand.Pause.class, PauseCommand.Resume.class, SeedCommand.class, DemoCommand.class, VerifyCommand.class, StatusCommand.class, PlanCommand.class, PathCommand.class, CommandLine.HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:done",
