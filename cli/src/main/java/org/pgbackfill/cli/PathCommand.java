@@ -9,7 +9,7 @@ import org.pgbackfill.path.RevisionGraph;
 import org.pgbackfill.path.StepEstimator;
 import org.pgbackfill.path.UpgradePath;
 import org.pgbackfill.path.UpgradeStep;
-import org.pgbackfill.run.BackfillException;
+import org.pgbackfill.BackfillException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -72,18 +72,18 @@ final class PathCommand implements Callable<Integer> {
                 while (rs.next()) versions.add(rs.getString(1));
                 if (versions.isEmpty()) {
                     System.err.println("pgbackfill: alembic_version on " + url + " is empty: Open WebUI's migrations have not run on this database");
-                    return BackfillException.Kind.NOT_OPEN_WEBUI.exitCode();
+                    return ExitCodes.of(BackfillException.Kind.NOT_OPEN_WEBUI);
                 }
                 if (versions.size() > 1) {
                     System.err.println("pgbackfill: alembic_version on " + url + " holds several revisions " + versions
                         + " (heads of separate branches); give the one to plan from with --from <revision>");
-                    return BackfillException.Kind.WRONG_REVISION.exitCode();
+                    return ExitCodes.of(BackfillException.Kind.WRONG_REVISION);
                 }
                 revision = versions.get(0);
             } catch (SQLException e) {
                 if ("42P01".equals(e.getSQLState())) {
                     System.err.println("pgbackfill: no table 'alembic_version' on " + url + ": not an Open WebUI database (check the database name)");
-                    return BackfillException.Kind.NOT_OPEN_WEBUI.exitCode();
+                    return ExitCodes.of(BackfillException.Kind.NOT_OPEN_WEBUI);
                 }
                 System.err.println("pgbackfill: cannot read the Alembic revision from " + url + ": " + e.getMessage());
                 return Main.exitCodeFor(e);
@@ -98,7 +98,7 @@ final class PathCommand implements Callable<Integer> {
             if (e.reason() == PathException.Reason.UNKNOWN_REVISION) {
                 System.err.println("pgbackfill: for a fork's revision, plan from upstream's revision it builds on: pgbackfill path --from <revision>");
             }
-            return BackfillException.Kind.WRONG_REVISION.exitCode();
+            return ExitCodes.of(BackfillException.Kind.WRONG_REVISION);
         }
         System.out.print(json ? toJson(path) + "\n" : describe(path));
         return 0;
