@@ -16,14 +16,11 @@ import org.postgresql.copy.CopyIn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 
@@ -65,23 +62,18 @@ public final class CopyWriter implements EventHandler<RowEvent> {
     private final int maxRows;
     private final String toastCompression;
     private final RunMetrics metrics;
+    private final RejectionLog rejectionLog;
 
     private final BinaryCopyEncoder encoder = new BinaryCopyEncoder();
-    private final List<MessageRow> rows = new ArrayList<>();
-    private final List<ControlTables.Claim> rowRanges = new ArrayList<>();
-    private final List<Rejection> rejections = new ArrayList<>();
-    private final List<ControlTables.Claim> rejectionRanges = new ArrayList<>();
-    private final Map<ControlTables.Claim, long[]> perRange = new HashMap<>();   // claimed range → {events, rows}
-    private long bytes;
-    private int permits;
-    private long firstPendingNanos;
+    private final PendingTransaction pending = new PendingTransaction();
     private Connection conn;
     private CopyIn copy;                 // open while rows of the current transaction are streaming
     private SQLException streamFailure;  // the server refused the stream; the commit isolates the bad rows
 
     public CopyWriter(int index, int writers, Database db, String schema, long runId, RangeTracker tracker,
-               Semaphore inFlight, long maxBytes, int maxRows, String toastCompression, RunMetrics metrics) {
+               Semaphore inFlight, long maxBytes, int maxRows, String toastCompression, RunMetrics metrics, RejectionLog rejectionLog) {
         this.metrics = metrics;
+        this.rejectionLog = rejectionLog;
         this.index = index;
         this.writers = writers;
         this.db = db;
@@ -99,34 +91,25 @@ public final class CopyWriter implements EventHandler<RowEvent> {
     @Override
     public void onEvent(RowEvent e, long sequence, boolean endOfBatch) throws Exception {
         if (sequence % writers != index) return;
-        if (firstPendingNanos == 0) firstPendingNanos = System.nanoTime();
+        pending.start();
         switch (e.kind) {
             case ROW -> {
                 stream(e.row, e.claim);
-                rows.add(e.row);
-                rowRanges.add(e.claim);
-                bytes += e.weight;
-                count(e.claim, 1);
+                pending.row(e.row, e.claim, e.weight, RowRing.permitsFor(e.weight));
             }
-            case REJECTED_MESSAGE, REJECTED_CHAT -> {
-                rejections.add(e.rejection);
-                rejectionRanges.add(e.claim);
-                bytes += e.weight;
-                count(e.claim, 0);
-            }
+            case REJECTED_MESSAGE, REJECTED_CHAT -> pending.rejection(e.rejection, e.claim, e.weight, RowRing.permitsFor(e.weight));
             case FLUSH -> {
                 commit();
                 e.flushed.countDown();
             }
         }
-        permits += e.kind == RowEvent.Kind.FLUSH ? 0 : RowRing.permitsFor(e.weight);
         e.clear();
-        if (bytes >= maxBytes || rows.size() >= maxRows) commit();
+        if (pending.bytes() >= maxBytes || pending.rowCount() >= maxRows) commit();
     }
 
     @Override
     public void onTimeout(long sequence) throws Exception {
-        if (firstPendingNanos != 0 && System.nanoTime() - firstPendingNanos > IDLE_COMMIT_NANOS) commit();
+        if (pending.firstNanos() != 0 && System.nanoTime() - pending.firstNanos() > IDLE_COMMIT_NANOS) commit();
     }
 
     @Override
@@ -136,29 +119,6 @@ public final class CopyWriter implements EventHandler<RowEvent> {
             try { conn.close(); } catch (SQLException ignored) { }
             conn = null;
         }
-    }
-
-
-    /** Rejections logged one by one; after that, one line every {@link #REJECTIONS_PER_LINE}. */
-    static final int REJECTIONS_LOGGED = 10;
-    static final int REJECTIONS_PER_LINE = 1000;
-    private static final java.util.concurrent.atomic.AtomicLong REJECTIONS = new java.util.concurrent.atomic.AtomicLong();
-
-    private void logRejection(Rejection r) {
-        long n = REJECTIONS.incrementAndGet();
-        if (n <= REJECTIONS_LOGGED) {
-            log.warn("rejected {} of chat {}: {} ({}){}", r.messageKey() == null ? "the document" : "message " + Rejection.textSafe(r.messageKey()),
-                r.chatId(), r.reason(), r.detail(), n == REJECTIONS_LOGGED ? "; further rejections are counted, see " + schema
-                    + ".rejected_message" : "");
-        } else if (n % REJECTIONS_PER_LINE == 0) {
-            log.warn("{} rejections so far (all recorded with their raw JSON in the rejection tables)", n);
-        }
-    }
-
-    private void count(ControlTables.Claim claim, int row) {
-        long[] c = perRange.computeIfAbsent(claim, k -> new long[2]);
-        c[0]++;
-        c[1] += row;
     }
 
     /** Encodes a row into the open COPY (opening one if needed); a refusal is kept for the commit to handle. */
@@ -177,9 +137,9 @@ public final class CopyWriter implements EventHandler<RowEvent> {
 
     /** Loads everything pending in one transaction (isolating bad rows if it fails), then reports the ranges. */
     private void commit() throws Exception {
-        long commitStart = firstPendingNanos == 0 ? System.nanoTime() : firstPendingNanos;
-        if (rows.isEmpty() && rejections.isEmpty()) {
-            firstPendingNanos = 0;
+        long commitStart = pending.firstNanos() == 0 ? System.nanoTime() : pending.firstNanos();
+        if (pending.isEmpty()) {
+            pending.clear();
             return;
         }
         Connection c = connection();
@@ -190,7 +150,7 @@ public final class CopyWriter implements EventHandler<RowEvent> {
                 copy.writeToCopy(BinaryCopyEncoder.TRAILER, 0, BinaryCopyEncoder.TRAILER.length);
                 long copied = copy.endCopy();
                 copy = null;
-                requireCount(copied, rows.size());
+                requireCount(copied, pending.rowCount());
             }
             insertRejections(c);
             fence(c);
@@ -199,29 +159,20 @@ public final class CopyWriter implements EventHandler<RowEvent> {
             cancelCopy();
             rollbackQuietly(c);
             if (SqlStates.connectionLost(e) || e instanceof Superseded || e instanceof CountMismatch) throw e;
-            log.warn("COPY of {} rows failed ({}); isolating the rows PostgreSQL refuses", rows.size(), e.getMessage());
-            isolate(c, 0, rows.size());
+            log.warn("COPY of {} rows failed ({}); isolating the rows PostgreSQL refuses", pending.rowCount(), e.getMessage());
+            isolate(c, 0, pending.rowCount());
             insertRejections(c);
             fence(c);
             c.commit();
         }
-        for (Rejection r : rejections) {
-            metrics.rejected(r.reason().name(), 1);
-            logRejection(r);
+        for (Rejection.Claimed r : pending.rejections()) {
+            metrics.rejected(r.rejection().reason().name(), 1);
+            rejectionLog.logged(r.rejection());
         }
-        metrics.copyCommitted(rows.size(), System.nanoTime() - commitStart);
-        for (Map.Entry<ControlTables.Claim, long[]> r : perRange.entrySet()) {
-            tracker.committed(r.getKey(), r.getValue()[0], r.getValue()[1]);
-        }
-        inFlight.release(permits);
-        permits = 0;
-        rows.clear();
-        rowRanges.clear();
-        rejections.clear();
-        rejectionRanges.clear();
-        perRange.clear();
-        bytes = 0;
-        firstPendingNanos = 0;
+        metrics.copyCommitted(pending.rowCount(), System.nanoTime() - commitStart);
+        pending.committed(tracker);
+        inFlight.release(pending.permits());
+        pending.clear();
         streamFailure = null;
         encoder.clear();
     }
@@ -234,7 +185,7 @@ public final class CopyWriter implements EventHandler<RowEvent> {
             try {
                 encoder.clear();
                 for (int i = from; i < to; i++) {
-                    encoder.append(rows.get(i));
+                    encoder.append(pending.row(i));
                     if (encoder.length() >= FLUSH_BYTES) {
                         in.writeToCopy(encoder.buffer(), 0, encoder.length());
                         encoder.clear();
@@ -253,12 +204,7 @@ public final class CopyWriter implements EventHandler<RowEvent> {
             rollbackQuietly(c);
             if (SqlStates.connectionLost(e) || e instanceof Superseded || e instanceof CountMismatch) throw e;
             if (to - from == 1) {
-                MessageRow r = rows.get(from);
-                long[] counts = perRange.get(rowRanges.get(from));
-                counts[1]--;   // not staged after all
-                rejections.add(new Rejection(r.chatId, r.messageKey, RejectReason.COPY_FAILED,
-                    "PostgreSQL refused the row: " + e.getMessage(), r.messageJson));
-                rejectionRanges.add(rowRanges.get(from));
+                pending.refused(from, "PostgreSQL refused the row: " + e.getMessage());
                 return;
             }
             int mid = (from + to) >>> 1;
@@ -289,7 +235,7 @@ public final class CopyWriter implements EventHandler<RowEvent> {
      */
     private void fence(Connection c) throws SQLException {
         Map<Integer, Integer> attempts = new HashMap<>();
-        for (ControlTables.Claim claim : perRange.keySet()) {
+        for (ControlTables.Claim claim : pending.claims()) {
             Integer other = attempts.put(claim.range().id(), claim.attempt());
             if (other != null && other != claim.attempt()) {
                 throw new Superseded(claim.range() + " is in this transaction twice, as attempts " + other + " and " + claim.attempt());
@@ -335,7 +281,7 @@ public final class CopyWriter implements EventHandler<RowEvent> {
     }
 
     private void insertRejections(Connection c) throws SQLException {
-        Rejection.insertAll(c, schema, runId, rejections, rejectionRanges);
+        Rejection.insertAll(c, schema, runId, pending.rejections());
     }
 
     private Connection connection() throws SQLException {

@@ -3,6 +3,7 @@ package org.pgbackfill.load;
 import org.pgbackfill.control.Backoff;
 import org.pgbackfill.copy.CopyWriter;
 import org.pgbackfill.copy.RangeTracker;
+import org.pgbackfill.copy.RejectionLog;
 import org.pgbackfill.state.Rejection;
 import org.pgbackfill.ring.RowEvent;
 import org.pgbackfill.ring.RowRing;
@@ -112,9 +113,10 @@ public final class LoadPhase {
         int writers = config.writers();
         RowRing ring = new RowRing(writers, config.maxTransactionBytes(), coordinator::stopping);
         CopyWriter[] handlers = new CopyWriter[writers];
+        RejectionLog rejectionLog = new RejectionLog(control.schema());
         for (int i = 0; i < writers; i++) {
             handlers[i] = new CopyWriter(i, writers, db, control.schema(), runId, tracker, ring.budget(),
-                config.maxTransactionBytes(), config.maxTransactionRows(), facts.toastCompression(), metrics);
+                config.maxTransactionBytes(), config.maxTransactionRows(), facts.toastCompression(), metrics, rejectionLog);
         }
         ring.start(handlers);
         metrics.ringOccupancy(ring, RowRing::occupancy);

@@ -268,7 +268,8 @@ public final class CatchUp {
         } finally {
             Files.deleteIfExists(spool);
         }
-        org.pgbackfill.state.Rejection.insertAll(c, schema, runId, rejections, null);
+        org.pgbackfill.state.Rejection.insertAll(c, schema, runId,
+            rejections.stream().map(r -> new org.pgbackfill.state.Rejection.Claimed(r, null)).toList());
         return rows[0];
     }
 

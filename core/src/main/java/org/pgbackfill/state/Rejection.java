@@ -15,16 +15,18 @@ public record Rejection(String chatId, String messageKey, RejectReason reason, S
      * Inserts rejections into the run's tables, in the caller's transaction; {@code claims.get(i)}
      * is the range attempt that produced rejection i, or null (the catch-up of an online run).
      */
-    public static void insertAll(Connection c, String schema, long runId, List<Rejection> rejections, List<ControlTables.Claim> claims)
-            throws SQLException {
+    /** A rejection and the claim (range and attempt) it was found under; none for the catch-up's. */
+    public record Claimed(Rejection rejection, ControlTables.Claim claim) { }
+
+    public static void insertAll(Connection c, String schema, long runId, List<Claimed> rejections) throws SQLException {
         if (rejections.isEmpty()) return;
         try (PreparedStatement m = c.prepareStatement("INSERT INTO " + schema + ".rejected_message (run_id, range_id, attempt, chat_id, "
                  + "message_key, message_key_json, reason, detail, raw_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
              PreparedStatement ch = c.prepareStatement("INSERT INTO " + schema + ".rejected_chat (run_id, range_id, attempt, chat_id, "
                  + "reason, detail, raw_prefix) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             for (int i = 0; i < rejections.size(); i++) {
-                Rejection r = rejections.get(i);
-                ControlTables.Claim claim = claims == null ? null : claims.get(i);
+                Rejection r = rejections.get(i).rejection();
+                ControlTables.Claim claim = rejections.get(i).claim();
                 PreparedStatement ps = r.messageKey() != null ? m : ch;
                 int k = 1;
                 ps.setLong(k++, runId);
