@@ -59,6 +59,8 @@ public final class ChatRangeReader {
     private final Connection conn;
     private final int inlineLimit;
     private final Counters counters;
+    /** The same for this reader's range alone (the load records it for status), or null. */
+    private final Counters rangeCounters;
     /**
      * The load reuses one buffer for the documents it reads (the extractor copies what it keeps),
      * instead of a new array per document: most of the garbage, and the large documents would be
@@ -67,10 +69,11 @@ public final class ChatRangeReader {
     private final boolean reuseBuffer;
     private byte[] buffer = new byte[0];
 
-    ChatRangeReader(Connection conn, int inlineLimit, Counters counters) {
+    ChatRangeReader(Connection conn, int inlineLimit, Counters counters, Counters rangeCounters) {
         this.conn = conn;
         this.inlineLimit = inlineLimit;
         this.counters = counters;
+        this.rangeCounters = rangeCounters;
         this.reuseBuffer = true;
     }
 
@@ -79,6 +82,7 @@ public final class ChatRangeReader {
         this.conn = conn;
         this.inlineLimit = inlineLimit;
         this.counters = new Counters();
+        this.rangeCounters = null;
         this.reuseBuffer = false;
     }
 
@@ -145,6 +149,10 @@ public final class ChatRangeReader {
                 counters.chats().incrementAndGet();
                 counters.plannedBytes().addAndGet(stored + org.pgbackfill.plan.RangePlanner.PER_CHAT_BYTES);
                 if (length > 0) counters.documentBytes().addAndGet(length);
+                if (rangeCounters != null) {
+                    rangeCounters.plannedBytes().addAndGet(stored + org.pgbackfill.plan.RangePlanner.PER_CHAT_BYTES);
+                    if (length > 0) rangeCounters.documentBytes().addAndGet(length);
+                }
                 if (length < 0) {                     // SQL NULL document
                     handler.document(id, userId, null);
                     continue;

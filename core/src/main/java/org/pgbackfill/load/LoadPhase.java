@@ -87,6 +87,16 @@ public final class LoadPhase {
 
         /** Whether the process was asked to stop. */
         boolean stopping();
+
+        /**
+         * A reader starts reading the claimed range; the suppliers say how far it has read (stored bytes as the planner
+         * counts them, document bytes), until {@link #doneReading}.
+         */
+        default void reading(ControlTables.Claim claim, java.util.function.LongSupplier plannedUnitsRead,
+                             java.util.function.LongSupplier documentBytesRead) { }
+
+        /** The reader is done with the range (read whole, or failed). */
+        default void doneReading(ControlTables.Claim claim) { }
     }
 
     /** Retries of one range before the run gives up on it. */
@@ -145,11 +155,16 @@ public final class LoadPhase {
                     while (failure.get() == null && !coordinator.stopping() && admit() && (claim = coordinator.claim()) != null) {
                         RangeSink sink = new RangeSink(claim, publisher);
                         ChatRangeReader.Totals totals;
+                        ChatRangeReader.Counters rangeRead = new ChatRangeReader.Counters();
+                        coordinator.reading(claim, () -> rangeRead.plannedBytes().get(), () -> rangeRead.documentBytes().get());
                         try {
                             if (conn == null) conn = db.connection();
                             if (claim.attempt() > 1) removeEarlierAttempts(conn, claim);
-                            totals = new ChatRangeReader(conn, config.inlineDocumentBytes(), read).read(claim.range(), extractor, sink, throttle);
+                            totals = new ChatRangeReader(conn, config.inlineDocumentBytes(), read, rangeRead)
+                                .read(claim.range(), extractor, sink, throttle);
+                            coordinator.doneReading(claim);
                         } catch (Exception e) {
+                            coordinator.doneReading(claim);
                             if (conn != null) db.evict(conn);
                             conn = null;
                             if (coordinator.stopping() || failure.get() != null) break;

@@ -512,6 +512,8 @@ public final class Backfill {
 
     /** How long a claim on a range lasts unless renewed (renewed every quarter of it). */
     static final int LEASE_SECONDS = 60;
+    /** How often the load records how far its readers have read (for status on other machines). */
+    static final int PROGRESS_SECONDS = 2;
     /** Consecutive load rounds that may fail (a writer's connection lost, the server restarting) before the run gives up. */
     static final int MAX_LOAD_ROUNDS = 6;
 
@@ -536,6 +538,20 @@ public final class Backfill {
                 log.warn("could not renew this process's range leases: {}", e.getMessage());
             }
         }, LEASE_SECONDS / 4, LEASE_SECONDS / 4, TimeUnit.SECONDS);
+        // how far each range being read has got, recorded every few seconds: status on any machine shows a rate and an ETA
+        // from the first seconds of the load, not only once a range is loaded
+        Map<ControlTables.Claim, ReadingRange> reading = new java.util.concurrent.ConcurrentHashMap<>();
+        heartbeat.scheduleWithFixedDelay(() -> {
+            List<ControlTables.ReadProgress> sofar = new java.util.ArrayList<>();
+            reading.forEach((claim, r) -> sofar.add(r.progress(claim)));
+            if (sofar.isEmpty()) return;
+            try (Connection c = db.connection()) {
+                control.recordProgress(c, runId, owner, sofar);
+                for (ControlTables.ReadProgress p : sofar) if (p.done()) reading.remove(p.claim());   // its last record is in
+            } catch (SQLException | RuntimeException e) {   // a task that throws is never run again: keep it running
+                log.debug("could not record the load's progress (status shows it later): {}", e.getMessage());
+            }
+        }, PROGRESS_SECONDS, PROGRESS_SECONDS, TimeUnit.SECONDS);
         try {
             while (true) {
                 stopIfAsked(Phase.LOAD);
@@ -551,7 +567,7 @@ public final class Backfill {
                     backoff(failedRounds, e);
                     continue;
                 }
-                LoadPhase.Coordinator coordinator = coordinator(db, runId, owner);
+                LoadPhase.Coordinator coordinator = coordinator(db, runId, owner, reading);
                 try {
                     LoadPhase.Result r = new LoadPhase(db, config, control, runId, now, facts, metrics, throttle)
                         .run(coordinator, (b, units, written) -> progress.loadProgress(b, planned <= 0 ? 0 : Math.min(0.99, (double) units / planned), written));
@@ -573,6 +589,8 @@ public final class Backfill {
                         // the leases expire by themselves
                     }
                     continue;
+                } finally {
+                    reading.clear();
                 }
                 stopIfAsked(Phase.LOAD);
                 awaitRanges(db, runId, "loaded", "pending");   // others' ranges; returns early if one becomes claimable
@@ -591,8 +609,41 @@ public final class Backfill {
         return new LoadPhase.Result(chats, bytes, rows);
     }
 
-    private LoadPhase.Coordinator coordinator(Database db, long runId, String owner) {
+    /** A range one of this process's readers reads: how far it has got, since when, and when it ended. */
+    private static final class ReadingRange {
+        private final java.util.function.LongSupplier units, bytes;
+        private final long startNanos;
+        private volatile long endNanos;
+
+        ReadingRange(java.util.function.LongSupplier units, java.util.function.LongSupplier bytes, long startNanos) {
+            this.units = units;
+            this.bytes = bytes;
+            this.startNanos = startNanos;
+        }
+
+        void end() { endNanos = System.nanoTime(); }
+
+        ControlTables.ReadProgress progress(ControlTables.Claim claim) {
+            long end = endNanos;
+            boolean done = end != 0;
+            return new ControlTables.ReadProgress(claim, units.getAsLong(), bytes.getAsLong(),
+                ((done ? end : System.nanoTime()) - startNanos) / 1e9, done);
+        }
+    }
+
+    private LoadPhase.Coordinator coordinator(Database db, long runId, String owner,
+                                              Map<ControlTables.Claim, ReadingRange> reading) {
         return new LoadPhase.Coordinator() {
+            @Override public void reading(ControlTables.Claim claim, java.util.function.LongSupplier units, java.util.function.LongSupplier bytes) {
+                reading.put(claim, new ReadingRange(units, bytes, System.nanoTime()));
+            }
+
+            // the last record is the heartbeat's (a reader must not wait here: a writer's fence may hold the range's row)
+            @Override public void doneReading(ControlTables.Claim claim) {
+                ReadingRange r = reading.get(claim);
+                if (r != null) r.end();
+            }
+
             @Override public ControlTables.Claim claim() throws SQLException {
                 try (Connection c = db.connection()) {
                     return control.claimRange(c, runId, owner, LEASE_SECONDS);
