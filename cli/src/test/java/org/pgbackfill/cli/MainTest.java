@@ -66,6 +66,25 @@ class MainTest {
         }
     }
 
+    /** Issue #14: under LC_ALL=C every non-ASCII glyph showed as '?': help, plan's ranges, messages spell them in ASCII. */
+    @Test
+    void aConsoleWithoutUnicodeGetsAsciiNotQuestionMarks() {
+        assertEquals(0, Main.executeOnConsole(java.nio.charset.StandardCharsets.US_ASCII, "seed", "--help"));
+        String help = output();
+        assertTrue(help.contains("(postgresql://... or jdbc:") && help.contains("'shared-...'"), help);
+        assertFalse(help.contains("://?") || help.contains("\u2026"), help);
+        int from = output().length();
+        assertEquals(2, Main.executeOnConsole(java.nio.charset.StandardCharsets.US_ASCII, "run", "--database-url", "postgresql://u:hunter2@h/"));
+        String error = output().substring(from);
+        assertTrue(error.contains("names no database (.../dbname)"), error);
+        assertFalse(error.contains("hunter2"), error);
+        // plan's first and last ranges are open-ended
+        assertEquals("range 0 (-inf, 'a']", new Terminal(System.err, false, false).text("range 0 (-\u221e, 'a']"));
+        // a console that shows Unicode keeps it
+        assertEquals(0, Main.executeOnConsole(java.nio.charset.StandardCharsets.UTF_8, "seed", "--help"));
+        assertTrue(output().contains("(postgresql://\u2026 or"), output());
+    }
+
     @Test
     void usageErrorsExitTwo() {
         assertEquals(2, Main.execute("run", "--database-url", "mysql://u:hunter2@h/db"));
