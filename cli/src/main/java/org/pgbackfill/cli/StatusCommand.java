@@ -19,8 +19,8 @@ import java.util.concurrent.Callable;
     footer = {"%nExamples:",
         "  # the URL stays in the environment (a command line shows in ps)",
         "  export DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui",
-        "  java -jar pgbackfill.jar status",
-        "  java -jar pgbackfill.jar status --json"})
+        "  pgbackfill status",
+        "  pgbackfill status --json"})
 final class StatusCommand implements Callable<Integer> {
     @Mixin
     DatabaseOptions db;

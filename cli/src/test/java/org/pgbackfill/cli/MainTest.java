@@ -55,6 +55,8 @@ class MainTest {
             String help = output().substring(from);
             assertTrue(help.contains("Exit codes:") && help.matches("(?s).*\\n  2 +bad usage.*"),
                 command + " --help lists the exit codes:\n" + help);
+            // the launcher, which sets the heap (without -Xmx the JVM reached 935 MB): no example runs java -jar bare
+            assertFalse(help.contains("java -jar"), command + " --help runs java -jar without the launcher's heap:\n" + help);
             String examples = help.substring(help.indexOf("Examples:") + "Examples:".length()).replaceFirst("^\\R", "");
             int end = examples.indexOf("\n\n");
             // the examples block, up to the first blank line: every line indented, none wrapped to column 0
