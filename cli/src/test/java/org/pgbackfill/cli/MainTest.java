@@ -168,5 +168,8 @@ class MainTest {
         assertTrue(o.contains("[chat_message_pkey] not built yet: some rows cannot go in as they are") && o.contains("then building again"), o);
         assertFalse(o.contains("stopped on the data") || o.contains("ERROR:") || o.contains("could not create unique index"), o);
         assertTrue(o.contains("with 1 worker (readers) and 1 writer") && !o.contains("1 writers") && !o.contains("1 workers"), o);
+        assertTrue(o.contains("1 row shared its id with a row of another chat; kept upstream's winner, recorded the other") && !o.contains("1 rows"), o);
+        // the summary's two row counts differ by the row set aside: it says where it went
+        assertTrue(o.contains("rows written by the load: 2; rows in chat_message: 1 (1 fewer: set aside by the build as DUPLICATE_ID"), o);
     }
 }

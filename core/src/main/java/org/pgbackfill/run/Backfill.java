@@ -410,7 +410,7 @@ public final class Backfill {
             // which long values fit in an index entry is judged as upstream's row-by-row INSERT judges it (SPEC 6)
             TargetTable.Judged judged = target.judgeLongRows(c, runId);
             if (judged.rejected() > 0) {
-                progress.info(judged.rejected() + " rows had values too long for an index entry; recorded them as rejections");
+                progress.info(tooLong(judged.rejected()));
             }
             metrics.rejected("INDEX_ROW_TOO_LARGE", judged.rejected());
             if (judged.changed()) target.forgetDeletedRows(c, 600);
@@ -426,10 +426,11 @@ public final class Backfill {
             // values judged above fit; a row too large still (none expected) is judged again, the same way
             boolean tooLarge = failed.stream().anyMatch(f -> "54000".equals(f.cause().getSQLState()));
             long oversized = tooLarge ? target.judgeLongRows(c, runId).rejected() : 0;
-            if (oversized > 0) progress.info(oversized + " rows had values too long for an index entry; recorded them as rejections");
+            if (oversized > 0) progress.info(tooLong(oversized));
             long duplicates = target.resolveCollisions(c, runId);
             if (duplicates > 0) {
-                progress.info(duplicates + " rows shared an id with a row of another chat; kept upstream's winner, recorded the rest");
+                progress.info(duplicates == 1 ? "1 row shared its id with a row of another chat; kept upstream's winner, recorded the other"
+                    : duplicates + " rows shared an id with a row of another chat; kept upstream's winner, recorded the rest");
             }
             metrics.rejected("INDEX_ROW_TOO_LARGE", oversized);
             metrics.rejected("DUPLICATE_ID", duplicates);
@@ -607,6 +608,12 @@ public final class Backfill {
         }
         if (lastFailure != null) log.info("load recovered after: {}", lastFailure.getMessage());
         return new LoadPhase.Result(chats, bytes, rows);
+    }
+
+    /** What the build says of rows set aside for a value too long for an index entry (one row, or several). */
+    static String tooLong(long rows) {
+        return rows == 1 ? "1 row had a value too long for an index entry; recorded it as a rejection"
+            : rows + " rows had values too long for an index entry; recorded them as rejections";
     }
 
     /** A range one of this process's readers reads: how far it has got, since when, and when it ended. */
