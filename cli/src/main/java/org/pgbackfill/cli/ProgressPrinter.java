@@ -67,7 +67,9 @@ final class ProgressPrinter implements ProgressListener {
         double seconds = (clock.getAsLong() - phaseStartNanos) / 1e9;
         double rate = seconds > 0 ? bytesRead / 1e6 / seconds : 0;
         term.progress(String.format(Locale.ROOT, "load %5.1f%%  %.1f MB read at %.1f MB/s, %,d rows written, %s%s", 100 * fractionDone,
-            bytesRead / 1e6, rate, rowsWritten, eta(seconds, fractionDone), held == null ? "" : " \u2014 HELD: " + held));
+            // a held run reads nothing: no ETA until it continues
+            bytesRead / 1e6, rate, rowsWritten, held == null ? eta(seconds, fractionDone) : "no ETA while held",
+            held == null ? "" : " \u2014 HELD: " + held));
     }
 
     @Override public synchronized void buildProgress(int done, int total, List<IndexProgress> building) {
@@ -115,8 +117,8 @@ final class ProgressPrinter implements ProgressListener {
     }
 
     @Override public synchronized void held(String reason) {
+        // the progress line says it; the log line ("holding: …", "no longer held") says when, once: not twice
         held = reason;
-        info(reason == null ? "no longer held: continuing" : "holding: " + reason);
     }
 
     @Override public synchronized void info(String message) {

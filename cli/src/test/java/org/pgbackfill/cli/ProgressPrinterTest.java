@@ -43,14 +43,22 @@ class ProgressPrinterTest {
     @Test
     void aHeldRunSaysWhyInTheProgressLine() {
         ProgressPrinter p = printer(new Terminal(screen, false, true));
+        at(0);
         p.phaseStarted(Phase.LOAD);
+        at(5);
         p.held("paused (pgbackfill resume continues the run)");
         p.loadProgress(5_000_000, 0.25, 1234);
         p.held(null);
+        at(12);
+        p.loadProgress(6_000_000, 0.30, 1300);
         String out = raw();
-        assertTrue(out.contains("pgbackfill: holding: paused (pgbackfill resume continues the run)"), out);
-        assertTrue(out.contains("load  25.0%") && out.contains("HELD: paused"), out);
-        assertTrue(out.contains("no longer held"), out);
+        assertTrue(out.contains("load  25.0%") && out.contains("no ETA while held \u2014 HELD: paused (pgbackfill resume continues the run)"), out);
+        // issue #14: a held run showed an ETA that only grew; and the hold was said twice (the log line and this printer's)
+        String heldLine = out.lines().filter(l -> l.contains("25.0%")).findFirst().orElseThrow();
+        assertFalse(heldLine.matches(".*ETA [0-9].*"), heldLine);
+        assertFalse(out.contains("pgbackfill: holding:") || out.contains("pgbackfill: no longer held"), out);
+        // continuing: the ETA is back
+        assertTrue(out.lines().anyMatch(l -> l.contains("30.0%") && l.contains("ETA") && !l.contains("HELD")), out);
     }
 
     /** Issue #14: the ETA appeared only after about half the load (5 s into a 10 s load); now from the first second. */
