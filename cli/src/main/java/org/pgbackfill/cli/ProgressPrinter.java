@@ -54,7 +54,9 @@ final class ProgressPrinter implements ProgressListener {
         if (p.skipped()) return p.phase().label() + ": already done (by an earlier run or another process), nothing to do";
         String what = switch (p.phase()) {
             case BUILD -> p.bytes() > 0 ? String.format(Locale.ROOT, " (indexes: %.1f MB)", p.bytes() / 1e6) : "";
-            case LOAD -> String.format(Locale.ROOT, " (%.1f MB of documents at %.1f MB/s, %,d rows written)", p.bytes() / 1e6,
+            // a resumed run whose ranges were all loaded before read nothing: no "0.0 MB/s"
+            case LOAD -> p.bytes() <= 0 && p.rows() <= 0 ? " (nothing left to read: every range was loaded before)"
+                : String.format(Locale.ROOT, " (%.1f MB of documents at %.1f MB/s, %,d rows written)", p.bytes() / 1e6,
                 p.megabytesPerSecond(), p.rows());
             case CATCH_UP -> String.format(Locale.ROOT, " (%,d rows written)", p.rows());
             default -> p.bytes() > 0 ? String.format(Locale.ROOT, " (%.1f MB/s)", p.megabytesPerSecond()) : "";

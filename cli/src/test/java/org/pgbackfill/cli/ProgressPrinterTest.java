@@ -164,6 +164,11 @@ class ProgressPrinterTest {
         assertEquals("build: already done (by an earlier run or another process), nothing to do",
             ProgressPrinter.finished(PhaseReport.skipped(Phase.BUILD, 0.01, 120_000_000)));
         assertEquals("catch-up done in 1.5 s (4,000 rows written)", ProgressPrinter.finished(new PhaseReport(Phase.CATCH_UP, 1.5, 4000, 0)));
+        // a resumed run (finish after run --online) whose ranges were all loaded: it said "0.0 MB of documents at 0.0 MB/s"
+        assertEquals("load done in 0.1 s (nothing left to read: every range was loaded before)",
+            ProgressPrinter.finished(new PhaseReport(Phase.LOAD, 0.1, 0, 0)));
+        assertEquals("load done in 8.0 s (400.0 MB of documents at 50.0 MB/s, 47,000 rows written)",
+            ProgressPrinter.finished(new PhaseReport(Phase.LOAD, 8.0, 47_000, 400_000_000)));
         assertEquals("1 worker", BackfillRunner.count(1, "worker"));
         assertEquals("2 writers", BackfillRunner.count(2, "writer"));
     }
