@@ -36,8 +36,12 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         static final Reading NONE = new Reading(0, 0, 0, 0, 0);
     }
 
-    /** What the run is doing now, for people and machines: one of these words. */
-    public enum State { RUNNING, PAUSED, STOPPED, FINISHED, ABANDONED;
+    /**
+     * What the run is doing now, for people and machines: one of these words. READY: an online run whose chat_message is
+     * built (and caught up when its last process ended), no process working on it: it waits for the cut-over
+     * ({@code pgbackfill finish}) or another catch-up ({@code pgbackfill run --online}); nothing went wrong.
+     */
+    public enum State { RUNNING, PAUSED, STOPPED, READY, FINISHED, ABANDONED;
         public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
     }
 
@@ -129,8 +133,17 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
 
     public State state() {
         if (finished) return "abandoned".equals(phase) ? State.ABANDONED : State.FINISHED;
-        if (liveProcesses == 0) return State.STOPPED;
+        if (liveProcesses == 0) return online && built() ? State.READY : State.STOPPED;
         return paused ? State.PAUSED : State.RUNNING;
+    }
+
+    /** Whether the run completed its build (chat_message has its indexes and foreign key). */
+    private boolean built() {
+        try {
+            return Phase.of(phase).ordinal() >= Phase.BUILD.ordinal();
+        } catch (IllegalArgumentException notAPhase) {
+            return false;
+        }
     }
 
     /** The last phase the run completed (as recorded in the control table; "merge" from earlier versions reads as "settle"). */
@@ -197,6 +210,10 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         String current = currentPhase();
         b.append(String.format("run %d: %s%s (last phase completed: %s), started %s%s%n", runId, state().label(),
             current == null ? "" : ", now in " + current, lastCompletedPhase(), startedAt, finished ? ", ended " + finishedAt : ""));
+        if (state() == State.READY) {
+            b.append("online run built, no process working on it (nothing is wrong): Open WebUI can keep serving; pgbackfill run --online "
+                + "catches up with the chats changed since; to cut over, stop Open WebUI and run pgbackfill finish\n");
+        }
         if (state() == State.STOPPED) {
             b.append("no pgbackfill process is working on it: run the same command again (run, or run --online) to resume where it stopped\n");
         }

@@ -108,6 +108,34 @@ class RunStatusTest {
         }
     }
 
+    /**
+     * An online run that built chat_message and whose process ended as it should (waiting for finish) read as "stopped:
+     * run the same command again to resume where it stopped", as if it had failed.
+     */
+    @Test
+    void anOnlineRunWaitingForItsCutOverIsReadyNotStopped() throws Exception {
+        DatabaseUrl url = pg.createDatabase("status_ready", "");
+        ControlTables control = new ControlTables("pgbackfill");
+        try (Connection c = PostgresFixture.connect(url)) {
+            control.create(c);
+            long run = control.startRun(c, 1_750_000_000L, 2, true);
+            control.phase(c, run, Phase.SETTLE);
+            RunStatus settled = RunStatus.read(c, "pgbackfill");
+            assertEquals(RunStatus.State.STOPPED, settled.state(), "stopped before its build: it must be run again");
+            assertTrue(settled.describe().contains("run the same command again"), settled.describe());
+
+            control.phase(c, run, Phase.BUILD);
+            RunStatus ready = RunStatus.read(c, "pgbackfill");
+            assertEquals(RunStatus.State.READY, ready.state());
+            String text = ready.describe();
+            assertTrue(text.startsWith("run 1: ready (last phase completed: build)"), text);
+            assertTrue(text.contains("nothing is wrong") && text.contains("stop Open WebUI and run pgbackfill finish"), text);
+            assertFalse(text.contains("resume where it stopped"), text);
+            assertEquals("ready", new ObjectMapper().readTree(ready.toJson()).get("state").asText());
+            assertEquals(null, ready.currentPhase());
+        }
+    }
+
     @Test
     void aControlTableFromAnEarlierVersionReadsWithoutProgress() throws Exception {
         DatabaseUrl url = pg.createDatabase("status_old", "");
