@@ -541,8 +541,14 @@ public final class Backfill {
         }, LEASE_SECONDS / 4, LEASE_SECONDS / 4, TimeUnit.SECONDS);
         // how far each range being read has got, recorded every few seconds: status on any machine shows a rate and an ETA
         // from the first seconds of the load, not only once a range is loaded
+        // (its own thread: a record waiting on a writer's commit or on the pool never delays the lease renewals)
         Map<ControlTables.Claim, ReadingRange> reading = new java.util.concurrent.ConcurrentHashMap<>();
-        heartbeat.scheduleWithFixedDelay(() -> {
+        ScheduledExecutorService recorder = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pgbackfill-load-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        recorder.scheduleWithFixedDelay(() -> {
             List<ControlTables.ReadProgress> sofar = new java.util.ArrayList<>();
             reading.forEach((claim, r) -> sofar.add(r.progress(claim)));
             if (sofar.isEmpty()) return;
@@ -597,6 +603,7 @@ public final class Backfill {
                 awaitRanges(db, runId, "loaded", "pending");   // others' ranges; returns early if one becomes claimable
             }
         } finally {
+            recorder.shutdownNow();
             heartbeat.shutdownNow();
             if (stopping()) {
                 try (Connection c = db.connection()) {
