@@ -34,11 +34,11 @@ import java.util.concurrent.Callable;
         + "result, explains the steps for a real database, and removes everything it made.",
         "Exit code 0 when the result is verified, 9 when verify finds a mismatch, otherwise the codes of `run`."},
     footer = {"%nExamples:",
-        "  java -jar pgbackfill.jar demo",
-        "  java -jar pgbackfill.jar demo --size-mb 1000 --workers 4",
-        "  java -jar pgbackfill.jar demo --keep   # keeps the server's files",
+        "  pgbackfill demo",
+        "  pgbackfill demo --size-mb 1000 --workers 4",
+        "  pgbackfill demo --keep   # keeps the server's files",
         "  # on a server of yours (the password from ~/.pgpass, not the command line):",
-        "  java -jar pgbackfill.jar demo \\",
+        "  pgbackfill demo \\",
         "      --database-url postgresql://postgres@localhost:5432/postgres",
         "%nWith --database-url the user must be allowed to CREATE DATABASE; the demo works in a new database "
             + "pgbackfill_demo_<random> and drops it at the end (unless --keep). It never touches another database.",
@@ -191,7 +191,8 @@ final class DemoCommand implements Callable<Integer> {
         line(out, "  2. stop Open WebUI (every replica), so that the new version does not start the slow migration itself");
         line(out, "  3. with the new Open WebUI version's migrations:  alembic upgrade 374d2f66af06");
         // DATABASE_URL stays in the environment: on a command line, ps would show its password to every user of the machine
-        line(out, "  4. with DATABASE_URL exported:  java -jar pgbackfill.jar run   (if it stops, run it again)");
+        // the launcher beside the jar, which gives the JVM the heap the tool needs (java -jar alone may take a quarter of the RAM)
+        line(out, "  4. with DATABASE_URL exported:  cli/target/pgbackfill run   (the launcher beside pgbackfill.jar; if it stops, run it again)");
         line(out, "  5. start the new Open WebUI: it finds 8452d01d26d7 applied and goes on with the later revisions");
         return out.toString();
     }

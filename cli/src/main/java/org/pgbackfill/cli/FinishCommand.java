@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
     footer = {"%nExamples:",
         "  # the URL stays in the environment (a command line shows in ps)",
         "  export DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui",
-        "  docker stop open-webui && java -jar pgbackfill.jar finish"})
+        "  docker stop open-webui && pgbackfill finish"})
 final class FinishCommand implements Callable<Integer> {
     @Mixin
     RunOptions options;

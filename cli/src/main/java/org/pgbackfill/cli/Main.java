@@ -31,12 +31,34 @@ public final class Main {
     public static final int USAGE = 2;
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        System.exit(executeOnConsole(Terminal.consoleCharset(), args));
+    }
+
+    /**
+     * Runs the command line on a console that encodes with {@code console}: where it cannot show the few non-ASCII glyphs
+     * the tool prints (LC_ALL=C), everything it prints (help, plan, status, messages) spells them in ASCII, not as '?'.
+     */
+    static int executeOnConsole(java.nio.charset.Charset console, String... args) {
+        if (Terminal.canShowUnicode(console)) return execute(args);
+        java.io.PrintStream out = System.out, err = System.err;
+        Terminal ascii = new Terminal(err, false, false);
+        System.setOut(ascii.stream(out));
+        System.setErr(ascii.stream(err));
+        try {
+            return execute(args);
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
     }
 
     /** Runs the command line and returns the exit code (tests call this). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // picocli's help and messages as text through System.out and System.err (not bytes in the default charset), so a
+        // console that cannot show Unicode gets them in ASCII like everything else (executeOnConsole)
+        cl.setOut(new java.io.PrintWriter(textTo(() -> System.out), true));
+        cl.setErr(new java.io.PrintWriter(textTo(() -> System.err), true));
         cl.setParameterExceptionHandler(Main::badUsage);
         // every command's --help ends with the exit codes (one list, Main's, so they cannot drift apart)
         for (CommandLine sub : cl.getSubcommands().values()) {
@@ -55,6 +77,14 @@ public final class Main {
             return 1;
         });
         return cl.execute(args);
+    }
+
+    private static java.io.Writer textTo(java.util.function.Supplier<java.io.PrintStream> stream) {
+        return new java.io.Writer() {
+            @Override public void write(char[] buf, int off, int len) { stream.get().print(new String(buf, off, len)); }
+            @Override public void flush() { stream.get().flush(); }
+            @Override public void close() { stream.get().flush(); }
+        };
     }
 
     /**

@@ -38,7 +38,7 @@ final class PauseCommand {
     @Command(name = "pause", mixinStandardHelpOptions = true,
         description = {"Holds the unfinished run: every process of it stops reading within a second, and rows stop moving.",
             "Works from any machine that reaches the database; pgbackfill resume releases it. Also shown by pgbackfill status."},
-        footer = {"%nExamples:", "  java -jar pgbackfill.jar pause      # with DATABASE_URL in the environment"})
+        footer = {"%nExamples:", "  pgbackfill pause      # with DATABASE_URL in the environment"})
     static final class Pause implements Callable<Integer> {
         @Mixin
         DatabaseOptions db;
@@ -48,7 +48,7 @@ final class PauseCommand {
 
     @Command(name = "resume", mixinStandardHelpOptions = true,
         description = {"Releases a run held by pgbackfill pause; its processes continue within a second."},
-        footer = {"%nExamples:", "  java -jar pgbackfill.jar resume     # with DATABASE_URL in the environment"})
+        footer = {"%nExamples:", "  pgbackfill resume     # with DATABASE_URL in the environment"})
     static final class Resume implements Callable<Integer> {
         @Mixin
         DatabaseOptions db;

@@ -23,8 +23,8 @@ import java.util.concurrent.Callable;
     footer = {"%nExamples:",
         "  # the URL stays in the environment (a command line shows in ps)",
         "  export DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui",
-        "  java -jar pgbackfill.jar plan",
-        "  java -jar pgbackfill.jar plan --workers 8 --calibration-seconds 10"})
+        "  pgbackfill plan",
+        "  pgbackfill plan --workers 8 --calibration-seconds 10"})
 final class PlanCommand implements Callable<Integer> {
     @Mixin
     DatabaseOptions db;

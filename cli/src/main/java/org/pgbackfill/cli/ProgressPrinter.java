@@ -54,7 +54,9 @@ final class ProgressPrinter implements ProgressListener {
         if (p.skipped()) return p.phase().label() + ": already done (by an earlier run or another process), nothing to do";
         String what = switch (p.phase()) {
             case BUILD -> p.bytes() > 0 ? String.format(Locale.ROOT, " (indexes: %.1f MB)", p.bytes() / 1e6) : "";
-            case LOAD -> String.format(Locale.ROOT, " (%.1f MB of documents at %.1f MB/s, %,d rows written)", p.bytes() / 1e6,
+            // a resumed run whose ranges were all loaded before read nothing: no "0.0 MB/s"
+            case LOAD -> p.bytes() <= 0 && p.rows() <= 0 ? " (nothing left to read: every range was loaded before)"
+                : String.format(Locale.ROOT, " (%.1f MB of documents at %.1f MB/s, %,d rows written)", p.bytes() / 1e6,
                 p.megabytesPerSecond(), p.rows());
             case CATCH_UP -> String.format(Locale.ROOT, " (%,d rows written)", p.rows());
             default -> p.bytes() > 0 ? String.format(Locale.ROOT, " (%.1f MB/s)", p.megabytesPerSecond()) : "";
@@ -67,7 +69,9 @@ final class ProgressPrinter implements ProgressListener {
         double seconds = (clock.getAsLong() - phaseStartNanos) / 1e9;
         double rate = seconds > 0 ? bytesRead / 1e6 / seconds : 0;
         term.progress(String.format(Locale.ROOT, "load %5.1f%%  %.1f MB read at %.1f MB/s, %,d rows written, %s%s", 100 * fractionDone,
-            bytesRead / 1e6, rate, rowsWritten, eta(seconds, fractionDone), held == null ? "" : " \u2014 HELD: " + held));
+            // a held run reads nothing: no ETA until it continues
+            bytesRead / 1e6, rate, rowsWritten, held == null ? eta(seconds, fractionDone) : "no ETA while held",
+            held == null ? "" : " \u2014 HELD: " + held));
     }
 
     @Override public synchronized void buildProgress(int done, int total, List<IndexProgress> building) {
@@ -115,8 +119,8 @@ final class ProgressPrinter implements ProgressListener {
     }
 
     @Override public synchronized void held(String reason) {
+        // the progress line says it; the log line ("holding: …", "no longer held") says when, once: not twice
         held = reason;
-        info(reason == null ? "no longer held: continuing" : "holding: " + reason);
     }
 
     @Override public synchronized void info(String message) {

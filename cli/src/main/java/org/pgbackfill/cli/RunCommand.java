@@ -14,12 +14,13 @@ import java.util.concurrent.Callable;
         "With --online, Open WebUI keeps serving: chat_message is built and kept current, not stamped; "
             + "stop Open WebUI and run pgbackfill finish to cut over."},
     footer = {"%nExamples:",
+        "  # pgbackfill: the launcher beside pgbackfill.jar (it sets the heap)",
         "  # the URL stays in the environment (a command line shows in ps)",
         "  export DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui",
-        "  java -jar pgbackfill.jar run",
-        "  java -jar pgbackfill.jar run --workers 4 \\",
+        "  pgbackfill run",
+        "  pgbackfill run --workers 4 \\",
         "      --database-url 'jdbc:postgresql://localhost/openwebui?user=postgres'",
-        "  java -jar pgbackfill.jar run --online --max-rate 50 --max-replication-lag 30"})
+        "  pgbackfill run --online --max-rate 50 --max-replication-lag 30"})
 final class RunCommand implements Callable<Integer> {
     @Mixin
     RunOptions options;

@@ -26,9 +26,9 @@ import java.util.concurrent.Callable;
         "Creates the schema when absent. Loads with COPY; the same --seed gives the same data."},
     footer = {"%nExamples:",
         "  createdb owui_test",
-        "  java -jar pgbackfill.jar seed --size-mb 1000 \\",
+        "  pgbackfill seed --size-mb 1000 \\",
         "      --database-url postgresql://postgres@localhost/owui_test",
-        "  java -jar pgbackfill.jar seed --chats 500 --edge-share 0.3 --seed 7"})
+        "  pgbackfill seed --chats 500 --edge-share 0.3 --seed 7"})
 final class SeedCommand implements Callable<Integer> {
     @Option(names = "--database-url", defaultValue = "${env:DATABASE_URL}",
         description = "The database to fill (postgresql://… or jdbc:postgresql://…). Default: $DATABASE_URL.")

@@ -19,8 +19,8 @@ import java.util.concurrent.Callable;
     footer = {"%nExamples:",
         "  # the URL stays in the environment (a command line shows in ps)",
         "  export DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui",
-        "  java -jar pgbackfill.jar status",
-        "  java -jar pgbackfill.jar status --json"})
+        "  pgbackfill status",
+        "  pgbackfill status --json"})
 final class StatusCommand implements Callable<Integer> {
     @Mixin
     DatabaseOptions db;
@@ -34,7 +34,8 @@ final class StatusCommand implements Callable<Integer> {
         try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.properties())) {
             RunStatus status = RunStatus.read(c, db.schema);
             if (status == null) {
-                System.out.println(json ? "{}" : "no pgbackfill run on " + url + " (schema " + db.schema + ")");
+                System.out.println(json ? "{}" : "no pgbackfill run on " + url + " (schema " + db.schema + "); "
+                    + "pgbackfill plan estimates one (it writes nothing), pgbackfill run starts one");
                 return 0;
             }
             System.out.print(json ? status.toJson() + "\n" : status.describe());

@@ -76,6 +76,7 @@ final class Terminal {
                 case '\u2014', '\u2013' -> b.append('-');
                 case '\u2192' -> b.append("->");
                 case '\u00d7' -> b.append('x');
+                case '\u221e' -> b.append("inf");
                 case '\u2018', '\u2019' -> b.append('\'');
                 case '\u201c', '\u201d' -> b.append('"');
                 default -> b.append(ch < 128 ? ch : '?');

@@ -23,9 +23,9 @@ import java.util.concurrent.Callable;
     footer = {"%nExamples:",
         "  # the URL stays in the environment (a command line shows in ps)",
         "  export DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui",
-        "  java -jar pgbackfill.jar verify",
-        "  java -jar pgbackfill.jar verify --sample 5 --workers 4",
-        "  java -jar pgbackfill.jar verify --now-epoch 1750000000 --max-mismatches 500",
+        "  pgbackfill verify",
+        "  pgbackfill verify --sample 5 --workers 4",
+        "  pgbackfill verify --now-epoch 1750000000 --max-mismatches 500",
         "%nTimestamps that fell back to the run's \"now\" are compared with --now-epoch if given, else with the now of the "
             + "last finished pgbackfill run (in --schema), else any plausible run time (2020-01-01 to now) is accepted for them."},
     exitCodeListHeading = "%nExit codes:%n",

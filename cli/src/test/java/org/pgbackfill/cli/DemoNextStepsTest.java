@@ -10,7 +10,9 @@ class DemoNextStepsTest {
     @Test
     void nextStepsKeepTheUrlInTheEnvironment() {
         String steps = DemoCommand.nextSteps();
-        assertTrue(steps.contains("java -jar pgbackfill.jar run") && steps.contains("DATABASE_URL exported"), steps);
+        // the launcher, which sets the heap (issue #14: without -Xmx the JVM reached 935 MB), not java -jar
+        assertTrue(steps.contains("cli/target/pgbackfill run") && steps.contains("DATABASE_URL exported"), steps);
+        assertFalse(steps.contains("java -jar"), steps);
         assertFalse(steps.contains("--database-url"), steps);
         assertFalse(steps.contains("\"$DATABASE_URL\""), steps);
     }

@@ -55,6 +55,8 @@ class MainTest {
             String help = output().substring(from);
             assertTrue(help.contains("Exit codes:") && help.matches("(?s).*\\n  2 +bad usage.*"),
                 command + " --help lists the exit codes:\n" + help);
+            // the launcher, which sets the heap (without -Xmx the JVM reached 935 MB): no example runs java -jar bare
+            assertFalse(help.contains("java -jar"), command + " --help runs java -jar without the launcher's heap:\n" + help);
             String examples = help.substring(help.indexOf("Examples:") + "Examples:".length()).replaceFirst("^\\R", "");
             int end = examples.indexOf("\n\n");
             // the examples block, up to the first blank line: every line indented, none wrapped to column 0
@@ -64,6 +66,25 @@ class MainTest {
                     command + ": an example puts a password on the command line: " + line);
             }
         }
+    }
+
+    /** Issue #14: under LC_ALL=C every non-ASCII glyph showed as '?': help, plan's ranges, messages spell them in ASCII. */
+    @Test
+    void aConsoleWithoutUnicodeGetsAsciiNotQuestionMarks() {
+        assertEquals(0, Main.executeOnConsole(java.nio.charset.StandardCharsets.US_ASCII, "seed", "--help"));
+        String help = output();
+        assertTrue(help.contains("(postgresql://... or jdbc:") && help.contains("'shared-...'"), help);
+        assertFalse(help.contains("://?") || help.contains("\u2026"), help);
+        int from = output().length();
+        assertEquals(2, Main.executeOnConsole(java.nio.charset.StandardCharsets.US_ASCII, "run", "--database-url", "postgresql://u:hunter2@h/"));
+        String error = output().substring(from);
+        assertTrue(error.contains("names no database (.../dbname)"), error);
+        assertFalse(error.contains("hunter2"), error);
+        // plan's first and last ranges are open-ended
+        assertEquals("range 0 (-inf, 'a']", new Terminal(System.err, false, false).text("range 0 (-\u221e, 'a']"));
+        // a console that shows Unicode keeps it
+        assertEquals(0, Main.executeOnConsole(java.nio.charset.StandardCharsets.UTF_8, "seed", "--help"));
+        assertTrue(output().contains("(postgresql://\u2026 or"), output());
     }
 
     @Test
@@ -147,5 +168,8 @@ class MainTest {
         assertTrue(o.contains("[chat_message_pkey] not built yet: some rows cannot go in as they are") && o.contains("then building again"), o);
         assertFalse(o.contains("stopped on the data") || o.contains("ERROR:") || o.contains("could not create unique index"), o);
         assertTrue(o.contains("with 1 worker (readers) and 1 writer") && !o.contains("1 writers") && !o.contains("1 workers"), o);
+        assertTrue(o.contains("1 row shared its id with a row of another chat; kept upstream's winner, recorded the other") && !o.contains("1 rows"), o);
+        // the summary's two row counts differ by the row set aside: it says where it went
+        assertTrue(o.contains("rows written by the load: 2; rows in chat_message: 1 (1 fewer: set aside by the build as DUPLICATE_ID"), o);
     }
 }

@@ -43,14 +43,22 @@ class ProgressPrinterTest {
     @Test
     void aHeldRunSaysWhyInTheProgressLine() {
         ProgressPrinter p = printer(new Terminal(screen, false, true));
+        at(0);
         p.phaseStarted(Phase.LOAD);
+        at(5);
         p.held("paused (pgbackfill resume continues the run)");
         p.loadProgress(5_000_000, 0.25, 1234);
         p.held(null);
+        at(12);
+        p.loadProgress(6_000_000, 0.30, 1300);
         String out = raw();
-        assertTrue(out.contains("pgbackfill: holding: paused (pgbackfill resume continues the run)"), out);
-        assertTrue(out.contains("load  25.0%") && out.contains("HELD: paused"), out);
-        assertTrue(out.contains("no longer held"), out);
+        assertTrue(out.contains("load  25.0%") && out.contains("no ETA while held \u2014 HELD: paused (pgbackfill resume continues the run)"), out);
+        // issue #14: a held run showed an ETA that only grew; and the hold was said twice (the log line and this printer's)
+        String heldLine = out.lines().filter(l -> l.contains("25.0%")).findFirst().orElseThrow();
+        assertFalse(heldLine.matches(".*ETA [0-9].*"), heldLine);
+        assertFalse(out.contains("pgbackfill: holding:") || out.contains("pgbackfill: no longer held"), out);
+        // continuing: the ETA is back
+        assertTrue(out.lines().anyMatch(l -> l.contains("30.0%") && l.contains("ETA") && !l.contains("HELD")), out);
     }
 
     /** Issue #14: the ETA appeared only after about half the load (5 s into a 10 s load); now from the first second. */
@@ -156,6 +164,11 @@ class ProgressPrinterTest {
         assertEquals("build: already done (by an earlier run or another process), nothing to do",
             ProgressPrinter.finished(PhaseReport.skipped(Phase.BUILD, 0.01, 120_000_000)));
         assertEquals("catch-up done in 1.5 s (4,000 rows written)", ProgressPrinter.finished(new PhaseReport(Phase.CATCH_UP, 1.5, 4000, 0)));
+        // a resumed run (finish after run --online) whose ranges were all loaded: it said "0.0 MB of documents at 0.0 MB/s"
+        assertEquals("load done in 0.1 s (nothing left to read: every range was loaded before)",
+            ProgressPrinter.finished(new PhaseReport(Phase.LOAD, 0.1, 0, 0)));
+        assertEquals("load done in 8.0 s (400.0 MB of documents at 50.0 MB/s, 47,000 rows written)",
+            ProgressPrinter.finished(new PhaseReport(Phase.LOAD, 8.0, 47_000, 400_000_000)));
         assertEquals("1 worker", BackfillRunner.count(1, "worker"));
         assertEquals("2 writers", BackfillRunner.count(2, "writer"));
     }

@@ -37,7 +37,8 @@ class StatusCommandTest {
             EdgeCaseCorpus.load(c, EdgeCaseCorpus.DEFAULT_NOW);
         }
         assertEquals(0, Main.execute("status", "--database-url", url.jdbcUrlWithCredentials()));
-        assertTrue(console.output().contains("no pgbackfill run"), console.output());
+        // and what to do about it
+        assertTrue(console.output().contains("no pgbackfill run") && console.output().contains("pgbackfill run starts one"), console.output());
 
         Backfill[] stopped = new Backfill[1];
         org.pgbackfill.engine.RunStatus[] whileLoading = new org.pgbackfill.engine.RunStatus[1];

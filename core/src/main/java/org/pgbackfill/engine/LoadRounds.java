@@ -16,10 +16,14 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * The load, as every process runs it: rounds of the job's {@link Job#loadRound} claim ranges
@@ -31,6 +35,8 @@ final class LoadRounds {
     private static final Logger log = LoggerFactory.getLogger(LoadRounds.class);
     /** How long a claim on a range lasts unless renewed (renewed every quarter of it). */
     static final int LEASE_SECONDS = 60;
+    /** How often the load records how far its readers have read (for status on other machines). */
+    static final int PROGRESS_SECONDS = 2;
     /** Consecutive load rounds that may fail (a writer's connection lost, the server restarting) before the run gives up. */
     static final int MAX_LOAD_ROUNDS = 6;
 
@@ -64,7 +70,27 @@ final class LoadRounds {
                 log.warn("could not renew this process's range leases: {}", e.getMessage());
             }
         }, LEASE_SECONDS / 4, LEASE_SECONDS / 4, TimeUnit.SECONDS);
-        LeaseCoordinator coordinator = new LeaseCoordinator();
+        // how far each range being read has got, recorded every few seconds: status on any machine shows a rate and an ETA
+        // from the first seconds of the load, not only once a range is loaded
+        // (its own thread: a record waiting on a writer's commit or on the pool never delays the lease renewals)
+        Map<ControlTables.Claim, ReadingRange> reading = new ConcurrentHashMap<>();
+        ScheduledExecutorService recorder = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pgbackfill-load-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        recorder.scheduleWithFixedDelay(() -> {
+            List<ControlTables.ReadProgress> sofar = new ArrayList<>();
+            reading.forEach((claim, r) -> sofar.add(r.progress(claim)));
+            if (sofar.isEmpty()) return;
+            try (Connection c = db().connection()) {
+                control().recordProgress(c, run.runId(), owner, sofar);
+                for (ControlTables.ReadProgress p : sofar) if (p.done()) reading.remove(p.claim());   // its last record is in
+            } catch (SQLException | RuntimeException e) {   // a task that throws is never run again: keep it running
+                log.debug("could not record the load's progress (status shows it later): {}", e.getMessage());
+            }
+        }, PROGRESS_SECONDS, PROGRESS_SECONDS, TimeUnit.SECONDS);
+        LeaseCoordinator coordinator = new LeaseCoordinator(reading);
         try {
             while (true) {
                 run.stop().check(Phase.LOAD);
@@ -97,11 +123,14 @@ final class LoadRounds {
                     backoff(failedRounds, e);
                     releaseAllQuietly();
                     continue;
+                } finally {
+                    reading.clear();
                 }
                 run.stop().check(Phase.LOAD);
                 awaitRanges("loaded", "pending");   // others' ranges; returns early if one becomes claimable
             }
         } finally {
+            recorder.shutdownNow();
             heartbeat.shutdownNow();
             if (coordinator.stopping()) releaseAllQuietly();   // what this process holds is given back at once, for the next run
         }
@@ -117,8 +146,44 @@ final class LoadRounds {
         }
     }
 
+    /** A range one of this process's readers reads: how far it has got, since when, and when it ended. */
+    private static final class ReadingRange {
+        private final LongSupplier units, bytes;
+        private final long startNanos;
+        private volatile long endNanos;
+
+        ReadingRange(LongSupplier units, LongSupplier bytes, long startNanos) {
+            this.units = units;
+            this.bytes = bytes;
+            this.startNanos = startNanos;
+        }
+
+        void end() { endNanos = System.nanoTime(); }
+
+        ControlTables.ReadProgress progress(ControlTables.Claim claim) {
+            long end = endNanos;
+            boolean done = end != 0;
+            return new ControlTables.ReadProgress(claim, units.getAsLong(), bytes.getAsLong(),
+                ((done ? end : System.nanoTime()) - startNanos) / 1e9, done);
+        }
+    }
+
     /** Claims made by this process to load ranges, through the control tables' leases. */
     private final class LeaseCoordinator implements LoadPhase.Coordinator {
+        private final Map<ControlTables.Claim, ReadingRange> reading;
+
+        LeaseCoordinator(Map<ControlTables.Claim, ReadingRange> reading) { this.reading = reading; }
+
+        @Override public void reading(ControlTables.Claim claim, LongSupplier units, LongSupplier bytes) {
+            reading.put(claim, new ReadingRange(units, bytes, System.nanoTime()));
+        }
+
+        // the last record is the recorder's (a reader must not wait here: a writer's fence may hold the range's row)
+        @Override public void doneReading(ControlTables.Claim claim) {
+            ReadingRange r = reading.get(claim);
+            if (r != null) r.end();
+        }
+
         @Override public ControlTables.Claim claim() throws SQLException {
             try (Connection c = db().connection()) {
                 return control().claimRange(c, run.runId(), owner, LEASE_SECONDS);

@@ -120,8 +120,11 @@ public final class RunReport {
                 p.phase().label(), p.seconds(), p.rows(), p.bytes() / 1e6, rate));
         }
         b.append(String.format("total    %9.2f s with %d worker%s; now=%d%n", totalSeconds(), workers, workers == 1 ? "" : "s", nowEpoch));
-        b.append(String.format("chats read: %d (%.1f MB of documents); rows written by the load: %d; rows in chat_message: %d%n",
-            chatsRead, documentBytes / 1e6, rowsLoaded, rowsWritten));
+        b.append(String.format(java.util.Locale.ROOT, "chats read: %d (%.1f MB of documents); rows written by the load: %d; rows in chat_message: %d%s%n",
+            chatsRead, documentBytes / 1e6, rowsLoaded, rowsWritten, rowsLoaded > rowsWritten
+                // the difference is no loss: say where it went
+                ? " (" + (rowsLoaded - rowsWritten) + " fewer: set aside by the build as DUPLICATE_ID or INDEX_ROW_TOO_LARGE, "
+                    + "see the rejections, or their chat was deleted meanwhile)" : ""));
         long live = HeapWatch.peakAfterGcBytes();
         b.append(String.format("WAL written by the server meanwhile: %s; peak heap: %.0f MB (%s); PostgreSQL %s, "
             + "TOAST compression %s%n", walBytes < 0 ? "unknown" : String.format("%.1f MB", walBytes / 1e6), peakHeapBytes() / 1e6,

@@ -26,10 +26,25 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
                         Map<String, Long> rangesByState, long chatsRead, long rowsWritten, long documentBytes,
                         long plannedBytes, long loadedPlannedBytes, List<Lease> leases, Map<String, Long> rejectionsByReason,
                         boolean online, boolean paused, String holdReason, long pendingChanges, String toastCompression,
-                        int liveProcesses) {
+                        int liveProcesses, Reading reading) {
 
-    /** What the run is doing now, for people and machines: one of these words. */
-    public enum State { RUNNING, PAUSED, STOPPED, FINISHED, ABANDONED;
+    /**
+     * The ranges being read now, as their processes record it every few seconds: how many, the planned units and
+     * document bytes the loading ranges have read so far, and the mean rate of one range (loading, or loaded in the
+     * last minute, having read for a second or more; in planned units and document bytes per second; 0 when none has
+     * yet). Empty for control tables made by versions that recorded no progress.
+     */
+    public record Reading(long ranges, long plannedUnitsRead, long documentBytesRead, double unitsPerRangeSecond,
+                          double bytesPerRangeSecond) {
+        static final Reading NONE = new Reading(0, 0, 0, 0, 0);
+    }
+
+    /**
+     * What the run is doing now, for people and machines: one of these words. READY: an online run whose chat_message is
+     * built (and caught up when its last process ended), no process working on it: it waits for the cut-over
+     * ({@code pgbackfill finish}) or another catch-up ({@code pgbackfill run --online}); nothing went wrong.
+     */
+    public enum State { RUNNING, PAUSED, STOPPED, READY, FINISHED, ABANDONED;
         public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
     }
 
@@ -76,6 +91,29 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             planned = rs.getLong(4);
             loadedPlanned = rs.getLong(5);
         }
+        Reading reading = Reading.NONE;
+        if (finishedAt == null) {
+            // through to_jsonb: a control table made by an older version has none of these columns (and reads as no progress)
+            try (Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE state = 'loading' AND NOT done AND coalesce(read_at, claimed_at) "
+                     // being read now: progress recorded lately, or claimed lately (its first record is due within seconds)
+                     + "> now() - interval '10 seconds'), "
+                     + "coalesce(sum(least(units, estimated_bytes)) FILTER (WHERE state = 'loading'), 0), "
+                     + "coalesce(sum(bytes) FILTER (WHERE state = 'loading'), 0), "
+                     // the rate of one range: those loading, and those loaded in the last minute (between two ranges, a reader has
+                     // read nothing of its new one yet); a range that has read for less than a second says little
+                     + "coalesce(avg(units / secs) FILTER (WHERE measured), 0), coalesce(avg(bytes / secs) FILTER (WHERE measured), 0) "
+                     + "FROM (SELECT *, secs >= 1 AND (state = 'loading' OR (state = 'loaded' AND read_at > now() - interval '1 minute')) "
+                     + "AS measured FROM (SELECT state, estimated_bytes, "
+                     + "coalesce((j ->> 'read_units')::bigint, 0) AS units, coalesce((j ->> 'read_bytes')::bigint, 0) AS bytes, "
+                     + "coalesce((j ->> 'read_seconds')::float8, 0) AS secs, coalesce((j ->> 'read_done')::boolean, false) AS done, "
+                     + "(j ->> 'read_at')::timestamptz AS read_at, (j ->> 'claimed_at')::timestamptz AS claimed_at "
+                     + "FROM (SELECT state, estimated_bytes, to_jsonb(r) AS j FROM " + schema + ".range r WHERE run_id = " + runId
+                     + " AND state IN ('loading', 'loaded')) y) x) w")) {
+                rs.next();
+                reading = new Reading(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getDouble(4), rs.getDouble(5));
+            }
+        }
         // a process working on the run has sessions named after it (pgbackfill:host:pid:…): none means nobody works on it now
         int live = 0;
         if (finishedAt == null) {
@@ -93,13 +131,22 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         }
         return new RunStatus(runId, phase, finishedAt != null, now, startedAt, finishedAt, elapsed, control.rangeStates(c, runId),
             chats, rows, bytes, planned, loadedPlanned, leases, new TreeMap<>(control.rejectionsByReason(c, runId)), online, paused,
-            holdReason, pending, toast, live);
+            holdReason, pending, toast, live, reading);
     }
 
     public State state() {
         if (finished) return "abandoned".equals(phase) ? State.ABANDONED : State.FINISHED;
-        if (liveProcesses == 0) return State.STOPPED;
+        if (liveProcesses == 0) return online && built() ? State.READY : State.STOPPED;
         return paused ? State.PAUSED : State.RUNNING;
+    }
+
+    /** Whether the run completed its build (chat_message has its indexes and foreign key). */
+    private boolean built() {
+        try {
+            return Phase.of(phase).ordinal() >= Phase.BUILD.ordinal();
+        } catch (IllegalArgumentException notAPhase) {
+            return false;
+        }
     }
 
     /** The last phase the run completed (as recorded in the control table; "merge" from earlier versions reads as "settle"). */
@@ -131,19 +178,33 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         };
     }
 
-    /** The load's figures (rate, ETA) describe work going on now: only while a process loads. */
-    private boolean loading() { return Phase.LOAD.label().equals(currentPhase()); }
+    /** The load's figures (rate, ETA) describe work going on now: only while a process loads, not paused. */
+    private boolean loading() { return state() == State.RUNNING && Phase.LOAD.label().equals(currentPhase()); }
 
-    /** Documents loaded per second since the run started (MB/s). */
-    public double megabytesPerSecond() {
-        return elapsedSeconds <= 0 ? 0 : documentBytes / 1e6 / elapsedSeconds;
+    /** Whether a process works on the run now (what its ranges being read have read counts only then: otherwise it is redone). */
+    private boolean live() { return state() == State.RUNNING || state() == State.PAUSED; }
+
+    /** The planned units done: the loaded ranges', and, while a process works on the run, what its ranges being read have read. */
+    public long plannedUnitsDone() {
+        return Math.min(plannedBytes, loadedPlannedBytes + (live() ? reading.plannedUnitsRead() : 0));
     }
 
-    /** Seconds until the load is done, from the share of planned bytes loaded so far; -1 before it can be trusted. */
+    /**
+     * Documents read per second now (MB/s), over every process, from the ranges being read: the mean rate of one range
+     * times the ranges being read; -1 when not loading, or before any range has read for a second.
+     */
+    public double megabytesPerSecond() {
+        if (!loading() || reading.bytesPerRangeSecond() <= 0 || reading.ranges() == 0) return -1;
+        return reading.bytesPerRangeSecond() * reading.ranges() / 1e6;
+    }
+
+    /**
+     * Seconds until the load is done, from what is left of the planned units and the rate at which the ranges being
+     * read get through them; -1 when not loading or not measured yet.
+     */
     public double loadEtaSeconds() {
-        if (!loading() || plannedBytes <= 0 || loadedPlannedBytes <= 0 || loadedPlannedBytes >= plannedBytes) return -1;
-        double done = (double) loadedPlannedBytes / plannedBytes;
-        return elapsedSeconds * (1 - done) / done;
+        if (!loading() || plannedBytes <= 0 || reading.unitsPerRangeSecond() <= 0 || reading.ranges() == 0) return -1;
+        return Math.max(0, plannedBytes - plannedUnitsDone()) / (reading.unitsPerRangeSecond() * reading.ranges());
     }
 
     /** For people. */
@@ -152,6 +213,10 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         String current = currentPhase();
         b.append(String.format("run %d: %s%s (last phase completed: %s), started %s%s%n", runId, state().label(),
             current == null ? "" : ", now in " + current, lastCompletedPhase(), startedAt, finished ? ", ended " + finishedAt : ""));
+        if (state() == State.READY) {
+            b.append("online run built, no process working on it (nothing is wrong): Open WebUI can keep serving; pgbackfill run --online "
+                + "catches up with the chats changed since; to cut over, stop Open WebUI and run pgbackfill finish\n");
+        }
         if (state() == State.STOPPED) {
             b.append("no pgbackfill process is working on it: run the same command again (run, or run --online) to resume where it stopped\n");
         }
@@ -171,12 +236,16 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         rangesByState.forEach((state, n) -> b.append(", ").append(n).append(' ').append(state));
         b.append('\n');
         if (plannedBytes > 0 && !finished) {
-            double eta = loadEtaSeconds();
-            b.append(String.format("load: about %.0f%% of the planned documents loaded%s%s%n", 100.0 * loadedPlannedBytes / plannedBytes,
-                loading() ? String.format(", %.1f MB/s", megabytesPerSecond()) : "",
-                eta >= 0 ? String.format(", load done in about %.0f s", eta) : ""));
+            double eta = loadEtaSeconds(), rate = megabytesPerSecond();
+            b.append(String.format(java.util.Locale.ROOT, "load: about %.0f%% of the planned documents read%s%s%n",
+                100.0 * plannedUnitsDone() / plannedBytes,
+                rate >= 0 ? String.format(java.util.Locale.ROOT, ", %.1f MB/s now", rate) : loading() ? ", rate: measuring" : "",
+                eta >= 0 ? ", load done in about " + seconds(eta) : ""));
         }
-        b.append(String.format("loaded so far: %d chats, %.1f MB of documents, %d rows written to chat_message%n", chatsRead, documentBytes / 1e6, rowsWritten));
+        b.append(String.format(java.util.Locale.ROOT, "loaded ranges: %d chats, %.1f MB of documents, %d rows written to chat_message%s%n",
+            chatsRead, documentBytes / 1e6, rowsWritten,
+            live() && reading.documentBytesRead() > 0 ? String.format(java.util.Locale.ROOT, " (and %.1f MB read by the ranges loading now)",
+                reading.documentBytesRead() / 1e6) : ""));
         for (Lease l : leases) {
             b.append(String.format("  range %d held by %s until %s (attempt %d)%n", l.rangeId(), l.owner(), l.leaseUntil(), l.attempt()));
         }
@@ -187,6 +256,14 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             rejectionsByReason.forEach((reason, n) -> b.append(String.format("  %-24s %d%n", reason, n)));
         }
         return b.toString();
+    }
+
+    /** 42 s, 3 min 05 s, 2 h 07 min: as the progress line writes durations. */
+    static String seconds(double s) {
+        long t = Math.round(s);
+        if (t < 120) return t + " s";
+        if (t < 3600) return String.format(java.util.Locale.ROOT, "%d min %02d s", t / 60, t % 60);
+        return String.format(java.util.Locale.ROOT, "%d h %02d min", t / 3600, (t % 3600) / 60);
     }
 
     /** For machines. */
@@ -218,7 +295,10 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             g.writeNumberField("planned_bytes", plannedBytes);
             g.writeNumberField("loaded_planned_bytes", loadedPlannedBytes);
             g.writeNumberField("elapsed_seconds", elapsedSeconds);
-            if (loading()) g.writeNumberField("megabytes_per_second", megabytesPerSecond());
+            g.writeNumberField("ranges_reading", reading.ranges());
+            g.writeNumberField("reading_planned_bytes", reading.plannedUnitsRead());
+            g.writeNumberField("reading_document_bytes", reading.documentBytesRead());
+            if (megabytesPerSecond() >= 0) g.writeNumberField("megabytes_per_second", megabytesPerSecond());
             else g.writeNullField("megabytes_per_second");
             if (loadEtaSeconds() >= 0) g.writeNumberField("load_eta_seconds", loadEtaSeconds());
             else g.writeNullField("load_eta_seconds");

@@ -90,6 +90,16 @@ public final class LoadPhase {
 
         /** Whether the process was asked to stop. */
         boolean stopping();
+
+        /**
+         * A reader starts reading the claimed range; the suppliers say how far it has read (stored bytes as the planner
+         * counts them, document bytes), until {@link #doneReading}.
+         */
+        default void reading(ControlTables.Claim claim, java.util.function.LongSupplier plannedUnitsRead,
+                             java.util.function.LongSupplier documentBytesRead) { }
+
+        /** The reader is done with the range (read whole, or failed). */
+        default void doneReading(ControlTables.Claim claim) { }
     }
 
     /** Retries of one range before the run gives up on it. */
@@ -131,11 +141,16 @@ public final class LoadPhase {
                     while (ring.failure() == null && !coordinator.stopping() && waitWhileHeld() && (claim = coordinator.claim()) != null) {
                         RangeSink sink = new RangeSink(claim, ring);
                         ChatRangeReader.Totals totals;
+                        ChatRangeReader.Counters rangeRead = new ChatRangeReader.Counters();
+                        coordinator.reading(claim, () -> rangeRead.plannedBytes().get(), () -> rangeRead.documentBytes().get());
                         try {
                             if (conn == null) conn = db.connection();
                             if (claim.attempt() > 1) removeEarlierAttempts(conn, claim);
-                            totals = new ChatRangeReader(conn, config.inlineDocumentBytes(), scope, read).read(claim.range(), extractor, sink, throttle);
+                            totals = new ChatRangeReader(conn, config.inlineDocumentBytes(), scope, read, rangeRead)
+                                .read(claim.range(), extractor, sink, throttle);
+                            coordinator.doneReading(claim);
                         } catch (Exception e) {
+                            coordinator.doneReading(claim);
                             if (conn != null) db.evict(conn);
                             conn = null;
                             if (coordinator.stopping() || ring.failure() != null) break;

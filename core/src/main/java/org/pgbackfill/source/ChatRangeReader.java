@@ -59,6 +59,8 @@ public final class ChatRangeReader {
     private final int inlineLimit;
     private final Counters counters;
     private final Scope scope;
+    /** The same for this reader's range alone (the load records it for status), or null. */
+    private final Counters rangeCounters;
     /**
      * The load reuses one buffer for the documents it reads (the extractor copies what it keeps),
      * instead of a new array per document: most of the garbage, and the large documents would be
@@ -67,11 +69,12 @@ public final class ChatRangeReader {
     private final boolean reuseBuffer;
     private byte[] buffer = new byte[0];
 
-    public ChatRangeReader(Connection conn, int inlineLimit, Scope scope, Counters counters) {
+    public ChatRangeReader(Connection conn, int inlineLimit, Scope scope, Counters counters, Counters rangeCounters) {
         this.conn = conn;
         this.scope = scope;
         this.inlineLimit = inlineLimit;
         this.counters = counters;
+        this.rangeCounters = rangeCounters;
         this.reuseBuffer = true;
     }
 
@@ -81,6 +84,7 @@ public final class ChatRangeReader {
         this.scope = scope;
         this.inlineLimit = inlineLimit;
         this.counters = new Counters();
+        this.rangeCounters = null;
         this.reuseBuffer = false;
     }
 
@@ -145,8 +149,12 @@ public final class ChatRangeReader {
                 long stored = in.readLong();
                 chats++;
                 counters.chats().incrementAndGet();
-                counters.plannedBytes().addAndGet(stored + org.pgbackfill.source.RangePlanner.PER_CHAT_BYTES);
+                counters.plannedBytes().addAndGet(stored + RangePlanner.PER_CHAT_BYTES);
                 if (length > 0) counters.documentBytes().addAndGet(length);
+                if (rangeCounters != null) {
+                    rangeCounters.plannedBytes().addAndGet(stored + RangePlanner.PER_CHAT_BYTES);
+                    if (length > 0) rangeCounters.documentBytes().addAndGet(length);
+                }
                 if (length < 0) {                     // SQL NULL document
                     handler.document(id, userId, null);
                     continue;

@@ -60,7 +60,9 @@ public final class ControlTables {
                 + " run_id bigint NOT NULL, range_id int NOT NULL, lo text, hi text, estimated_bytes bigint NOT NULL,"
                 + " state text NOT NULL DEFAULT 'pending', owner text, lease_until timestamptz, attempt int NOT NULL DEFAULT 0,"
                 + " chats bigint, rows_staged bigint, document_bytes bigint, last_error text,"
-                + " PRIMARY KEY (run_id, range_id))");
+                // how far the current attempt has read, recorded every few seconds for status on any machine
+                + " claimed_at timestamptz, read_units bigint, read_bytes bigint, read_seconds float8, read_done boolean,"
+                + " read_at timestamptz, PRIMARY KEY (run_id, range_id))");
             st.execute("CREATE TABLE IF NOT EXISTS " + s + ".rejected_message ("
                 + " run_id bigint NOT NULL, range_id int, attempt int, chat_id text NOT NULL, message_key text NOT NULL,"
                 // message_key_json: the key exactly, as a JSON string (message_key cannot hold a NUL or a lone surrogate)
@@ -183,7 +185,8 @@ public final class ControlTables {
      */
     public Claim claimRange(Connection c, long runId, String owner, int leaseSeconds) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".range r SET state = 'loading', owner = ?, "
-                + "lease_until = now() + make_interval(secs => ?), attempt = r.attempt + 1 "
+                + "lease_until = now() + make_interval(secs => ?), attempt = r.attempt + 1, "
+                + "claimed_at = now(), read_units = NULL, read_bytes = NULL, read_seconds = NULL, read_done = NULL, read_at = NULL "
                 + "WHERE (r.run_id, r.range_id) = (SELECT run_id, range_id FROM " + s + ".range WHERE run_id = ? "
                 + "AND (state = 'pending' OR (state = 'loading' AND " + LEASE_LAPSED + ")) ORDER BY estimated_bytes DESC, range_id "
                 + "LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING r.range_id, r.lo, r.hi, r.estimated_bytes, r.attempt")) {
@@ -205,6 +208,39 @@ public final class ControlTables {
             ps.setLong(2, runId);
             ps.setString(3, owner);
             return ps.executeUpdate();
+        }
+    }
+
+    /**
+     * How far a reader has read its claimed range: stored bytes as the planner counts them, document bytes, the seconds it
+     * has been reading (measured by the reader: no clock is compared), and whether it has read the whole range.
+     */
+    public record ReadProgress(Claim claim, long plannedUnits, long documentBytes, double seconds, boolean done) { }
+
+    /**
+     * Records how far this process's readers have read their ranges (for {@code status} on any machine: a rate and an
+     * ETA from the first seconds of the load). One single-row statement per range, each its own transaction, so it
+     * never holds one range's row while waiting for another's (a writer's fence holds them until its commit).
+     */
+    public void recordProgress(Connection c, long runId, String owner, List<ReadProgress> progress) throws SQLException {
+        if (progress.isEmpty()) return;
+        c.setAutoCommit(true);
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + s + ".range SET read_units = ?, read_bytes = ?, read_seconds = ?, "
+                + "read_done = ?, read_at = now() WHERE run_id = ? AND range_id = ? AND attempt = ? AND owner = ? "
+                // a range's last record may come after its writers committed it
+                + "AND (state = 'loading' OR (state = 'loaded' AND ?))")) {
+            for (ReadProgress p : progress) {
+                ps.setLong(1, p.plannedUnits());
+                ps.setLong(2, p.documentBytes());
+                ps.setDouble(3, p.seconds());
+                ps.setBoolean(4, p.done());
+                ps.setLong(5, runId);
+                ps.setInt(6, p.claim().range().id());
+                ps.setInt(7, p.claim().attempt());
+                ps.setString(8, owner);
+                ps.setBoolean(9, p.done());
+                ps.executeUpdate();
+            }
         }
     }
 

@@ -39,7 +39,7 @@ final class IndexBuild {
             // which long values fit in an index entry is judged as upstream's row-by-row INSERT judges it (SPEC 6)
             TargetTable.Judged judged = target.judgeLongRows(c, run.runId());
             if (judged.rejected() > 0) {
-                run.progress().info(judged.rejected() + " rows had values too long for an index entry; recorded them as rejections");
+                run.progress().info(tooLong(judged.rejected()));
             }
             run.metrics().rejected("INDEX_ROW_TOO_LARGE", judged.rejected());
             if (judged.changed()) target.forgetDeletedRows(c, 600);
@@ -55,10 +55,11 @@ final class IndexBuild {
             // values judged above fit; a row too large still (none expected) is judged again, the same way
             boolean tooLarge = failed.stream().anyMatch(f -> SqlStates.PROGRAM_LIMIT_EXCEEDED.equals(f.cause().getSQLState()));
             long oversized = tooLarge ? target.judgeLongRows(c, run.runId()).rejected() : 0;
-            if (oversized > 0) run.progress().info(oversized + " rows had values too long for an index entry; recorded them as rejections");
+            if (oversized > 0) run.progress().info(tooLong(oversized));
             long duplicates = target.resolveCollisions(c, run.runId());
             if (duplicates > 0) {
-                run.progress().info(duplicates + " rows shared an id with a row of another chat; kept upstream's winner, recorded the rest");
+                run.progress().info(duplicates == 1 ? "1 row shared its id with a row of another chat; kept upstream's winner, recorded the other"
+                    : duplicates + " rows shared an id with a row of another chat; kept upstream's winner, recorded the rest");
             }
             run.metrics().rejected("INDEX_ROW_TOO_LARGE", oversized);
             run.metrics().rejected("DUPLICATE_ID", duplicates);
@@ -75,6 +76,12 @@ final class IndexBuild {
         long orphans = run.online() ? builder.addForeignKey(c, ChangeCapture.INSTALL_LOCK_TIMEOUT, ChangeCapture.INSTALL_TRIES)
             : builder.addForeignKey(c);
         if (orphans > 0) run.progress().info(orphans + " rows belonged to chats deleted during the run and were removed");
+    }
+
+    /** What the build says of rows set aside for a value too long for an index entry (one row, or several). */
+    static String tooLong(long rows) {
+        return rows == 1 ? "1 row had a value too long for an index entry; recorded it as a rejection"
+            : rows + " rows had values too long for an index entry; recorded them as rejections";
     }
 
     /**
