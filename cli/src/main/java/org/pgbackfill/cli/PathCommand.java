@@ -38,9 +38,9 @@ import java.util.concurrent.Callable;
     footer = {"%nExamples:",
         "  # the URL stays in the environment (a command line shows in ps)",
         "  export DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui",
-        "  java -jar pgbackfill.jar path",
-        "  java -jar pgbackfill.jar path --to 0.10.2 --json",
-        "  java -jar pgbackfill.jar path --from 374d2f66af06"})
+        "  pgbackfill path",
+        "  pgbackfill path --to 0.10.2 --json",
+        "  pgbackfill path --from 374d2f66af06"})
 final class PathCommand implements Callable<Integer> {
     @Mixin
     DatabaseOptions db;

@@ -58,11 +58,7 @@ final class LoadRounds {
         long chats = 0, bytes = 0, rows = 0;
         int failedRounds = 0;
         Exception lastFailure = null;
-        ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "pgbackfill-lease");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService heartbeat = background("pgbackfill-lease");
         heartbeat.scheduleAtFixedRate(() -> {
             try (Connection c = db().connection()) {
                 control().renewLeases(c, run.runId(), owner, LEASE_SECONDS);
@@ -74,11 +70,7 @@ final class LoadRounds {
         // from the first seconds of the load, not only once a range is loaded
         // (its own thread: a record waiting on a writer's commit or on the pool never delays the lease renewals)
         Map<ControlTables.Claim, ReadingRange> reading = new ConcurrentHashMap<>();
-        ScheduledExecutorService recorder = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "pgbackfill-load-progress");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledExecutorService recorder = background("pgbackfill-load-progress");
         recorder.scheduleWithFixedDelay(() -> {
             List<ControlTables.ReadProgress> sofar = new ArrayList<>();
             reading.forEach((claim, r) -> sofar.add(r.progress(claim)));
@@ -136,6 +128,15 @@ final class LoadRounds {
         }
         if (lastFailure != null) log.info("load recovered after: {}", lastFailure.getMessage());
         return new LoadPhase.Result(chats, bytes, rows);
+    }
+
+    /** A scheduler on one daemon thread of its own. */
+    private static ScheduledExecutorService background(String name) {
+        return Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     private void releaseAllQuietly() {
