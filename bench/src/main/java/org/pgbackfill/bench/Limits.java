@@ -67,8 +67,8 @@ final class Limits {
                     }
                     bestWrite = Math.min(bestWrite, (System.nanoTime() - t0) / 1e9);
                     t0 = System.nanoTime();
-                    for (String[] ix : IndexBuilder.ALL) {
-                        st.execute(ix[1].replace(" " + ix[0] + " ON chat_message", " ON pgbackfill_bench_limit"));
+                    for (org.pgbackfill.schema.Index ix : IndexBuilder.ALL) {
+                        st.execute(ix.on("pgbackfill_bench_limit", "bench_" + ix.name()));
                     }
                     bestIndex = Math.min(bestIndex, (System.nanoTime() - t0) / 1e9);
                 }

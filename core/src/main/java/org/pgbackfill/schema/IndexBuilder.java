@@ -24,8 +24,7 @@ public final class IndexBuilder {
     public record Failure(String index, SQLException cause) { }
 
     /** The eight indexes, name → definition: the primary key's first. */
-    public static final List<String[]> ALL = java.util.stream.Stream.concat(
-        java.util.stream.Stream.<String[]>of(new String[] {TargetSchema.PRIMARY_KEY_NAME, TargetSchema.PRIMARY_KEY_INDEX}),
+    public static final List<Index> ALL = java.util.stream.Stream.concat(java.util.stream.Stream.of(TargetSchema.PRIMARY_KEY_INDEX),
         TargetSchema.INDEXES.stream()).toList();
 
     /** How many indexes are built at once for a run of {@code workers} workers. */
@@ -44,7 +43,7 @@ public final class IndexBuilder {
      * failed because of the data (the caller puts the data right and builds them again). Any other
      * failure is thrown.
      */
-    public List<Failure> buildIndexes(ConnectionSource db, int parallel, List<String[]> indexes) throws Exception {
+    public List<Failure> buildIndexes(ConnectionSource db, int parallel, List<Index> indexes) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), r -> {
             Thread t = new Thread(r, "pgbackfill-index");
             t.setDaemon(true);
@@ -58,10 +57,10 @@ public final class IndexBuilder {
                     // entries formed from values stored out of line are compressed as upstream's are: with the server's default
                     // (a pooled connection may carry the writers' lz4)
                     st.execute(TargetSchema.defaultToastCompression(false));
-                    st.execute(ix[1].replaceFirst("CREATE (UNIQUE )?INDEX ", "CREATE $1INDEX IF NOT EXISTS "));
+                    st.execute(ix.ddlIfNotExists());
                     return null;
                 } catch (SQLException e) {
-                    if (SqlStates.UNIQUE_VIOLATION.equals(e.getSQLState()) || SqlStates.PROGRAM_LIMIT_EXCEEDED.equals(e.getSQLState())) return new Failure(ix[0], e);
+                    if (SqlStates.UNIQUE_VIOLATION.equals(e.getSQLState()) || SqlStates.PROGRAM_LIMIT_EXCEEDED.equals(e.getSQLState())) return new Failure(ix.name(), e);
                     throw e;
                 }
             })).toList();

@@ -17,6 +17,9 @@ public final class TargetSchema {
     public static final String COLUMNS = "id, chat_id, user_id, role, parent_id, content, output, model_id, files, "
         + "sources, embeds, done, status_history, error, usage, created_at, updated_at";
 
+    /** The table this job creates. */
+    public static final String TABLE = "chat_message";
+
     public static final String CREATE_TABLE = """
         CREATE TABLE chat_message (
             id TEXT PRIMARY KEY,
@@ -49,21 +52,21 @@ public final class TargetSchema {
     public static final String PRIMARY_KEY_NAME = "chat_message_pkey";
 
     /** The primary key's index, built in bulk with the secondary indexes. */
-    public static final String PRIMARY_KEY_INDEX = "CREATE UNIQUE INDEX " + PRIMARY_KEY_NAME + " ON chat_message (id)";
+    public static final Index PRIMARY_KEY_INDEX = new Index(PRIMARY_KEY_NAME, true, "id");
 
     /** Turns the index into the primary key (a catalog change: id is NOT NULL already, so nothing is scanned). */
     public static final String ADD_PRIMARY_KEY = "ALTER TABLE chat_message ADD CONSTRAINT " + PRIMARY_KEY_NAME
         + " PRIMARY KEY USING INDEX " + PRIMARY_KEY_NAME;
 
-    /** The seven secondary indexes, name → definition, exactly upstream's. */
-    public static final List<String[]> INDEXES = List.of(
-        new String[] {"ix_chat_message_chat_id", "CREATE INDEX ix_chat_message_chat_id ON chat_message (chat_id)"},
-        new String[] {"ix_chat_message_user_id", "CREATE INDEX ix_chat_message_user_id ON chat_message (user_id)"},
-        new String[] {"ix_chat_message_model_id", "CREATE INDEX ix_chat_message_model_id ON chat_message (model_id)"},
-        new String[] {"ix_chat_message_created_at", "CREATE INDEX ix_chat_message_created_at ON chat_message (created_at)"},
-        new String[] {"chat_message_chat_parent_idx", "CREATE INDEX chat_message_chat_parent_idx ON chat_message (chat_id, parent_id)"},
-        new String[] {"chat_message_model_created_idx", "CREATE INDEX chat_message_model_created_idx ON chat_message (model_id, created_at)"},
-        new String[] {"chat_message_user_created_idx", "CREATE INDEX chat_message_user_created_idx ON chat_message (user_id, created_at)"});
+    /** The seven secondary indexes, exactly upstream's. */
+    public static final List<Index> INDEXES = List.of(
+        new Index("ix_chat_message_chat_id", false, "chat_id"),
+        new Index("ix_chat_message_user_id", false, "user_id"),
+        new Index("ix_chat_message_model_id", false, "model_id"),
+        new Index("ix_chat_message_created_at", false, "created_at"),
+        new Index("chat_message_chat_parent_idx", false, "chat_id, parent_id"),
+        new Index("chat_message_model_created_idx", false, "model_id, created_at"),
+        new Index("chat_message_user_created_idx", false, "user_id, created_at"));
 
     /**
      * Rows whose indexed values are all this short always fit in a btree entry (PostgreSQL's limit

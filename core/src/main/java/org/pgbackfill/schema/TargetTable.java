@@ -72,9 +72,8 @@ public final class TargetTable {
             st.execute(TargetSchema.defaultToastCompression(true));   // the database's, the role's or the server's: upstream's
             st.execute("CREATE TEMP TABLE IF NOT EXISTS pgbackfill_probe (LIKE chat_message) ON COMMIT DELETE ROWS");
             st.execute("CREATE INDEX IF NOT EXISTS pgbackfill_probe_id ON pg_temp.pgbackfill_probe (id)");
-            for (String[] ix : TargetSchema.INDEXES) {
-                st.execute(ix[1].replace("CREATE INDEX " + ix[0] + " ON chat_message",
-                    "CREATE INDEX IF NOT EXISTS probe_" + ix[0] + " ON pg_temp.pgbackfill_probe"));
+            for (Index ix : TargetSchema.INDEXES) {
+                st.execute(ix.on("pg_temp.pgbackfill_probe", "probe_" + ix.name()));
             }
             long rejected = 0, rewritten = 0;
             String row = " FROM chat_message s WHERE s.ctid = ?::tid";

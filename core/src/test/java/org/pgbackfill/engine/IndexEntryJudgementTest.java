@@ -87,7 +87,7 @@ class IndexEntryJudgementTest {
             st.execute("CREATE SCHEMA upstream");
             st.execute("SET search_path = upstream, public");
             st.execute(TargetSchema.CREATE_TABLE);
-            for (String[] ix : TargetSchema.INDEXES) st.execute(ix[1]);
+            for (org.pgbackfill.schema.Index ix : TargetSchema.INDEXES) st.execute(ix.ddl());
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO chat_message (id, chat_id, user_id, role, parent_id, model_id, "
                     + "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {

@@ -67,7 +67,7 @@ final class IndexBuild {
             if (tooLarge) target.forgetDeletedRows(c, 600);
             List<String> names = failed.stream().map(IndexBuilder.Failure::index).toList();
             List<IndexBuilder.Failure> again = builder.buildIndexes(run.db()::connection, parallel,
-                IndexBuilder.ALL.stream().filter(ix -> names.contains(ix[0])).toList());
+                IndexBuilder.ALL.stream().filter(ix -> names.contains(ix.name())).toList());
             if (!again.isEmpty()) throw again.get(0).cause();
         }
         builder.addPrimaryKey(c);
