@@ -94,7 +94,7 @@ class ReconciliationTest {
             rs.next();
             assertEquals("374d2f66af06", rs.getString(1), "nothing stamped");
         }
-        assertEquals(Backfill.MAX_RECONCILIATIONS, said.stream().filter(s -> s.startsWith("reconciliation: ")).count(), said.toString());
+        assertEquals(LoadAndSettle.MAX_RECONCILIATIONS, said.stream().filter(s -> s.startsWith("reconciliation: ")).count(), said.toString());
     }
 
     /**
