@@ -1,5 +1,6 @@
 package org.pgbackfill.control;
 
+import org.pgbackfill.concurrent.Threads;
 import org.pgbackfill.phase.ProgressListener;
 import org.pgbackfill.state.ControlTables;
 
@@ -12,7 +13,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Locale;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -58,11 +58,7 @@ public final class HoldMonitor implements AutoCloseable {
         this.maxActiveSessions = maxActiveSessions;
         this.throttle = throttle;
         this.progress = progress;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "pgbackfill-hold-monitor");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = Threads.scheduler("pgbackfill-hold-monitor");
     }
 
     public HoldMonitor start() {

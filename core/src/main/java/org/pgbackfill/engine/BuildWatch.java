@@ -1,5 +1,6 @@
 package org.pgbackfill.engine;
 
+import org.pgbackfill.concurrent.Threads;
 import org.pgbackfill.phase.IndexProgress;
 import org.pgbackfill.phase.ProgressListener;
 
@@ -14,7 +15,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -35,11 +35,7 @@ final class BuildWatch implements AutoCloseable {
 
     private final ConnectionSource connections;
     private final ProgressListener progress;
-    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "pgbackfill-build-progress");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService thread = Threads.scheduler("pgbackfill-build-progress");
     private boolean warned;
 
     private BuildWatch(ConnectionSource connections, ProgressListener progress) {

@@ -1,5 +1,6 @@
 package org.pgbackfill.engine;
 
+import org.pgbackfill.concurrent.Threads;
 import org.pgbackfill.BackfillException;
 import org.pgbackfill.control.Backoff;
 import org.pgbackfill.db.Database;
@@ -20,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -58,7 +58,7 @@ final class LoadRounds {
         long chats = 0, bytes = 0, rows = 0;
         int failedRounds = 0;
         Exception lastFailure = null;
-        ScheduledExecutorService heartbeat = background("pgbackfill-lease");
+        ScheduledExecutorService heartbeat = Threads.scheduler("pgbackfill-lease");
         heartbeat.scheduleAtFixedRate(() -> {
             try (Connection c = db().connection()) {
                 control().renewLeases(c, run.runId(), owner, LEASE_SECONDS);
@@ -70,7 +70,7 @@ final class LoadRounds {
         // from the first seconds of the load, not only once a range is loaded
         // (its own thread: a record waiting on a writer's commit or on the pool never delays the lease renewals)
         Map<ControlTables.Claim, ReadingRange> reading = new ConcurrentHashMap<>();
-        ScheduledExecutorService recorder = background("pgbackfill-load-progress");
+        ScheduledExecutorService recorder = Threads.scheduler("pgbackfill-load-progress");
         recorder.scheduleWithFixedDelay(() -> {
             List<ControlTables.ReadProgress> sofar = new ArrayList<>();
             reading.forEach((claim, r) -> sofar.add(r.progress(claim)));
@@ -128,15 +128,6 @@ final class LoadRounds {
         }
         if (lastFailure != null) log.info("load recovered after: {}", lastFailure.getMessage());
         return new LoadPhase.Result(chats, bytes, rows);
-    }
-
-    /** A scheduler on one daemon thread of its own. */
-    private static ScheduledExecutorService background(String name) {
-        return Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     private void releaseAllQuietly() {

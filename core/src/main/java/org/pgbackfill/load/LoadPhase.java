@@ -1,5 +1,6 @@
 package org.pgbackfill.load;
 
+import org.pgbackfill.concurrent.Threads;
 import org.pgbackfill.control.Backoff;
 import org.pgbackfill.copy.CopyWriter;
 import org.pgbackfill.copy.RangeTracker;
@@ -25,9 +26,6 @@ import org.slf4j.LoggerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -131,58 +129,49 @@ public final class LoadPhase {
         ring.start(handlers);
         metrics.ringOccupancy(ring, RowRing::occupancy);
 
-        List<Thread> readers = new ArrayList<>();
-        for (int w = 0; w < config.workers(); w++) {
-            Thread t = new Thread(() -> {
-                Connection conn = null;
-                try {
-                    MessageExtractor extractor = new MessageExtractor(nowEpoch, config.inlineDocumentBytes(), facts.asciiJson());
-                    ControlTables.Claim claim;
-                    while (ring.failure() == null && !coordinator.stopping() && waitWhileHeld() && (claim = coordinator.claim()) != null) {
-                        RangeSink sink = new RangeSink(claim, ring);
-                        ChatRangeReader.Totals totals;
-                        ChatRangeReader.Counters rangeRead = new ChatRangeReader.Counters();
-                        coordinator.reading(claim, () -> rangeRead.plannedBytes().get(), () -> rangeRead.documentBytes().get());
-                        try {
-                            if (conn == null) conn = db.connection();
-                            if (claim.attempt() > 1) removeEarlierAttempts(conn, claim);
-                            totals = new ChatRangeReader(conn, config.inlineDocumentBytes(), scope, read, rangeRead)
-                                .read(claim.range(), extractor, sink, throttle);
-                            coordinator.doneReading(claim);
-                        } catch (Exception e) {
-                            coordinator.doneReading(claim);
-                            if (conn != null) db.evict(conn);
-                            conn = null;
-                            if (coordinator.stopping() || ring.failure() != null) break;
-                            int attempts = coordinator.failed(claim, e);
-                            metrics.retried("range");
-                            if (attempts >= MAX_ATTEMPTS) throw new LoadException(claim.range(), attempts, e);
-                            log.warn("{} failed (attempt {} of {}), will retry: {}", claim.range(), attempts, MAX_ATTEMPTS, e.toString());
-                            Backoff.RANGE.sleep(attempts);
-                            continue;
-                        }
-                        chats.addAndGet(totals.chats());
-                        docBytes.addAndGet(totals.documentBytes());
-                        metrics.workerRead(Thread.currentThread().getName(), totals.documentBytes());
-                        tracker.published(claim, sink.events, totals.chats(), totals.documentBytes());
-                        progress.update(read.documentBytes().get(), read.plannedBytes().get(), tracker.rowsCommitted());
+        // each reader claims ranges until none is free; its thread's name is the per-worker meter's label
+        Threads.runAll("pgbackfill-reader-", config.workers(), () -> {
+            Connection conn = null;
+            try {
+                MessageExtractor extractor = new MessageExtractor(nowEpoch, config.inlineDocumentBytes(), facts.asciiJson());
+                ControlTables.Claim claim;
+                while (ring.failure() == null && !coordinator.stopping() && waitWhileHeld() && (claim = coordinator.claim()) != null) {
+                    RangeSink sink = new RangeSink(claim, ring);
+                    ChatRangeReader.Totals totals;
+                    ChatRangeReader.Counters rangeRead = new ChatRangeReader.Counters();
+                    coordinator.reading(claim, () -> rangeRead.plannedBytes().get(), () -> rangeRead.documentBytes().get());
+                    try {
+                        if (conn == null) conn = db.connection();
+                        if (claim.attempt() > 1) removeEarlierAttempts(conn, claim);
+                        totals = new ChatRangeReader(conn, config.inlineDocumentBytes(), scope, read, rangeRead)
+                            .read(claim.range(), extractor, sink, throttle);
+                        coordinator.doneReading(claim);
+                    } catch (Exception e) {
+                        coordinator.doneReading(claim);
+                        if (conn != null) db.evict(conn);
+                        conn = null;
+                        if (coordinator.stopping() || ring.failure() != null) break;
+                        int attempts = coordinator.failed(claim, e);
+                        metrics.retried("range");
+                        if (attempts >= MAX_ATTEMPTS) throw new LoadException(claim.range(), attempts, e);
+                        log.warn("{} failed (attempt {} of {}), will retry: {}", claim.range(), attempts, MAX_ATTEMPTS, e.toString());
+                        Backoff.RANGE.sleep(attempts);
+                        continue;
                     }
-                } catch (Throwable e) {
-                    ring.fail(e);
-                } finally {
-                    if (conn != null) {
-                        try { conn.close(); } catch (SQLException ignored) { }
-                    }
+                    chats.addAndGet(totals.chats());
+                    docBytes.addAndGet(totals.documentBytes());
+                    metrics.workerRead(Thread.currentThread().getName(), totals.documentBytes());
+                    tracker.published(claim, sink.events, totals.chats(), totals.documentBytes());
+                    progress.update(read.documentBytes().get(), read.plannedBytes().get(), tracker.rowsCommitted());
                 }
-            }, "pgbackfill-reader-" + w);
-            t.setDaemon(true);
-            readers.add(t);
-            t.start();
-        }
-        while (readers.stream().anyMatch(Thread::isAlive)) {
-            for (Thread t : readers) t.join(1000);
-            progress.update(read.documentBytes().get(), read.plannedBytes().get(), tracker.rowsCommitted());
-        }
+            } catch (Throwable e) {
+                ring.fail(e);
+            } finally {
+                if (conn != null) {
+                    try { conn.close(); } catch (SQLException ignored) { }
+                }
+            }
+        }, () -> progress.update(read.documentBytes().get(), read.plannedBytes().get(), tracker.rowsCommitted()));
         if (ring.failure() == null && !coordinator.stopping()) ring.flush(writers);
         ring.halt(WRITER_STOP_MILLIS);
         for (CopyWriter h : handlers) h.onShutdown();   // in case one did not end in time

@@ -1,5 +1,6 @@
 package org.pgbackfill.metrics;
 
+import org.pgbackfill.concurrent.Threads;
 import org.pgbackfill.state.ControlTables;
 
 import org.pgbackfill.db.Database;
@@ -10,7 +11,6 @@ import org.slf4j.LoggerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -28,11 +28,7 @@ public final class MetricsSampler implements AutoCloseable {
     private final ControlTables control;
     private final RunMetrics metrics;
     private final long walAtStart;
-    private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "pgbackfill-metrics");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService thread = Threads.scheduler("pgbackfill-metrics");
     private volatile long runId = -1;
     private volatile String lastFailure;
 

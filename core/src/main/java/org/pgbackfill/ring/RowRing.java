@@ -7,6 +7,7 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.TimeoutBlockingWaitStrategy;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
+import org.pgbackfill.concurrent.Threads;
 import org.pgbackfill.extract.MessageRow;
 import org.pgbackfill.state.ControlTables;
 import org.pgbackfill.state.Rejection;
@@ -51,8 +52,7 @@ public final class RowRing {
         this.budget = new Semaphore(maxPermits);
         this.stopping = stopping;
         this.disruptor = new Disruptor<>(RowEvent::new, SIZE, runnable -> {
-            Thread t = new Thread(runnable, "pgbackfill-writer");
-            t.setDaemon(true);
+            Thread t = Threads.named("pgbackfill-writer").newThread(runnable);
             writerThreads.add(t);
             return t;
         }, ProducerType.MULTI, new TimeoutBlockingWaitStrategy(200, TimeUnit.MILLISECONDS));

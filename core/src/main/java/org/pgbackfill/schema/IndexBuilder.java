@@ -1,5 +1,6 @@
 package org.pgbackfill.schema;
 
+import org.pgbackfill.concurrent.Threads;
 import org.pgbackfill.control.Backoff;
 import org.pgbackfill.db.SqlStates;
 import org.pgbackfill.db.ConnectionSource;
@@ -8,7 +9,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -44,11 +44,7 @@ public final class IndexBuilder {
      * failure is thrown.
      */
     public List<Failure> buildIndexes(ConnectionSource db, int parallel, List<Index> indexes) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel), r -> {
-            Thread t = new Thread(r, "pgbackfill-index");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = Threads.pool("pgbackfill-index-", parallel);
         try {
             List<Future<Failure>> futures = indexes.stream().map(ix -> pool.submit(() -> {
                 try (Connection c = db.connection(); Statement st = c.createStatement()) {

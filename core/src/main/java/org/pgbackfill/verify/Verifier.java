@@ -1,5 +1,6 @@
 package org.pgbackfill.verify;
 
+import org.pgbackfill.concurrent.Threads;
 import org.pgbackfill.job.chatmessage.ChatMessageJob;
 import org.pgbackfill.source.KeyRange;
 import org.pgbackfill.source.RangePlanner;
@@ -11,7 +12,6 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.Queue;
@@ -76,10 +76,9 @@ public final class Verifier {
         Queue<KeyRange> queue = new ConcurrentLinkedQueue<>(ranges);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicInteger done = new AtomicInteger();
-        List<Thread> threads = new ArrayList<>();
         int workers = Math.min(config.workers(), ranges.size());
-        for (int w = 0; w < workers; w++) {
-            Thread t = new Thread(() -> {
+        try {
+            Threads.runAll("pgbackfill-verify-", workers, () -> {
                 try (Connection c = connect()) {
                     RangeCheck check = new RangeCheck(c, ctx);
                     KeyRange r;
@@ -94,18 +93,10 @@ public final class Verifier {
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
                 }
-            }, "pgbackfill-verify-" + w);
-            t.setDaemon(true);
-            threads.add(t);
-            t.start();
-        }
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                failure.compareAndSet(null, e);
-            }
+            }, () -> { });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure.compareAndSet(null, e);
         }
         Throwable f = failure.get();
         if (f instanceof RangeFailure || f instanceof SQLException || f instanceof IOException) {
