@@ -2,7 +2,6 @@ package org.pgbackfill.cli;
 
 import org.pgbackfill.db.DatabaseUrl;
 import org.pgbackfill.BackfillException;
-import org.pgbackfill.state.ControlTables;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -19,7 +18,7 @@ final class PauseCommand {
     static int setPaused(String databaseUrl, String schema, boolean paused) {
         DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
         try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.properties())) {
-            long runId = new ControlTables(schema).setPaused(c, paused);
+            long runId = org.pgbackfill.engine.Pause.set(c, schema, paused);
             if (runId < 0) {
                 System.err.println("pgbackfill: no unfinished run on " + url + " (schema " + schema + ") to " + (paused ? "pause" : "resume"));
                 return ExitCodes.of(BackfillException.Kind.WRONG_MODE);
