@@ -192,7 +192,7 @@ public final class LoadPhase {
 
     /** A range's reading failed: the message names the range. */
     public static final class LoadException extends Exception {
-        LoadException(KeyRange range, int attempts, Exception cause) {
+        public LoadException(KeyRange range, int attempts, Exception cause) {
             super("loading " + range + " failed " + attempts + " times; last error: "
                 + (cause.getMessage() == null ? cause.toString() : cause.getMessage()), cause);
         }

@@ -88,6 +88,11 @@ public final class SchemaCheck {
             }
         }
         checkPrivileges(c, control);
+        return facts(c);
+    }
+
+    /** What every job's check learns of the server and of chat: version, encoding, chat.id's collation, TOAST compression. */
+    public static Facts facts(Connection c) throws SQLException {
         return new Facts(serverVersion(c), setting(c, "server_encoding"), idCollation(c), toastCompression(c));
     }
 

@@ -25,7 +25,7 @@ import java.util.Set;
 final class ReferenceRule {
     private static final JsonFactory FACTORY = JsonFactory.builder()
         .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(100_000).maxNumberLength(100_000)
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(100_000).maxNumberLength(100_000).maxNameLength(Integer.MAX_VALUE)
             .maxStringLength(Integer.MAX_VALUE).build())
         .build();
     private static final ObjectMapper MAPPER = new ObjectMapper(FACTORY);

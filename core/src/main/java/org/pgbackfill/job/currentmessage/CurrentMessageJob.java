@@ -1,0 +1,286 @@
+package org.pgbackfill.job.currentmessage;
+
+import org.pgbackfill.BackfillException;
+import org.pgbackfill.BackfillException.Kind;
+import org.pgbackfill.job.Capture;
+import org.pgbackfill.job.Job;
+import org.pgbackfill.job.JobRun;
+import org.pgbackfill.job.RangeDifference;
+import org.pgbackfill.load.LoadPhase;
+import org.pgbackfill.online.CatchUp;
+import org.pgbackfill.schema.AlembicStamp;
+import org.pgbackfill.schema.SchemaCheck;
+import org.pgbackfill.source.Scope;
+import org.pgbackfill.state.ControlTables;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * Open WebUI's revision {@code 9a1b2c3d4e5f} ("add current_message_id to chat", from
+ * {@code 856c5b02fb54}), offline: the column is added (instant, NULL), every chat's value (SPEC.md 7,
+ * {@link CurrentMessageRule}) is computed in parallel ranges into an UNLOGGED staging table in the
+ * tool's schema, reconciled range by range, then merged into {@code chat} by bounded, set-based
+ * updates that touch only chats whose value changes; the stamp comes last and drops the staging.
+ * Where upstream would abort the whole migration, the chat keeps its value and is recorded in
+ * {@code rejected_chat}. Online mode is not available yet for this job.
+ */
+public final class CurrentMessageJob implements Job {
+    public static final String REVISION_BEFORE = "856c5b02fb54";
+    public static final String REVISION_AFTER = "9a1b2c3d4e5f";
+    /** Chats merged per transaction, by default. */
+    static final int MERGE_BATCH_CHATS = 20_000;
+    /** Chats decided per lookup of their rows (and written per transaction), by default. */
+    static final int LOOKUP_BATCH_CHATS = 1_000;
+    /** A lookup batch is also cut after this many bytes of documents (their facts are held until it is decided). */
+    static final long LOOKUP_BATCH_BYTES = 16L << 20;
+
+    private final int mergeBatchChats;
+    private final int lookupBatchChats;
+    /** What the check learnt (chat.id's collation, for the staging table and the merge's key order). */
+    private SchemaCheck.Facts facts;
+    /** What this process's build did, for tests and the log. */
+    private volatile CurrentMessageMerge.Result lastMerge;
+
+    public CurrentMessageJob() { this(MERGE_BATCH_CHATS, LOOKUP_BATCH_CHATS); }
+
+    /** With other batch sizes (tests: many small transactions). */
+    public CurrentMessageJob(int mergeBatchChats, int lookupBatchChats) {
+        if (mergeBatchChats < 1 || lookupBatchChats < 1) throw new IllegalArgumentException("batch sizes must be positive");
+        this.mergeBatchChats = mergeBatchChats;
+        this.lookupBatchChats = lookupBatchChats;
+    }
+
+    @Override public String name() { return "current_message_id"; }
+    @Override public String fromRevision() { return REVISION_BEFORE; }
+    @Override public String toRevision() { return REVISION_AFTER; }
+    @Override public String target() { return "chat.current_message_id"; }
+    @Override public Scope scope() { return Scope.EVERY_CHAT; }
+
+    /** The ranges this process's build computed again (their staging rows were gone), or -1 before a build. */
+    public int rangesRecomputedByBuild() { return lastMerge == null ? -1 : lastMerge.recomputed(); }
+
+    private static StagingTables tables(ControlTables control) { return new StagingTables(control.schema()); }
+
+    @Override
+    public SchemaCheck.Facts check(Connection c, ControlTables control, boolean ownTargetExists) throws SQLException, BackfillException {
+        schema = control.schema();
+        String revision = SchemaCheck.revision(c);
+        Map<String, String> chat = columns(c, "chat");
+        if (REVISION_AFTER.equals(revision)) {
+            if (chat.containsKey("current_message_id")) {
+                throw new BackfillException(Kind.ALREADY_DONE, "the database is already at revision " + REVISION_AFTER
+                    + " with chat.current_message_id in place: nothing to do");
+            }
+            throw new BackfillException(Kind.WRONG_REVISION, "the database is stamped " + REVISION_AFTER + " but chat has no "
+                + "current_message_id column: it is inconsistent (a migration was stamped without its data). Restore the backup taken "
+                + "before the upgrade, or set the stamp back (UPDATE alembic_version SET version_num = '" + REVISION_BEFORE
+                + "';) and run pgbackfill again");
+        }
+        if (!REVISION_BEFORE.equals(revision)) {
+            throw new BackfillException(Kind.WRONG_REVISION, "the database is at Alembic revision '" + revision
+                + "', but the current_message_id backfill starts from " + REVISION_BEFORE + ". Bring it there first with "
+                + "Open WebUI's Alembic (in the Open WebUI container: cd /app/backend/open_webui && alembic upgrade "
+                + REVISION_BEFORE + "), then run pgbackfill again");
+        }
+        if (chat.isEmpty()) {
+            throw new BackfillException(Kind.NOT_OPEN_WEBUI, "no table 'chat' in the schema search path: this does not look like an "
+                + "Open WebUI database; check the database name in the URL");
+        }
+        for (String col : new String[] {"id", "chat"}) {
+            if (!chat.containsKey(col)) {
+                throw new BackfillException(Kind.NOT_OPEN_WEBUI, "chat." + col + " is missing, which Open WebUI's revision "
+                    + REVISION_BEFORE + " has");
+            }
+        }
+        Map<String, String> message = columns(c, "chat_message");
+        if (message.isEmpty()) {
+            throw new BackfillException(Kind.NOT_OPEN_WEBUI, "no table 'chat_message': Open WebUI's revision " + REVISION_BEFORE
+                + " has it (created by 8452d01d26d7); this database is not where this backfill starts");
+        }
+        for (String col : new String[] {"id", "chat_id", "parent_id", "created_at"}) {
+            if (!message.containsKey(col)) {
+                throw new BackfillException(Kind.NOT_OPEN_WEBUI, "chat_message." + col + " is missing, which Open WebUI's revision "
+                    + REVISION_BEFORE + " has");
+            }
+        }
+        checkPrivileges(c, control, chat.containsKey("current_message_id"));
+        facts = SchemaCheck.facts(c);
+        return facts;
+    }
+
+    private static Map<String, String> columns(Connection c, String table) throws SQLException {
+        Map<String, String> columns = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+                + "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) columns.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        return columns;
+    }
+
+    /** Every grant the run needs, listed at once with the statements that give them. */
+    private static void checkPrivileges(Connection c, ControlTables control, boolean columnExists) throws SQLException, BackfillException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT has_table_privilege('chat', 'SELECT'), has_table_privilege('chat', 'UPDATE'), "
+                + "pg_has_role((SELECT relowner FROM pg_class WHERE oid = 'chat'::regclass), 'USAGE'), "
+                + "has_table_privilege('chat_message', 'SELECT'), has_table_privilege('alembic_version', 'UPDATE'), "
+                + "coalesce(has_schema_privilege(to_regnamespace(?)::oid, 'CREATE') AND has_schema_privilege(to_regnamespace(?)::oid, 'USAGE'), "
+                + "has_database_privilege(current_database(), 'CREATE')), current_user, "
+                + "(SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'chat'::regclass)")) {
+            ps.setString(1, control.schema());
+            ps.setString(2, control.schema());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                String user = rs.getString(7);
+                String u = quote(user);
+                List<String> missing = new ArrayList<>(), grants = new ArrayList<>();
+                if (!rs.getBoolean(1) || !rs.getBoolean(2)) {
+                    missing.add("SELECT and UPDATE on table chat");
+                    grants.add("GRANT SELECT, UPDATE ON chat TO " + u + ";");
+                }
+                if (!columnExists && !rs.getBoolean(3)) {
+                    missing.add("ownership of table chat (to ALTER TABLE chat ADD COLUMN current_message_id; it is owned by "
+                        + rs.getString(8) + ")");
+                    grants.add("GRANT " + quote(rs.getString(8)) + " TO " + u + ";");
+                }
+                if (!rs.getBoolean(4)) {
+                    missing.add("SELECT on table chat_message");
+                    grants.add("GRANT SELECT ON chat_message TO " + u + ";");
+                }
+                if (!rs.getBoolean(5)) {
+                    missing.add("UPDATE on table alembic_version");
+                    grants.add("GRANT UPDATE ON alembic_version TO " + u + ";");
+                }
+                if (!rs.getBoolean(6)) {
+                    missing.add("CREATE and USAGE on schema " + control.schema() + ", or CREATE on the database (the tool's tables)");
+                    grants.add("CREATE SCHEMA " + quote(control.schema()) + " AUTHORIZATION " + u + ";");
+                }
+                if (!missing.isEmpty()) {
+                    throw new BackfillException(Kind.INSUFFICIENT_PRIVILEGE, "database user '" + user + "' lacks " + String.join("; ", missing)
+                        + ". Run pgbackfill as the user Open WebUI connects with (the owner of its tables), or have an administrator run: "
+                        + String.join(" ", grants));
+                }
+            }
+        }
+    }
+
+    private static String quote(String identifier) {
+        return identifier.matches("[a-z_][a-z0-9_]*") ? identifier : "\"" + identifier.replace("\"", "\"\"") + "\"";
+    }
+
+    @Override
+    public void createTarget(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("ALTER TABLE chat ADD COLUMN IF NOT EXISTS current_message_id TEXT");
+        }
+        tables(new ControlTables(schema())).create(c, collation(c));
+    }
+
+    /** The tool's schema is not passed to createTarget: the job remembers it from the check's control tables. */
+    private String schema;
+
+    private String schema() {
+        if (schema == null) throw new IllegalStateException("createTarget before check");
+        return schema;
+    }
+
+    private String collation(Connection c) throws SQLException {
+        return (facts != null ? facts : SchemaCheck.facts(c)).idCollation();
+    }
+
+    @Override
+    public void dropTarget(Connection c) throws SQLException {
+        // the column stays: it is upstream's, and a restarted run computes every chat again from what it holds
+        tables(new ControlTables(schema())).dropStaging(c);
+    }
+
+    private RangeWork work(JobRun run) {
+        return new RangeWork(tables(run.control()), run.control().schema(), run.runId(), run.load().inlineDocumentBytes(),
+            lookupBatchChats, LOOKUP_BATCH_BYTES, run.throttle());
+    }
+
+    @Override
+    public LoadPhase.Result loadRound(JobRun run, LoadPhase.Coordinator coordinator, LoadPhase.Progress progress) throws Exception {
+        return new CurrentMessageLoad(run, work(run)).run(coordinator, progress);
+    }
+
+    @Override
+    public List<RangeDifference> reconcile(Connection c, JobRun run) throws SQLException {
+        return CurrentMessageReconciliation.check(c, tables(run.control()), run.control().schema(), run.runId(), run.offline());
+    }
+
+    @Override
+    public void build(Connection c, JobRun run) throws Exception {
+        lastMerge = new CurrentMessageMerge(tables(run.control()), run, work(run), mergeBatchChats).build(c);
+    }
+
+    @Override
+    public long builtBytes(Connection c) throws SQLException {
+        if (schema == null) return 0;
+        StagingTables t = tables(new ControlTables(schema));
+        if (!t.stagingExists(c)) return 0;
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_total_relation_size('" + t.staging().replace("'", "''") + "')")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static BackfillException notYet() {
+        return new BackfillException(Kind.WRONG_MODE, "online mode for current_message_id is not available yet: stop Open WebUI "
+            + "and run pgbackfill run (offline)");
+    }
+
+    @Override
+    public Capture capture(ControlTables control) {
+        schema = control.schema();
+        return new Capture() {
+            @Override public void install(Connection c) throws Exception { throw notYet(); }
+            @Override public void remove(Connection c) { }
+            @Override public boolean installed(Connection c) { return false; }
+            @Override public long pending(Connection c) { return 0; }
+        };
+    }
+
+    @Override
+    public CatchUp.Pass catchUp(Connection c, JobRun run, BiConsumer<Long, Long> progress) throws Exception {
+        throw notYet();
+    }
+
+    @Override
+    public void stamp(Connection c, JobRun run) throws Exception {
+        StagingTables t = tables(run.control());
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + run.control().schema() + ".range r WHERE r.run_id = ? "
+                + "AND NOT EXISTS (SELECT 1 FROM " + t.merges() + " m WHERE m.run_id = r.run_id AND m.range_id = r.range_id AND m.done)")) {
+            ps.setLong(1, run.runId());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getLong(1) > 0) {
+                    throw new BackfillException(Kind.RUN_FAILED, rs.getLong(1) + " ranges of run " + run.runId() + " are not merged into "
+                        + "chat although the build is recorded as done; nothing was stamped. Report this with the log");
+                }
+            }
+        }
+        AlembicStamp.stamp(c, REVISION_BEFORE, REVISION_AFTER);
+        t.dropStaging(c);
+    }
+
+    @Override
+    public long resultRows(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM chat WHERE current_message_id IS NOT NULL")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
