@@ -67,7 +67,7 @@ final class BackfillRunner {
             if (metrics != null) metrics.close();
             throw e;
         }
-        out.println("pgbackfill: backfilling chat_message on " + config.database() + " with " + count(config.workers(), "worker")
+        out.println("pgbackfill: backfilling on " + config.database() + " with " + count(config.workers(), "worker")
             + " (readers) and " + count(config.writers(), "writer"));
         if (metrics != null) out.println("pgbackfill: metrics at " + metrics.describe());
         Backfill backfill = new Backfill(config);
@@ -90,11 +90,11 @@ final class BackfillRunner {
             out.print(report.summary());
             String rejected = "rejected rows are in " + config.schema() + ".rejected_message and " + config.schema() + ".rejected_chat";
             switch (config.mode()) {
-                case ONLINE -> out.println("online: chat_message is built and current, not stamped; Open WebUI keeps serving. To cut over: "
+                case ONLINE -> out.println("online: " + report.job() + " is built and current, not stamped; Open WebUI keeps serving. To cut over: "
                     + "stop Open WebUI, run pgbackfill finish, start the new Open WebUI (pgbackfill run --online again catches up); " + rejected);
-                case FINISH -> out.printf(java.util.Locale.ROOT, "done: Alembic revision is now 8452d01d26d7; Open WebUI had to be down "
-                    + "for %.1f s (this finish); %s%n", report.totalSeconds(), rejected);
-                default -> out.println("done: Alembic revision is now 8452d01d26d7; " + rejected);
+                case FINISH -> out.printf(java.util.Locale.ROOT, "done: Alembic revision is now %s; Open WebUI had to be down "
+                    + "for %.1f s (this finish); %s%n", report.toRevision(), report.totalSeconds(), rejected);
+                default -> out.println("done: Alembic revision is now " + report.toRevision() + "; " + rejected);
             }
             return new Outcome(0, config, report, null);
         } catch (BackfillException e) {

@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 @Command(name = "finish", mixinStandardHelpOptions = true,
     description = {"Completes a run started with pgbackfill run --online, once Open WebUI is stopped.",
         "A last catch-up with the chats changed since (under a SHARE lock on chat, so no change slips past), the stamp of "
-            + "revision 8452d01d26d7, and the change capture removed. Prints how long Open WebUI had to be down for it."},
+            + "the job's revision (8452d01d26d7), and the change capture removed. Prints how long Open WebUI had to be down for it."},
     footer = {"%nExamples:",
         "  # the URL stays in the environment (a command line shows in ps)",
         "  export DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui",

@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         "1:unexpected internal error (a bug: please report it with the log)",
         "2:bad usage (unknown option, malformed URL, conflicting flags)",
         "3:cannot connect (server down or unreachable, wrong credentials, no such database)",
-        "4:wrong Alembic revision (bring the database to 374d2f66af06 first)",
+        "4:wrong Alembic revision: no job starts from it (the message says what to run; pgbackfill path shows the steps)",
         "5:not an Open WebUI database (no chat or alembic_version table, or an unexpected schema)",
         "6:chat_message already exists and is not pgbackfill's unfinished work",
         "7:insufficient privileges",

@@ -9,8 +9,9 @@ import java.util.concurrent.Callable;
 
 /** {@code pgbackfill run}: the whole backfill, check to stamp; with {@code --online}, everything but the stamp, while Open WebUI serves. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-    description = {"Backfills chat_message from chat.chat and stamps Alembic revision 8452d01d26d7.",
-        "The database must be at revision 374d2f66af06. Back it up first.",
+    description = {"Runs the slow Open WebUI revision the database is at, in parallel ranges, and stamps it.",
+        "At 374d2f66af06 that is 8452d01d26d7 (chat_message from chat.chat); at 856c5b02fb54, 9a1b2c3d4e5f (chat.current_message_id).",
+        "pgbackfill path shows the whole upgrade. Back the database up first.",
         "With --online, Open WebUI keeps serving: chat_message is built and kept current, not stamped; "
             + "stop Open WebUI and run pgbackfill finish to cut over."},
     footer = {"%nExamples:",

@@ -129,6 +129,23 @@ class BadInputTest {
     }
 
     @Test
+    void betweenTheTwoJobsTheRunSaysWhichRevisionToReachNext() throws Exception {
+        DatabaseUrl url = openWebUi("between", "UPDATE alembic_version SET version_num = 'f1e2d3c4b5a6'");
+        expect(4, "'f1e2d3c4b5a6', where no pgbackfill job starts.*alembic upgrade 856c5b02fb54", "run", "--database-url",
+            BackfillChecks.withPassword(url, PASSWORD), "--quiet");
+        assertNothingCreated(url);
+    }
+
+    @Test
+    void aJobNamedForAnotherRevisionIsRefusedSayingWhereItStarts() throws Exception {
+        DatabaseUrl url = openWebUi("named");
+        expect(4, "856c5b02fb54", "run", "--job", "current_message_id", "--database-url", BackfillChecks.withPassword(url, PASSWORD), "--quiet");
+        assertNothingCreated(url);
+        expect(2, "no job 'chat'.*chat_message, current_message_id", "run", "--job", "chat", "--database-url",
+            BackfillChecks.withPassword(url, PASSWORD), "--quiet");
+    }
+
+    @Test
     void stampedWithoutChatMessageExitsFourAsInconsistent() throws Exception {
         DatabaseUrl url = openWebUi("stamped", "UPDATE alembic_version SET version_num = '8452d01d26d7'");
         expect(4, "stamped 8452d01d26d7 but has no chat_message table.*inconsistent", "run", "--database-url",

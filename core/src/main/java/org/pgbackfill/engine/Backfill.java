@@ -43,7 +43,8 @@ public final class Backfill {
     static final int MAX_RECONNECTS = 3;
 
     private final BackfillConfig config;
-    private final Job job;
+    /** The job; chosen at the check when it follows from the database's revision. */
+    private Job job;
     private final ProgressListener progress;
     private final ControlTables control;
     private final RunMetrics metrics;
@@ -51,12 +52,12 @@ public final class Backfill {
     /** This process, as named in the range leases and as every one of its connections' application_name. */
     private final String owner = Owner.name();
     private volatile boolean stopRequested;
-    /** What the phases share. */
-    private final PhaseContext steps;
+    /** What the phases share (once the job is known). */
+    private PhaseContext steps;
 
     public Backfill(BackfillConfig config) {
         this.config = config;
-        this.job = config.newJob();
+        this.job = config.jobFromRevision() ? null : config.newJob();
         this.metrics = new RunMetrics(config.meterRegistry());
         ProgressListener told = config.progress();
         this.progress = new ProgressListener() {   // the meters follow the phases too
@@ -73,7 +74,6 @@ public final class Backfill {
         };
         this.control = new ControlTables(config.schema());
         this.throttle = new Throttle(config.maxRateBytesPerSecond(), this::stopping);
-        this.steps = new PhaseContext(config, job, control, progress, metrics, owner);
     }
 
     /** Asks the run to stop as soon as it can, leaving a state the next run resumes. */
@@ -107,6 +107,14 @@ public final class Backfill {
         SchemaCheck.Facts facts;
         long walAtStart;
         try (Connection c = connect(db, server)) {
+            if (config.jobFromRevision()) {
+                Jobs.Known known = Jobs.forDatabase(c);
+                job = known.factory().get();
+                progress.info("the database is at " + SchemaCheck.revision(c) + ": running the " + known.name() + " job (Open WebUI's "
+                    + "revision " + known.toRevision() + ", \"" + known.title() + "\")");
+            }
+            steps = new PhaseContext(config, job, control, progress, metrics, owner);
+            report.job(job.name(), job.fromRevision(), job.toRevision());
             ControlTables.OpenRun open = control.openRun(c);
             facts = job.check(c, control, open != null && open.createdTarget());
             walAtStart = Database.walBytes(c);

@@ -46,6 +46,7 @@ public final class BackfillConfig {
     private final double maxReplicationLagSeconds;
     private final int maxActiveSessions;
     private final Supplier<Job> job;
+    private final boolean jobFromRevision;
 
     /**
      * What the run is for: {@code OFFLINE}, the whole backfill with the application stopped;
@@ -75,7 +76,11 @@ public final class BackfillConfig {
         this.restart = b.restart;
         this.meterRegistry = b.meterRegistry;
         this.job = b.job;
+        this.jobFromRevision = b.jobFromRevision;
     }
+
+    /** Whether the job follows from the database's revision (the command line's default) rather than {@link #newJob}. */
+    public boolean jobFromRevision() { return jobFromRevision; }
 
     /** A new instance of the job to run (one per run and process: a job may remember what one phase learnt for a later one). */
     public Job newJob() { return job.get(); }
@@ -141,6 +146,7 @@ public final class BackfillConfig {
         private double maxReplicationLagSeconds;
         private int maxActiveSessions;
         private Supplier<Job> job = ChatMessageJob::new;
+        private boolean jobFromRevision;
         private io.micrometer.core.instrument.MeterRegistry meterRegistry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
         public Builder database(DatabaseUrl url) { this.database = url; return this; }
@@ -160,7 +166,11 @@ public final class BackfillConfig {
         public Builder maxRateBytesPerSecond(long n) { this.maxRateBytesPerSecond = n; return this; }
         public Builder maxReplicationLagSeconds(double s) { this.maxReplicationLagSeconds = s; return this; }
         public Builder maxActiveSessions(int n) { this.maxActiveSessions = n; return this; }
-        public Builder job(Supplier<Job> j) { this.job = Objects.requireNonNull(j); return this; }
+        public Builder job(Supplier<Job> j) { this.job = Objects.requireNonNull(j); this.jobFromRevision = false; return this; }
+        /** The job of that name ({@link Jobs#names}); an IllegalArgumentException for another name. */
+        public Builder job(String name) { return job(Jobs.named(name).factory()); }
+        /** The job the database's revision calls for ({@link Jobs}), chosen once connected. */
+        public Builder jobFromRevision() { this.jobFromRevision = true; return this; }
         public Builder progress(ProgressListener p) { this.progress = Objects.requireNonNull(p); return this; }
         public Builder meterRegistry(io.micrometer.core.instrument.MeterRegistry r) { this.meterRegistry = Objects.requireNonNull(r); return this; }
 

@@ -18,6 +18,9 @@ public final class RunReport {
     private long rowsLoaded;   // committed by the load (before the build set any aside)
     private long rowsWritten;
     private int workers;
+    private String job = "";
+    private String fromRevision = "";
+    private String toRevision = "";
     private long nowEpoch;
     private long runId;
     private String serverVersion = "";
@@ -39,6 +42,12 @@ public final class RunReport {
     void rowsLoaded(long n) { rowsLoaded = n; }
     void rowsWritten(long n) { rowsWritten = n; }
     void workers(int n) { workers = n; }
+
+    void job(String name, String from, String to) {
+        job = name;
+        fromRevision = from;
+        toRevision = to;
+    }
     void nowEpoch(long n) { nowEpoch = n; }
     void runId(long n) { runId = n; }
     void serverVersion(String v) { serverVersion = v; }
@@ -55,6 +64,13 @@ public final class RunReport {
     /** Rows in {@code chat_message} at the end of the run. */
     public long rowsWritten() { return rowsWritten; }
     public int workers() { return workers; }
+
+    /** The job that ran (e.g. chat_message), the revision it starts from, and the revision a finished run stamped. */
+    public String job() { return job; }
+
+    public String fromRevision() { return fromRevision; }
+
+    public String toRevision() { return toRevision; }
     public long nowEpoch() { return nowEpoch; }
     public long runId() { return runId; }
     public String serverVersion() { return serverVersion; }
@@ -75,6 +91,9 @@ public final class RunReport {
             g.writeNumberField("run_id", runId);
             g.writeStringField("server_version", serverVersion);
             g.writeStringField("toast_compression", toastCompression);
+            g.writeStringField("job", job);
+            g.writeStringField("from_revision", fromRevision);
+            g.writeStringField("to_revision", toRevision);
             g.writeNumberField("workers", workers);
             g.writeNumberField("now_epoch", nowEpoch);
             g.writeNumberField("total_seconds", totalSeconds());
