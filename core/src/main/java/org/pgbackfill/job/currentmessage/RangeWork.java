@@ -24,7 +24,7 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
- * One range of the current_message_id job, computed and staged. Connection {@code a} streams the
+ * One range of the current_message_id job, computed and staged: its chats decided by {@link ChatBatches}. Connection {@code a} streams the
  * range's documents ({@link ChatRangeReader}) in a REPEATABLE READ snapshot it exports; the chats
  * read are kept in a small batch (their {@link DocumentFacts}, never the documents), and for each
  * batch connection {@code b} reads, in that same snapshot (imported), the batch's chat_message rows
@@ -63,14 +63,6 @@ final class RangeWork {
         this.gate = gate;
     }
 
-    /** A chat read, waiting for its batch: its id and what its document says. */
-    private record Read(String chatId, DocumentFacts facts) { }
-
-    /** A SQLException out of the document handler (which may throw only IOException). */
-    private static final class Wrapped extends IOException {
-        Wrapped(SQLException e) { super(e); }
-    }
-
     /** The range was claimed again by another attempt: this transaction must not commit. */
     static final class Superseded extends SQLException {
         Superseded(String message) { super(message); }
@@ -87,120 +79,58 @@ final class RangeWork {
      */
     Result run(Connection a, Connection b, ControlTables.Claim claim, ChatRangeReader.Counters all, ChatRangeReader.Counters range,
                BooleanSupplier stopping) throws SQLException, IOException {
-        ChatRangeReader.beginSnapshot(a);
-        String snapshot;
-        try (Statement st = a.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
-            rs.next();
-            snapshot = rs.getString(1);
-        }
         ChatRangeReader reader = all == null ? new ChatRangeReader(a, inlineLimit, Scope.EVERY_CHAT)
             : new ChatRangeReader(a, inlineLimit, Scope.EVERY_CHAT, all, range);
-        List<Read> batch = new ArrayList<>();
-        long[] batchDocBytes = {0};
         Counts counts = new Counts();
-        ChatRangeReader.Totals totals;
-        try {
-            totals = reader.readInTransaction(claim.range(), "", (id, userId, doc) -> {
-                if (stopping.getAsBoolean()) throw new IOException("load stopped");
-                batch.add(new Read(id, DocumentFacts.read(doc)));
-                if (doc != null) {
-                    batchDocBytes[0] += doc.length();
-                    gate.admitRead(doc.length());
-                }
-                if (batch.size() >= batchChats || batchDocBytes[0] >= batchBytes) {
-                    try {
-                        flush(b, snapshot, claim, batch, counts, -1);
-                    } catch (SQLException e) {
-                        throw new Wrapped(e);
-                    }
-                    batch.clear();
-                    batchDocBytes[0] = 0;
-                }
-            });
-        } catch (Wrapped w) {
-            throw (SQLException) w.getCause();
-        }
-        flush(b, snapshot, claim, batch, counts, totals.chats());
-        a.commit();
-        return new Result(totals.chats(), totals.documentBytes(), counts.staged, counts.rejected, counts.unchanged);
-    }
-
-    /**
-     * Decides a batch in the range's snapshot, then writes it in one fenced transaction;
-     * {@code chatsOfRange} >= 0 marks the range's last batch (its summary is recorded with it).
-     */
-    private void flush(Connection b, String snapshot, ControlTables.Claim claim, List<Read> batch, Counts counts, long chatsOfRange)
-            throws SQLException {
         List<String[]> writes = new ArrayList<>();
         List<Object[]> rejections = new ArrayList<>();   // chat id, reason, detail, raw prefix
-        b.setAutoCommit(false);
-        if (!batch.isEmpty()) {
-            try (Statement st = b.createStatement()) {
-                st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-                st.execute("SET TRANSACTION SNAPSHOT '" + snapshot.replace("'", "''") + "'");
-            }
-            String[] ids = new String[batch.size()];
-            for (int i = 0; i < ids.length; i++) ids[i] = batch.get(i).chatId();
-            java.sql.Array idArray = b.createArrayOf("text", ids);
-            Map<String, List<ChatMessageRow>> rows = new HashMap<>();
-            try (PreparedStatement ps = b.prepareStatement("SELECT chat_id, id, parent_id, created_at FROM chat_message "
-                    + "WHERE chat_id = ANY (?) ORDER BY ctid")) {
-                ps.setArray(1, idArray);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        long t = rs.getLong(4);
-                        Long createdAt = rs.wasNull() ? null : t;
-                        rows.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
-                            .add(new ChatMessageRow(rs.getString(2), rs.getString(3), createdAt));
+        ChatRangeReader.Totals totals = new ChatBatches(batchChats, batchBytes).run(a, b, claim.range(), reader, gate, stopping,
+            new ChatBatches.Handler() {
+                @Override public void decided(Connection b, List<ChatBatches.Decided> batch) throws SQLException {
+                    List<String> rejectedIds = new ArrayList<>();
+                    for (ChatBatches.Decided d : batch) {
+                        if (d.outcome() instanceof CurrentMessageOutcome.Write w) {
+                            writes.add(new String[] {d.chatId(), w.value()});
+                        } else if (d.outcome() instanceof CurrentMessageOutcome.Rejected x) {
+                            rejections.add(new Object[] {d.chatId(), x.reason().name(), x.detail(), null});
+                            rejectedIds.add(d.chatId());
+                        } else {
+                            counts.unchanged++;
+                        }
+                    }
+                    if (!rejectedIds.isEmpty()) {   // the documents' beginnings, in the same snapshot
+                        Map<String, String> prefixes = new HashMap<>();
+                        try (PreparedStatement ps = b.prepareStatement("SELECT id, left(chat::text, " + RAW_PREFIX_CHARS + ") FROM chat "
+                                + "WHERE id = ANY (?)")) {
+                            ps.setArray(1, b.createArrayOf("text", rejectedIds.toArray()));
+                            try (ResultSet rs = ps.executeQuery()) {
+                                while (rs.next()) prefixes.put(rs.getString(1), rs.getString(2));
+                            }
+                        }
+                        for (Object[] x : rejections) if (x[3] == null) x[3] = prefixes.get((String) x[0]);
                     }
                 }
-            }
-            Map<String, String> current = new HashMap<>();
-            try (PreparedStatement ps = b.prepareStatement("SELECT id, current_message_id FROM chat WHERE id = ANY (?) "
-                    + "AND current_message_id IS NOT NULL")) {
-                ps.setArray(1, idArray);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) current.put(rs.getString(1), rs.getString(2));
-                }
-            }
-            List<String> rejectedIds = new ArrayList<>();
-            for (Read r : batch) {
-                CurrentMessageOutcome o = CurrentMessageRule.decide(r.chatId(), current.get(r.chatId()), r.facts(),
-                    rows.getOrDefault(r.chatId(), List.of()));
-                if (o instanceof CurrentMessageOutcome.Write w) {
-                    writes.add(new String[] {r.chatId(), w.value()});
-                } else if (o instanceof CurrentMessageOutcome.Rejected x) {
-                    rejections.add(new Object[] {r.chatId(), x.reason().name(), x.detail(), null});
-                    rejectedIds.add(r.chatId());
-                } else {
-                    counts.unchanged++;
-                }
-            }
-            if (!rejectedIds.isEmpty()) {
-                Map<String, String> prefixes = new HashMap<>();
-                try (PreparedStatement ps = b.prepareStatement("SELECT id, left(chat::text, " + RAW_PREFIX_CHARS + ") FROM chat "
-                        + "WHERE id = ANY (?)")) {
-                    ps.setArray(1, b.createArrayOf("text", rejectedIds.toArray()));
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) prefixes.put(rs.getString(1), rs.getString(2));
+
+                /** The batch's writes in one transaction fenced on the range's attempt; the range's summary with its last. */
+                @Override public void batchDone(Connection b, long chatsOfRange) throws SQLException {
+                    try {
+                        if (!writes.isEmpty()) copy(b, claim, writes);
+                        if (!rejections.isEmpty()) insertRejections(b, claim, rejections);
+                        counts.staged += writes.size();
+                        counts.rejected += rejections.size();
+                        if (chatsOfRange >= 0) summary(b, claim, chatsOfRange, counts);
+                        fence(b, claim);
+                        b.commit();
+                    } catch (SQLException | RuntimeException e) {
+                        try { b.rollback(); } catch (SQLException ignored) { }
+                        throw e;
+                    } finally {
+                        writes.clear();
+                        rejections.clear();
                     }
                 }
-                for (Object[] x : rejections) x[3] = prefixes.get((String) x[0]);
-            }
-            b.commit();
-        }
-        try {
-            if (!writes.isEmpty()) copy(b, claim, writes);
-            if (!rejections.isEmpty()) insertRejections(b, claim, rejections);
-            counts.staged += writes.size();
-            counts.rejected += rejections.size();
-            if (chatsOfRange >= 0) summary(b, claim, chatsOfRange, counts);
-            fence(b, claim);
-            b.commit();
-        } catch (SQLException | RuntimeException e) {
-            try { b.rollback(); } catch (SQLException ignored) { }
-            throw e;
-        }
+            });
+        return new Result(totals.chats(), totals.documentBytes(), counts.staged, counts.rejected, counts.unchanged);
     }
 
     private void copy(Connection b, ControlTables.Claim claim, List<String[]> writes) throws SQLException {
