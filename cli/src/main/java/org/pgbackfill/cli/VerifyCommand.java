@@ -4,6 +4,7 @@ import org.pgbackfill.BackfillException;
 import org.pgbackfill.verify.Mismatch;
 import org.pgbackfill.verify.VerifyConfig;
 import org.pgbackfill.verify.VerifyReport;
+import org.pgbackfill.verify.CurrentMessageVerifier;
 import org.pgbackfill.verify.Verifier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,7 +31,7 @@ import java.util.concurrent.Callable;
             + "last finished pgbackfill run (in --schema), else any plausible run time (2020-01-01 to now) is accepted for them."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
-        "0:chat_message matches chat",
+        "0:chat_message matches chat (or, for current_message_id, every chat holds SPEC 7's value)",
         "2:bad usage (unknown option, malformed URL, invalid value)",
         "3:cannot connect (server down or unreachable, wrong credentials, no such database)",
         "4:no chat_message table yet (nothing to verify: run the backfill first)",
@@ -49,6 +50,11 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--workers", defaultValue = "${env:PGBACKFILL_WORKERS:-0}",
         description = "Ranges checked at once, one connection each (default: the number of CPU cores). Env: PGBACKFILL_WORKERS.")
     int workers;
+
+    @Option(names = "--job", paramLabel = "<job>",
+        description = "Which result to check: chat_message, or current_message_id (every chat's value decided again). "
+            + "Default: current_message_id on a database stamped 9a1b2c3d4e5f, else chat_message.")
+    String job;
 
     @Option(names = "--sample", paramLabel = "PERCENT",
         description = "Check only about this percentage of chats (chosen by a hash of the chat id), and only their rows.")
@@ -93,6 +99,18 @@ final class VerifyCommand implements Callable<Integer> {
         RangeProgress progress = new RangeProgress(term);
         if (!quiet) b.progress(progress);
         VerifyConfig config = b.build();
+        if (job != null && !job.equals("chat_message") && !job.equals("current_message_id")) {
+            throw new IllegalArgumentException("no job '" + job + "': the jobs are chat_message, current_message_id");
+        }
+        try {
+            if ("current_message_id".equals(job) || job == null && CurrentMessageVerifier.stampedFor(config)) {
+                return verifyCurrentMessage(config, progress, out);
+            }
+        } catch (BackfillException e) {
+            progress.done();
+            System.err.println("pgbackfill: " + e.getMessage());
+            return ExitCodes.of(e);
+        }
         out.println("pgbackfill: verifying chat_message against chat on " + config.database() + " with " + config.workers()
             + " workers" + (config.samplePercent() == null ? "" : ", a " + config.samplePercent() + "% sample of chats"));
         VerifyReport report;
@@ -113,6 +131,24 @@ final class VerifyCommand implements Callable<Integer> {
             return 0;
         }
         out.println("MISMATCH: chat_message does not match chat (exit code " + MISMATCHES + ")");
+        return MISMATCHES;
+    }
+
+    /** The current_message_id job's check: every chat decided again by SPEC 7 and compared with its column. */
+    private int verifyCurrentMessage(VerifyConfig config, RangeProgress progress, PrintStream out) throws BackfillException {
+        out.println("pgbackfill: verifying chat.current_message_id (revision 9a1b2c3d4e5f) on " + config.database() + " with "
+            + config.workers() + " workers");
+        CurrentMessageVerifier.Report report = new CurrentMessageVerifier(config).verify();
+        progress.done();
+        out.print(report.summary());
+        for (String m : report.shown()) out.println("  " + m);
+        long hidden = report.mismatches() - report.shown().size();
+        if (hidden > 0) out.println("  … and " + hidden + " more (--max-mismatches shows more)");
+        if (report.matches()) {
+            out.println("OK: every chat's current_message_id is SPEC 7's value");
+            return 0;
+        }
+        out.println("MISMATCH: some chats' current_message_id is not SPEC 7's value (exit code " + MISMATCHES + ")");
         return MISMATCHES;
     }
 

@@ -115,7 +115,10 @@ public final class Verifier {
     }
 
     /** A connection straight from the driver, set up as the backfill's are (the password never leaves DatabaseUrl). */
-    private Connection connect() throws SQLException {
+    private Connection connect() throws SQLException { return connect(config); }
+
+    /** A connection of verify's own, with no statement timeout (a range may take a while). */
+    static Connection connect(VerifyConfig config) throws SQLException {
         Properties p = config.database().properties();
         p.setProperty("ApplicationName", "pgbackfill verify");
         p.setProperty("connectTimeout", "10");
@@ -130,7 +133,9 @@ public final class Verifier {
         return c;
     }
 
-    private BackfillException classify(Throwable e) {
+    private BackfillException classify(Throwable e) { return classify(e, config); }
+
+    static BackfillException classify(Throwable e, VerifyConfig config) {
         return org.pgbackfill.db.DatabaseFailure.classify(e, config.database().toString(),
             "The check needs SELECT on chat and chat_message (and on the tool's schema, if any)", "the check failed",
             "Nothing was changed; fix the cause and run it again");

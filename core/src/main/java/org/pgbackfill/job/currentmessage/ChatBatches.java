@@ -25,8 +25,8 @@ import java.util.function.BooleanSupplier;
  * batch's chat_message rows in physical order and its chats' current values, and decides.
  */
 public final class ChatBatches {
-    /** A chat and its decision. */
-    public record Decided(String chatId, CurrentMessageOutcome outcome) { }
+    /** A chat, its decision, and what it was decided from (its column's value, its document's facts, its rows). */
+    public record Decided(String chatId, CurrentMessageOutcome outcome, String current, DocumentFacts facts, List<ChatMessageRow> rows) { }
 
     /** What is done with the decisions. */
     public interface Handler {
@@ -139,8 +139,9 @@ public final class ChatBatches {
         }
         List<Decided> out = new ArrayList<>(batch.size());
         for (Read r : batch) {
-            out.add(new Decided(r.chatId(), CurrentMessageRule.decide(r.chatId(), current.get(r.chatId()), r.facts(),
-                rows.getOrDefault(r.chatId(), List.of()))));
+            List<ChatMessageRow> own = rows.getOrDefault(r.chatId(), List.of());
+            String value = current.get(r.chatId());
+            out.add(new Decided(r.chatId(), CurrentMessageRule.decide(r.chatId(), value, r.facts(), own), value, r.facts(), own));
         }
         return out;
     }
