@@ -259,7 +259,7 @@ public final class CurrentMessageJob implements Job {
      * own writes), and every insert, update or delete of a chat_message row (the row's chat, old and
      * new; any update moves the row in physical order, which breaks ties between leaves).
      */
-    static ChangeCapture changeCapture(String schema) {
+    public static ChangeCapture changeCapture(String schema) {
         return new ChangeCapture(schema, "current_message_change", "current_message_change_version", List.of(
             new ChangeCapture.Source("chat", "id", "id, chat", "pgbackfill_current_message_chat", "capture_current_message_chat"),
             new ChangeCapture.Source("chat_message", "chat_id", null, "pgbackfill_current_message_chat_message",
