@@ -77,7 +77,9 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             holdReason = finishedAt == null ? rs.getString(9) : null;
             toast = rs.getString(10);
         }
-        long pending = finishedAt == null ? new org.pgbackfill.online.ChangeCapture(schema).pending(c) : 0;
+        // each job's online run has its own change log; only the open run's exists (pending counts an absent log as 0)
+        long pending = finishedAt == null ? new org.pgbackfill.online.ChangeCapture(schema).pending(c)
+            + org.pgbackfill.job.currentmessage.CurrentMessageJob.changeCapture(schema).pending(c) : 0;
         long chats, rows, bytes, planned, loadedPlanned;
         try (Statement st = c.createStatement();
              // rows_staged: the column's name since the first version (kept so older control tables read); it holds rows written

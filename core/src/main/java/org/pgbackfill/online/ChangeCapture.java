@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 
 /**
  * Records which chats the application changes while an online run reads them: an AFTER INSERT,
@@ -30,6 +31,11 @@ import java.sql.Statement;
  * ROW EXCLUSIVE lock on {@code chat} for a moment; it is tried with a short lock_timeout, again
  * and again, so the application never queues behind it for longer than that. {@link #remove}
  * drops everything it installed.
+ *
+ * <p>The first job's capture is {@link #ChangeCapture(String)}: one trigger on {@code chat}, every
+ * update. A job whose result also depends on other tables (or on only some of chat's columns) names
+ * its own {@link Source}s and log: every trigger writes the affected chat ids into the same log, and
+ * all of them are created in one transaction, so the capture is in place on every table or on none.
  */
 public final class ChangeCapture {
     private static final Logger log = LoggerFactory.getLogger(ChangeCapture.class);
@@ -38,63 +44,109 @@ public final class ChangeCapture {
     public static final String INSTALL_LOCK_TIMEOUT = "1s";
     public static final int INSTALL_TRIES = 60;
 
+    /**
+     * One captured table: its trigger and trigger function (in the tool's schema), the column that
+     * holds the chat id ({@code id} on chat, {@code chat_id} on chat_message), and, when not null,
+     * the columns whose UPDATE counts ({@code UPDATE OF ...}; null: every update).
+     */
+    public record Source(String table, String chatIdColumn, String updateOf, String trigger, String function) { }
+
     private final String schema;
+    private final String logTable;
+    private final String sequence;
+    private final List<Source> sources;
 
-    public ChangeCapture(String schema) { this.schema = schema; }
+    /** The first job's capture: every change to {@code chat}, into {@code changed_chat}. */
+    public ChangeCapture(String schema) {
+        this(schema, "changed_chat", "change_version", List.of(new Source("chat", "id", null, TRIGGER, "capture_chat_change")));
+    }
 
-    public String log() { return schema + ".changed_chat"; }
+    /** A capture of {@code sources} into the log {@code schema.logTable}, versions from {@code schema.sequence}. */
+    public ChangeCapture(String schema, String logTable, String sequence, List<Source> sources) {
+        if (sources.isEmpty()) throw new IllegalArgumentException("nothing to capture");
+        this.schema = schema;
+        this.logTable = logTable;
+        this.sequence = sequence;
+        this.sources = List.copyOf(sources);
+    }
 
-    private String function() { return schema + ".capture_chat_change"; }
+    public String log() { return schema + "." + logTable; }
 
-    /** Whether the trigger is on {@code chat}. */
+    /** The sequence that numbers the changes (qualified). */
+    public String sequence() { return schema + "." + sequence; }
+
+    public List<Source> sources() { return sources; }
+
+    private String function(Source s) { return schema + "." + s.function(); }
+
+    /** Whether every trigger is in place. */
     public boolean installed(Connection c) throws SQLException {
+        for (Source s : sources) {
+            if (!installed(c, s)) return false;
+        }
+        return true;
+    }
+
+    private static boolean installed(Connection c, Source s) throws SQLException {
         try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '" + TRIGGER
-                 + "' AND tgrelid = 'chat'::regclass)")) {
+             ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = '" + s.trigger()
+                 + "' AND tgrelid = '" + s.table() + "'::regclass)")) {
             rs.next();
             return rs.getBoolean(1);
         }
     }
 
-    /** Creates the change table, the function and the trigger (idempotent). */
+    /** Creates the change table, the functions and the triggers (idempotent). */
     public void install(Connection c) throws SQLException, InterruptedException {
         boolean auto = c.getAutoCommit();
         try (Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS " + log() + " (chat_id text PRIMARY KEY, version bigint NOT NULL)");
-            st.execute("CREATE SEQUENCE IF NOT EXISTS " + schema + ".change_version");
-            st.execute("CREATE OR REPLACE FUNCTION " + function() + "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
-                + "SET search_path = pg_catalog, pg_temp AS $f$\n"
-                + "BEGIN\n"
-                + "  IF TG_OP <> 'INSERT' THEN\n"
-                + "    INSERT INTO " + log() + " VALUES (OLD.id, nextval('" + schema + ".change_version'))\n"
-                + "      ON CONFLICT (chat_id) DO UPDATE SET version = EXCLUDED.version;\n"
-                + "  END IF;\n"
-                + "  IF TG_OP <> 'DELETE' AND (TG_OP = 'INSERT' OR NEW.id IS DISTINCT FROM OLD.id) THEN\n"
-                + "    INSERT INTO " + log() + " VALUES (NEW.id, nextval('" + schema + ".change_version'))\n"
-                + "      ON CONFLICT (chat_id) DO UPDATE SET version = EXCLUDED.version;\n"
-                + "  END IF;\n"
-                + "  RETURN NULL;\n"
-                + "END $f$");
+            st.execute("CREATE SEQUENCE IF NOT EXISTS " + sequence());
+            for (Source s : sources) {
+                String id = s.chatIdColumn();
+                st.execute("CREATE OR REPLACE FUNCTION " + function(s) + "() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+                    + "SET search_path = pg_catalog, pg_temp AS $f$\n"
+                    + "BEGIN\n"
+                    + "  IF TG_OP <> 'INSERT'" + (id.equals("id") ? "" : " AND OLD." + id + " IS NOT NULL") + " THEN\n"
+                    + "    INSERT INTO " + log() + " VALUES (OLD." + id + ", nextval('" + sequence() + "'))\n"
+                    + "      ON CONFLICT (chat_id) DO UPDATE SET version = EXCLUDED.version;\n"
+                    + "  END IF;\n"
+                    + "  IF TG_OP <> 'DELETE' AND (TG_OP = 'INSERT' OR NEW." + id + " IS DISTINCT FROM OLD." + id + ")"
+                    + (id.equals("id") ? "" : " AND NEW." + id + " IS NOT NULL") + " THEN\n"
+                    + "    INSERT INTO " + log() + " VALUES (NEW." + id + ", nextval('" + sequence() + "'))\n"
+                    + "      ON CONFLICT (chat_id) DO UPDATE SET version = EXCLUDED.version;\n"
+                    + "  END IF;\n"
+                    + "  RETURN NULL;\n"
+                    + "END $f$");
+            }
             if (installed(c)) return;
             c.setAutoCommit(false);
             for (int attempt = 1; ; attempt++) {
                 try {
                     st.execute("SET LOCAL lock_timeout = '" + INSTALL_LOCK_TIMEOUT + "'");
-                    st.execute("CREATE TRIGGER " + TRIGGER + " AFTER INSERT OR UPDATE OR DELETE ON chat FOR EACH ROW EXECUTE FUNCTION "
-                        + function() + "()");
+                    for (Source s : sources) {
+                        if (installed(c, s)) continue;
+                        String update = s.updateOf() == null ? "UPDATE" : "UPDATE OF " + s.updateOf();
+                        st.execute("CREATE TRIGGER " + s.trigger() + " AFTER INSERT OR " + update + " OR DELETE ON " + s.table()
+                            + " FOR EACH ROW EXECUTE FUNCTION " + function(s) + "()");
+                    }
                     c.commit();
-                    log.info("change capture installed on chat (trigger {})", TRIGGER);
+                    for (Source s : sources) log.info("change capture installed on {} (trigger {})", s.table(), s.trigger());
                     return;
                 } catch (SQLException e) {
                     c.rollback();
                     if (!SqlStates.LOCK_NOT_AVAILABLE.equals(e.getSQLState()) || attempt >= INSTALL_TRIES) throw e;   // lock_not_available
-                    log.info("chat is busy; trying to install the change capture again ({} of {})", attempt, INSTALL_TRIES);
+                    log.info("{} is busy; trying to install the change capture again ({} of {})", tables(), attempt, INSTALL_TRIES);
                     Backoff.LOCK.sleep(attempt);
                 }
             }
         } finally {
             c.setAutoCommit(auto);
         }
+    }
+
+    private String tables() {
+        return String.join(" or ", sources.stream().map(Source::table).toList());
     }
 
     /** Chats changed and not yet caught up with. */
@@ -111,13 +163,18 @@ public final class ChangeCapture {
         }
     }
 
-    /** Drops the trigger, its function, the change table and the sequence, in the caller's transaction. */
+    /** Drops the triggers, their functions, the change table and the sequence, in the caller's transaction. */
     public void remove(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute("DROP TRIGGER IF EXISTS " + TRIGGER + " ON chat");
-            st.execute("DROP FUNCTION IF EXISTS " + function() + "()");
+            for (Source s : sources) {
+                try (ResultSet rs = st.executeQuery("SELECT to_regclass('" + s.table() + "') IS NOT NULL")) {
+                    rs.next();
+                    if (rs.getBoolean(1)) st.execute("DROP TRIGGER IF EXISTS " + s.trigger() + " ON " + s.table());
+                }
+                st.execute("DROP FUNCTION IF EXISTS " + function(s) + "()");
+            }
             st.execute("DROP TABLE IF EXISTS " + log());
-            st.execute("DROP SEQUENCE IF EXISTS " + schema + ".change_version");
+            st.execute("DROP SEQUENCE IF EXISTS " + sequence());
         }
     }
 }

@@ -8,10 +8,13 @@ import org.pgbackfill.job.JobRun;
 import org.pgbackfill.job.RangeDifference;
 import org.pgbackfill.load.LoadPhase;
 import org.pgbackfill.online.CatchUp;
+import org.pgbackfill.online.ChangeCapture;
 import org.pgbackfill.schema.AlembicStamp;
 import org.pgbackfill.schema.SchemaCheck;
 import org.pgbackfill.source.Scope;
 import org.pgbackfill.state.ControlTables;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -31,9 +34,19 @@ import java.util.function.BiConsumer;
  * tool's schema, reconciled range by range, then merged into {@code chat} by bounded, set-based
  * updates that touch only chats whose value changes; the stamp comes last and drops the staging.
  * Where upstream would abort the whole migration, the chat keeps its value and is recorded in
- * {@code rejected_chat}. Online mode is not available yet for this job.
+ * {@code rejected_chat}.
+ *
+ * <p>Online ({@code run --online}, then {@code finish}): the plan installs a capture on {@code chat}
+ * and {@code chat_message} ({@link #changeCapture}) before anything is read and records the column's
+ * values as they are ({@link StagingTables#before()}); load, settle and merge run as offline; then the
+ * catch-up ({@link CurrentMessageCatchUp}) decides every recorded chat again from its current document
+ * and rows and writes the column directly. The catch-up runs only after the whole merge (the engine's
+ * order: build, then catch-up, both under the run lock), so a value the merge wrote from a snapshot
+ * older than a change is always decided again afterwards. The stamp locks both tables in SHARE mode,
+ * drains what is left in its transaction and removes the capture.
  */
 public final class CurrentMessageJob implements Job {
+    private static final Logger log = LoggerFactory.getLogger(CurrentMessageJob.class);
     public static final String REVISION_BEFORE = "856c5b02fb54";
     public static final String REVISION_AFTER = "9a1b2c3d4e5f";
     /** Chats merged per transaction, by default. */
@@ -180,6 +193,10 @@ public final class CurrentMessageJob implements Job {
 
     @Override
     public void createTarget(Connection c) throws SQLException {
+        if (changeCapture(schema()).installed(c)) {
+            // online: the values before the tool writes any, the catch-up's first candidate (the plan installed the capture first)
+            tables(new ControlTables(schema())).recordBefore(c, columns(c, "chat").containsKey("current_message_id"));
+        }
         try (Statement st = c.createStatement()) {
             st.execute("ALTER TABLE chat ADD COLUMN IF NOT EXISTS current_message_id TEXT");
         }
@@ -236,30 +253,56 @@ public final class CurrentMessageJob implements Job {
         }
     }
 
-    private static BackfillException notYet() {
-        return new BackfillException(Kind.WRONG_MODE, "online mode for current_message_id is not available yet: stop Open WebUI "
-            + "and run pgbackfill run (offline)");
+    /**
+     * What an online run captures: every chat inserted or deleted, every UPDATE of chat's {@code id} or
+     * document (not of the column this job writes, so the merge and the catch-up do not record their
+     * own writes), and every insert, update or delete of a chat_message row (the row's chat, old and
+     * new; any update moves the row in physical order, which breaks ties between leaves).
+     */
+    public static ChangeCapture changeCapture(String schema) {
+        return new ChangeCapture(schema, "current_message_change", "current_message_change_version", List.of(
+            new ChangeCapture.Source("chat", "id", "id, chat", "pgbackfill_current_message_chat", "capture_current_message_chat"),
+            new ChangeCapture.Source("chat_message", "chat_id", null, "pgbackfill_current_message_chat_message",
+                "capture_current_message_chat_message")));
     }
 
     @Override
     public Capture capture(ControlTables control) {
         schema = control.schema();
+        ChangeCapture capture = changeCapture(control.schema());
         return new Capture() {
-            @Override public void install(Connection c) throws Exception { throw notYet(); }
-            @Override public void remove(Connection c) { }
-            @Override public boolean installed(Connection c) { return false; }
-            @Override public long pending(Connection c) { return 0; }
+            @Override public void install(Connection c) throws Exception { capture.install(c); }
+            @Override public void remove(Connection c) throws Exception { capture.remove(c); }
+            @Override public boolean installed(Connection c) throws Exception { return capture.installed(c); }
+            @Override public long pending(Connection c) throws Exception { return capture.pending(c); }
         };
+    }
+
+    private static CurrentMessageCatchUp catchUp(JobRun run) {
+        return new CurrentMessageCatchUp(tables(run.control()), run.control().schema(), run.runId(), run.load().inlineDocumentBytes(),
+            run.throttle(), changeCapture(run.control().schema()));
     }
 
     @Override
     public CatchUp.Pass catchUp(Connection c, JobRun run, BiConsumer<Long, Long> progress) throws Exception {
-        throw notYet();
+        return catchUp(run).pass(c, progress);
     }
 
     @Override
     public void stamp(Connection c, JobRun run) throws Exception {
         StagingTables t = tables(run.control());
+        ChangeCapture capture = changeCapture(run.control().schema());
+        if (capture.installed(c)) {
+            // no write to chat or chat_message can slip between the last catch-up and the stamp (Open WebUI should be stopped)
+            try (Statement st = c.createStatement()) {
+                st.execute("SET LOCAL lock_timeout = '" + run.lockTimeout() + "'");
+                st.execute("LOCK TABLE chat IN SHARE MODE");
+                st.execute("LOCK TABLE chat_message IN SHARE MODE");
+            }
+            CatchUp.Pass last = catchUp(run).drainInTransaction(c);
+            if (last.chats() > 0) log.info("final catch-up: {} changed chats, {} values written", last.chats(), last.rows());
+            capture.remove(c);
+        }
         try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + run.control().schema() + ".range r WHERE r.run_id = ? "
                 + "AND NOT EXISTS (SELECT 1 FROM " + t.merges() + " m WHERE m.run_id = r.run_id AND m.range_id = r.range_id AND m.done)")) {
             ps.setLong(1, run.runId());

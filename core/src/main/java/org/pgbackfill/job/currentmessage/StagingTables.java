@@ -12,7 +12,9 @@ import java.sql.Statement;
  *   <li>{@code current_message_range} (logged): per range, what its last attempt wrote (staged, rejected, unchanged
  *       chats), written in that attempt's last fenced transaction, for the reconciliation;</li>
  *   <li>{@code current_message_merge} (logged): per range, how far the merge has got (the last chat id merged, in
- *       key order, and the chats merged and updated so far), so a stopped or crashed build continues.</li>
+ *       key order, and the chats merged and updated so far), so a stopped or crashed build continues;</li>
+ *   <li>{@code current_message_before} (logged, online runs): each chat's non-null value of the column when the run was
+ *       planned, before the tool wrote any: the catch-up's first candidate ({@link CurrentMessageCatchUp}).</li>
  * </ul>
  */
 final class StagingTables {
@@ -25,6 +27,9 @@ final class StagingTables {
     String ranges() { return schema + ".current_message_range"; }
 
     String merges() { return schema + ".current_message_merge"; }
+
+    /** Online runs: each chat's value of current_message_id when the run was planned (non-null ones), the rule's first candidate in the catch-up. */
+    String before() { return schema + ".current_message_before"; }
 
     String stagingIndex() { return "current_message_staging_range"; }
 
@@ -45,6 +50,18 @@ final class StagingTables {
     void dropStaging(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("DROP TABLE IF EXISTS " + staging());
+            st.execute("DROP TABLE IF EXISTS " + before());
+        }
+    }
+
+    /** Records the column's values now (the plan of an online run, before the tool writes any); {@code columnExists} false: none. */
+    void recordBefore(Connection c, boolean columnExists) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("DROP TABLE IF EXISTS " + before());
+            st.execute("CREATE TABLE " + before() + " (chat_id text PRIMARY KEY, value text NOT NULL)");
+            if (columnExists) {
+                st.execute("INSERT INTO " + before() + " SELECT id, current_message_id FROM chat WHERE current_message_id IS NOT NULL");
+            }
         }
     }
 
