@@ -25,9 +25,9 @@ import java.util.concurrent.Callable;
  * a real install by mistake.
  */
 @Command(name = "seed", mixinStandardHelpOptions = true,
-    description = {"Fills a database with realistic, generated Open WebUI chats, at revision 374d2f66af06 (the default)",
-        "or 856c5b02fb54 (chat_message filled by the first job, the revisions up to 856c5b02fb54, then the app's",
-        "later life: rows deleted and edited, regenerated replies, currentId pointing nowhere, shared chats).",
+    description = {"Fills a database with realistic, generated Open WebUI chats, at revision 374d2f66af06 or 856c5b02fb54.",
+        "At 856c5b02fb54 (--revision): chat_message filled by the first job, the revisions up to 856c5b02fb54, then",
+        "the app's later life (rows deleted and edited, regenerated replies, currentId pointing nowhere, shared chats).",
         "Creates the schema when absent. Loads with COPY; the same --seed gives the same data."},
     footer = {"%nExamples:",
         "  createdb owui_test",
