@@ -54,20 +54,24 @@ class BuildWatchTest {
             });
             try (BuildWatch watch = BuildWatch.start(() -> PostgresFixture.connect(url), listener)) {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (seen.stream().noneMatch(s -> !s.building().isEmpty()) && System.nanoTime() < deadline) Thread.sleep(100);
+                // the server reports "initializing" for a moment, then waits for the open writer
+                while (seen.stream().noneMatch(BuildWatchTest::waiting) && System.nanoTime() < deadline) Thread.sleep(100);
                 holder.commit();
                 build.get(20, TimeUnit.SECONDS);
                 int before = seen.size();
                 while (seen.size() < before + 2) Thread.sleep(100);
             }
         }
-        Seen building = seen.stream().filter(s -> !s.building().isEmpty()).findFirst().orElseThrow(() -> new AssertionError(seen.toString()));
+        Seen building = seen.stream().filter(BuildWatchTest::waiting).findFirst().orElseThrow(() -> new AssertionError(seen.toString()));
         assertEquals("chat_message_id_idx", building.building().get(0).index(), seen.toString());
-        assertTrue(building.building().get(0).step().startsWith("waiting for"), building.toString());
         assertEquals(1, building.done(), "the index made before counts as done: " + building);
         assertEquals(8, building.total());
         Seen last = seen.get(seen.size() - 1);
         assertEquals(2, last.done(), "the new index counts as done once built: " + last);
         assertTrue(last.building().isEmpty(), last.toString());
+    }
+
+    private static boolean waiting(Seen s) {
+        return !s.building().isEmpty() && s.building().get(0).step().startsWith("waiting for");
     }
 }
