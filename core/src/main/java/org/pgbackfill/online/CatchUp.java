@@ -1,6 +1,5 @@
 package org.pgbackfill.online;
 
-import org.pgbackfill.control.Backoff;
 import org.pgbackfill.db.SqlStates;
 import org.pgbackfill.copy.BinaryCopyEncoder;
 import org.pgbackfill.extract.ExtractionSink;
@@ -21,7 +20,6 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -52,7 +50,6 @@ import java.util.List;
 public final class CatchUp {
     /** Changed chats per transaction. */
     static final int BATCH = 200;
-    private static final int RETRIES = 10;
 
     private final String schema;
     private final long runId;
@@ -88,39 +85,13 @@ public final class CatchUp {
 
     /** {@link #pass(Connection)}, telling {@code progress} after each batch: (chats caught up, chats pending when the pass began). */
     public Pass pass(Connection c, java.util.function.BiConsumer<Long, Long> progress) throws SQLException, IOException, InterruptedException {
-        long t0 = System.nanoTime();
-        long upTo, pending;
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT coalesce(max(version), 0), count(*) FROM " + capture.log())) {
-            rs.next();
-            upTo = rs.getLong(1);
-            pending = rs.getLong(2);
-        }
-        long chats = 0, rows = 0;
-        progress.accept(0L, pending);
-        while (true) {
-            long[] done = batchWithRetries(c, upTo);
-            if (done[0] == 0) break;
-            chats += done[0];
-            rows += done[1];
-            progress.accept(Math.min(chats, pending), pending);
-        }
-        return new Pass(chats, rows, (System.nanoTime() - t0) / 1e9);
+        return CatchUpPasses.pass(c, capture.log(), this::batch, progress);
     }
 
     /** Everything recorded, in the caller's transaction (the application stopped, or {@code chat} locked by the caller). */
     public Pass drainInTransaction(Connection c) throws SQLException, IOException, InterruptedException {
-        long t0 = System.nanoTime();
         requeueReorderedCollisions(c);
-        long chats = 0, rows = 0;
-        for (int batches = 0; ; batches++) {
-            long[] done = batch(c, Long.MAX_VALUE);
-            if (done[0] == 0) break;
-            if (batches > 100_000) throw new SQLException("the final catch-up does not converge: is Open WebUI still writing to chat?");
-            chats += done[0];
-            rows += done[1];
-        }
-        return new Pass(chats, rows, (System.nanoTime() - t0) / 1e9);
+        return CatchUpPasses.drain(c, this::batch);
     }
 
     /**
@@ -136,26 +107,6 @@ public final class CatchUp {
                 + "ON CONFLICT (chat_id) DO UPDATE SET version = EXCLUDED.version")) {
             ps.setLong(1, runId);
             ps.executeUpdate();
-        }
-    }
-
-    private long[] batchWithRetries(Connection c, long upTo) throws SQLException, IOException, InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            c.setAutoCommit(false);
-            try {
-                long[] done = batch(c, upTo);
-                c.commit();
-                return done;
-            } catch (SQLException e) {
-                c.rollback();
-                if (!SqlStates.retryableConflict(e) || attempt >= RETRIES) throw e;
-                Backoff.CONFLICT.sleep(attempt);   // a chat deleted or saved under the batch: take the batch again
-            } catch (IOException | RuntimeException | InterruptedException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
         }
     }
 

@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -185,16 +186,21 @@ public final class SchemaCheck {
                     missing.add("UPDATE on table alembic_version");
                     grants.add("GRANT UPDATE ON alembic_version TO " + u + ";");
                 }
-                if (!missing.isEmpty()) {
-                    throw new BackfillException(Kind.INSUFFICIENT_PRIVILEGE, "database user '" + user + "' lacks " + String.join("; ", missing)
-                        + ". Run pgbackfill as the user Open WebUI connects with (the owner of its tables), or have an administrator run: "
-                        + String.join(" ", grants));
-                }
+                requireGranted(user, missing, grants);
             }
         }
     }
 
-    private static String quote(String identifier) {
+    /** Refuses, naming every privilege {@code user} lacks and the grants that give them, unless none is missing. */
+    public static void requireGranted(String user, List<String> missing, List<String> grants) throws BackfillException {
+        if (missing.isEmpty()) return;
+        throw new BackfillException(Kind.INSUFFICIENT_PRIVILEGE, "database user '" + user + "' lacks " + String.join("; ", missing)
+            + ". Run pgbackfill as the user Open WebUI connects with (the owner of its tables), or have an administrator run: "
+            + String.join(" ", grants));
+    }
+
+    /** An identifier as SQL takes it: bare when it is a plain lower-case name, else quoted. */
+    public static String quote(String identifier) {
         return identifier.matches("[a-z_][a-z0-9_]*") ? identifier : "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 

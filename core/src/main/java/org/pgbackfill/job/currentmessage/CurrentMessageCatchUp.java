@@ -1,8 +1,7 @@
 package org.pgbackfill.job.currentmessage;
 
-import org.pgbackfill.control.Backoff;
-import org.pgbackfill.db.SqlStates;
 import org.pgbackfill.online.CatchUp;
+import org.pgbackfill.online.CatchUpPasses;
 import org.pgbackfill.online.ChangeCapture;
 import org.pgbackfill.source.ChatRangeReader;
 import org.pgbackfill.source.KeyRange;
@@ -15,7 +14,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -49,7 +47,6 @@ import java.util.function.BiConsumer;
 final class CurrentMessageCatchUp {
     /** Changed chats per transaction. */
     static final int BATCH = 200;
-    private static final int RETRIES = 10;
 
     private final StagingTables tables;
     private final String schema;
@@ -69,58 +66,12 @@ final class CurrentMessageCatchUp {
 
     /** Every change recorded before the pass began, batch by batch, each in its own transaction. */
     CatchUp.Pass pass(Connection c, BiConsumer<Long, Long> progress) throws SQLException, IOException, InterruptedException {
-        long t0 = System.nanoTime();
-        long upTo, pending;
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT coalesce(max(version), 0), count(*) FROM " + capture.log())) {
-            rs.next();
-            upTo = rs.getLong(1);
-            pending = rs.getLong(2);
-        }
-        long chats = 0, written = 0;
-        progress.accept(0L, pending);
-        while (true) {
-            long[] done = batchWithRetries(c, upTo);
-            if (done[0] == 0) break;
-            chats += done[0];
-            written += done[1];
-            progress.accept(Math.min(chats, pending), pending);
-        }
-        return new CatchUp.Pass(chats, written, (System.nanoTime() - t0) / 1e9);
+        return CatchUpPasses.pass(c, capture.log(), this::batch, progress);
     }
 
     /** Everything recorded, in the caller's transaction (chat and chat_message locked against writes by the caller). */
-    CatchUp.Pass drainInTransaction(Connection c) throws SQLException, IOException {
-        long t0 = System.nanoTime();
-        long chats = 0, written = 0;
-        for (int batches = 0; ; batches++) {
-            long[] done = batch(c, Long.MAX_VALUE);
-            if (done[0] == 0) break;
-            if (batches > 100_000) throw new SQLException("the final catch-up does not converge: is Open WebUI still writing?");
-            chats += done[0];
-            written += done[1];
-        }
-        return new CatchUp.Pass(chats, written, (System.nanoTime() - t0) / 1e9);
-    }
-
-    private long[] batchWithRetries(Connection c, long upTo) throws SQLException, IOException, InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            c.setAutoCommit(false);
-            try {
-                long[] done = batch(c, upTo);
-                c.commit();
-                return done;
-            } catch (SQLException e) {
-                c.rollback();
-                if (!SqlStates.retryableConflict(e) || attempt >= RETRIES) throw e;
-                Backoff.CONFLICT.sleep(attempt);
-            } catch (IOException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        }
+    CatchUp.Pass drainInTransaction(Connection c) throws SQLException, IOException, InterruptedException {
+        return CatchUpPasses.drain(c, this::batch);
     }
 
     /** A chat of the batch as it is now. */

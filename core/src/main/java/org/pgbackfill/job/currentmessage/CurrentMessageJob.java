@@ -155,7 +155,7 @@ public final class CurrentMessageJob implements Job {
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 String user = rs.getString(7);
-                String u = quote(user);
+                String u = SchemaCheck.quote(user);
                 List<String> missing = new ArrayList<>(), grants = new ArrayList<>();
                 if (!rs.getBoolean(1) || !rs.getBoolean(2)) {
                     missing.add("SELECT and UPDATE on table chat");
@@ -164,7 +164,7 @@ public final class CurrentMessageJob implements Job {
                 if (!columnExists && !rs.getBoolean(3)) {
                     missing.add("ownership of table chat (to ALTER TABLE chat ADD COLUMN current_message_id; it is owned by "
                         + rs.getString(8) + ")");
-                    grants.add("GRANT " + quote(rs.getString(8)) + " TO " + u + ";");
+                    grants.add("GRANT " + SchemaCheck.quote(rs.getString(8)) + " TO " + u + ";");
                 }
                 if (!rs.getBoolean(4)) {
                     missing.add("SELECT on table chat_message");
@@ -176,19 +176,11 @@ public final class CurrentMessageJob implements Job {
                 }
                 if (!rs.getBoolean(6)) {
                     missing.add("CREATE and USAGE on schema " + control.schema() + ", or CREATE on the database (the tool's tables)");
-                    grants.add("CREATE SCHEMA " + quote(control.schema()) + " AUTHORIZATION " + u + ";");
+                    grants.add("CREATE SCHEMA " + SchemaCheck.quote(control.schema()) + " AUTHORIZATION " + u + ";");
                 }
-                if (!missing.isEmpty()) {
-                    throw new BackfillException(Kind.INSUFFICIENT_PRIVILEGE, "database user '" + user + "' lacks " + String.join("; ", missing)
-                        + ". Run pgbackfill as the user Open WebUI connects with (the owner of its tables), or have an administrator run: "
-                        + String.join(" ", grants));
-                }
+                SchemaCheck.requireGranted(user, missing, grants);
             }
         }
-    }
-
-    private static String quote(String identifier) {
-        return identifier.matches("[a-z_][a-z0-9_]*") ? identifier : "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 
     @Override
