@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `run --online`, `status`, `pause`, `resume`, `finish` from the command line, and their refusals (exit 10). */
@@ -36,6 +37,7 @@ class OnlineCommandsTest {
         String db = url.jdbcUrlWithCredentials();
         assertEquals(10, Main.execute("finish", "--database-url", db));
         assertTrue(console.output().contains("no unfinished online run"), console.output());
+        assertFalse(console.output().contains("plan"), "refused at the check, before any plan is started:\n" + console.output());
         assertEquals(10, Main.execute("pause", "--database-url", db));
         assertTrue(console.output().contains("no unfinished run"), console.output());
 

@@ -117,6 +117,8 @@ public final class Backfill {
             report.job(job.name(), job.fromRevision(), job.toRevision());
             ControlTables.OpenRun open = control.openRun(c);
             facts = job.check(c, control, open != null && open.createdTarget());
+            // a mode that does not fit the unfinished run is refused here, before the plan starts (and again under the run lock)
+            if (!(config.restart() && config.mode() != BackfillConfig.Mode.FINISH)) new PlanStep(steps).requireMode(open);
             walAtStart = Database.walBytes(c);
         }
         report.serverVersion(facts.serverVersion());

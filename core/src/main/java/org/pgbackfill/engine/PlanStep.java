@@ -75,7 +75,7 @@ final class PlanStep extends Step {
     }
 
     /** The mode asked for must fit the unfinished run, if any. */
-    private void requireMode(ControlTables.OpenRun open) throws BackfillException {
+    void requireMode(ControlTables.OpenRun open) throws BackfillException {
         BackfillConfig.Mode mode = config.mode();
         if (mode == BackfillConfig.Mode.FINISH && (open == null || !open.online())) {
             throw new BackfillException(Kind.WRONG_MODE, open == null ? "there is no unfinished online run to finish; "
