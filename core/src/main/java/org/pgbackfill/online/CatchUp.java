@@ -112,19 +112,10 @@ public final class CatchUp {
 
     /** One batch in the caller's transaction: {chats, rows inserted}. */
     private long[] batch(Connection c, long upTo) throws SQLException, IOException, InterruptedException {
-        List<String> ids = new ArrayList<>();
-        List<Long> versions = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT chat_id, version FROM " + capture.log()
-                + " WHERE version <= ? ORDER BY version LIMIT " + BATCH)) {
-            ps.setLong(1, upTo);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    ids.add(rs.getString(1));
-                    versions.add(rs.getLong(2));
-                }
-            }
-        }
-        if (ids.isEmpty()) return new long[2];
+        CatchUpPasses.Changes changes = CatchUpPasses.next(c, capture.log(), upTo, BATCH);
+        if (changes.isEmpty()) return new long[2];
+        List<String> ids = changes.chatIds();
+        List<Long> versions = changes.versions();
         java.sql.Array idArray = c.createArrayOf("text", ids.toArray());
         try (Statement st = c.createStatement()) {
             // the rows' values are compressed as upstream's INSERT compresses them, so the index entries fit as they would there

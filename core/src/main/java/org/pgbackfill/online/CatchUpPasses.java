@@ -5,9 +5,12 @@ import org.pgbackfill.db.SqlStates;
 
 import java.io.IOException;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BiConsumer;
 
 /**
@@ -24,6 +27,28 @@ public final class CatchUpPasses {
     }
 
     private static final int RETRIES = 10;
+
+    /** The oldest changes of a batch, as read from the change log: each chat once, with the version recorded. */
+    public record Changes(List<String> chatIds, List<Long> versions) {
+        public boolean isEmpty() { return chatIds.isEmpty(); }
+    }
+
+    /** Up to {@code limit} of the changes recorded in {@code log} at or below {@code upToVersion}, oldest first. */
+    public static Changes next(Connection c, String log, long upToVersion, int limit) throws SQLException {
+        List<String> ids = new ArrayList<>();
+        List<Long> versions = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT chat_id, version FROM " + log
+                + " WHERE version <= ? ORDER BY version LIMIT " + limit)) {
+            ps.setLong(1, upToVersion);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(rs.getString(1));
+                    versions.add(rs.getLong(2));
+                }
+            }
+        }
+        return new Changes(ids, versions);
+    }
 
     private CatchUpPasses() { }
 
