@@ -13,8 +13,8 @@ import java.sql.Statement;
  * <p>Which chats and rows each change touches, and the ids and times it writes, are functions of
  * the seed and of the chat or row id (md5), so the same seed over the same chats makes the same
  * changes. Documents the app rewrites go through {@code jsonb} (their keys reordered as jsonb
- * orders them); a document PostgreSQL cannot take as jsonb (a {@code \u0000} escape) is left alone,
- * as are documents that are not an object with a {@code history.messages} object.
+ * orders them); a document or a row's content PostgreSQL cannot take as jsonb (a {@code \u0000}
+ * escape, a lone surrogate) is left alone, as are documents that are not an object with a {@code history.messages} object.
  *
  * <p>The changes, in order (shares of chats, or of rows for the row-level ones):
  * <ol>
@@ -76,9 +76,9 @@ public final class AppLife {
                 regenerated = rs.getLong(1);
                 replies = rs.getLong(2);
             }
-            long edited = st.executeUpdate("UPDATE chat_message SET content = to_json('(edited) ' || (content #>> '{}')), "
+            long edited = st.executeUpdate("UPDATE chat_message SET content = to_json('(edited) ' || (pg_temp.try_jsonb(content) #>> '{}')), "
                 + "updated_at = greatest(coalesce(created_at, 0), " + from + ") + 1 + floor(pg_temp.pick('edited-at', id) * "
-                + SPAN_SECONDS + ")::bigint WHERE json_typeof(content) = 'string' AND pg_temp.pick('edit', id) < 0.05");
+                + SPAN_SECONDS + ")::bigint WHERE pg_temp.pick('edit', id) < 0.05 AND jsonb_typeof(pg_temp.try_jsonb(content)) = 'string'");
             long messagesDeleted;
             try (ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE pg_temp.delete_leaf(id, " + at.formatted("id")
                     + ", pg_temp.pick('repair', id) < 0.5)) FROM (SELECT id FROM chat WHERE pg_temp.pick('delete-message', id) < 0.06 "
