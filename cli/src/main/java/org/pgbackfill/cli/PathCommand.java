@@ -56,6 +56,11 @@ final class PathCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
+    @Option(names = "--calibration-seconds", defaultValue = "3", paramLabel = "<seconds>",
+        description = "How long each pgbackfill step's estimate reads sample documents, as plan does (default: ${DEFAULT-VALUE}; "
+            + "0: no estimates). Needs the database.")
+    double calibrationSeconds;
+
     @Override
     public Integer call() {
         RevisionGraph graph = RevisionGraph.bundled();
@@ -89,9 +94,15 @@ final class PathCommand implements Callable<Integer> {
                 return Main.exitCodeFor(e);
             }
         }
+        if (!(calibrationSeconds >= 0 && calibrationSeconds <= 600)) {
+            throw new IllegalArgumentException("--calibration-seconds must be from 0 to 600, got " + calibrationSeconds);
+        }
         UpgradePath path;
         try {
             path = UpgradePath.plan(graph, revision, to, StepEstimator.NONE);
+            if (path.status() == UpgradePath.Status.UPGRADE && calibrationSeconds > 0 && db.databaseUrl != null && !db.databaseUrl.isBlank()) {
+                path = UpgradePath.plan(graph, revision, to, new PathEstimates(db.databaseUrl, db.schema, calibrationSeconds));
+            }
         } catch (PathException e) {
             System.err.println("pgbackfill: " + e.getMessage());
             if (e.reason() == PathException.Reason.UNKNOWN_RELEASE) return Main.USAGE;
@@ -154,7 +165,10 @@ final class PathCommand implements Callable<Integer> {
                 out.append(n).append(". pgbackfill runs ").append(b.stamp().id()).append(" \"").append(b.stamp().title()).append("\" (")
                     .append(b.job().key()).append("): from ").append(b.start().id()).append(", it stamps ").append(b.stamp().id()).append(":\n")
                     .append("     DATABASE_URL=... pgbackfill run\n")
-                    .append("   estimate: ").append(b.knownEstimate().map(PathCommand::duration).orElse("run `pgbackfill plan`")).append('\n');
+                    .append("   estimate: ").append(b.knownEstimate().map(d -> duration(d) + " on this database (a short calibration; "
+                        + (b.start().equals(from) ? "pgbackfill plan gives the details)" : "pgbackfill plan gives the details once the database is at "
+                        + b.start().id() + ")"))
+                        .orElse("run `pgbackfill plan` on the database once it is at " + b.start().id())).append('\n');
             }
         }
         out.append('\n').append(n + 1).append(". Start Open WebUI ").append(release).append('.').append('\n');

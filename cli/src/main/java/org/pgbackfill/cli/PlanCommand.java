@@ -18,8 +18,8 @@ import java.util.concurrent.Callable;
 /** {@code pgbackfill plan}: a dry run. Writes nothing. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
     description = {"A dry run: estimates the run's duration and the disk it needs. Writes nothing.",
-        "Runs the checks, measures chat by sampling, shows the ranges a run would use, and calibrates read and extraction "
-            + "speed for a few seconds."},
+        "Runs the checks of the job the database's revision calls for, measures chat by sampling, shows the ranges a run would use, "
+            + "and calibrates read and decision speed for a few seconds."},
     footer = {"%nExamples:",
         "  # the URL stays in the environment (a command line shows in ps)",
         "  export DATABASE_URL=postgresql://openwebui:secret@db:5432/openwebui",
@@ -33,6 +33,9 @@ final class PlanCommand implements Callable<Integer> {
         description = "The workers the run would use (default: the number of CPU cores). Env: PGBACKFILL_WORKERS.")
     Integer workers;
 
+    @Option(names = "--job", paramLabel = "<job>", description = RunOptions.JOB_DESCRIPTION)
+    String job;
+
     @Option(names = "--calibration-seconds", defaultValue = "3",
         description = "How long to read sample documents to measure speed (default: ${DEFAULT-VALUE}).")
     double calibrationSeconds;
@@ -44,6 +47,7 @@ final class PlanCommand implements Callable<Integer> {
         }
         BackfillConfig.Builder b = BackfillConfig.builder().databaseUrl(db.databaseUrl).schema(db.schema);
         if (workers != null) b.workers(workers);
+        if (job != null) b.job(job); else b.jobFromRevision();
         BackfillConfig config = b.build();
         DatabaseUrl url = config.database();
         try {

@@ -70,10 +70,12 @@ final class RunOptions {
         description = "Hold while other clients (the application) have more than N active sessions on the database (default: off).", defaultValue = "0")
     int maxActiveSessions;
 
-    @Option(names = "--job", paramLabel = "<job>",
-        description = "Which revision to run: chat_message (8452d01d26d7, from 374d2f66af06) or current_message_id (9a1b2c3d4e5f, "
-            + "from 856c5b02fb54). Default: the one the database's Alembic revision calls for; named, it refuses a database at "
-            + "another revision.")
+    /** --job, as run and plan take it. */
+    static final String JOB_DESCRIPTION = "Which revision to run: chat_message (8452d01d26d7, from 374d2f66af06) or current_message_id "
+        + "(9a1b2c3d4e5f, from 856c5b02fb54). Default: the one the database's Alembic revision calls for; named, it refuses a database "
+        + "at another revision.";
+
+    @Option(names = "--job", paramLabel = "<job>", description = JOB_DESCRIPTION)
     String job;
 
     /** The configuration these options describe. */

@@ -57,6 +57,40 @@ class PathCommandTest {
         assertEquals(2, out.split("estimate: run `pgbackfill plan`", -1).length - 1, out);
     }
 
+    /** Issue #16: with the database, each pgbackfill step gets an estimate from a calibration, as plan makes it, and nothing is written. */
+    @Test
+    void estimatesEachPgbackfillStepOnTheDatabase() throws Exception {
+        DatabaseUrl url = pg.createDatabase("pathestimate", "");
+        String db = url.jdbcUrlWithCredentials();
+        assertEquals(0, Main.execute("seed", "--database-url", db, "--chats", "400", "--seed", "5"));
+        String before = PlanCommandTest.footprint(url);
+        console.output();
+        assertEquals(0, Main.execute("path", "--database-url", db, "--calibration-seconds", "1"));
+        String out = console.output();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("estimate: about \\d+ (s|min) on this database").matcher(out);
+        int estimates = 0;
+        while (m.find()) estimates++;
+        assertEquals(2, estimates, out);
+        assertTrue(out.contains("(a short calibration; pgbackfill plan gives the details)"), out);
+        assertTrue(out.contains("pgbackfill plan gives the details once the database is at 856c5b02fb54)"), out);
+
+        assertEquals(0, Main.execute("path", "--database-url", db, "--calibration-seconds", "1", "--json"));
+        String json = console.output();
+        String line = java.util.Arrays.stream(json.split("\n")).filter(l -> l.startsWith("{\"from\"")).findFirst().orElseThrow();
+        JsonNode steps = new ObjectMapper().readTree(line).get("steps");
+        int seen = 0;
+        for (JsonNode step : steps) {
+            if (!"pgbackfill".equals(step.get("kind").asText())) continue;
+            assertTrue(step.get("estimate_seconds").asDouble() > 0, step.toString());
+            seen++;
+        }
+        assertEquals(2, seen, json);
+
+        assertEquals(0, Main.execute("path", "--database-url", db, "--calibration-seconds", "0"));
+        assertEquals(2, console.output().split("estimate: run `pgbackfill plan`", -1).length - 1);
+        assertEquals(before, PlanCommandTest.footprint(url), "path writes nothing");
+    }
+
     @Test
     void toAnOlderReleaseAsJson() throws Exception {
         assertEquals(0, Main.execute("path", "--from", "c440947495f3", "--to", "v0.9.0", "--json"));

@@ -26,7 +26,7 @@ class PlanCommandTest {
     final ConsoleCapture console = new ConsoleCapture();
 
     /** Everything a run would create or change: relations, schemas, the stamp, rows written. */
-    private static String footprint(DatabaseUrl url) throws Exception {
+    static String footprint(DatabaseUrl url) throws Exception {
         try (Connection c = PostgresFixture.connect(url); var st = c.createStatement();
              var rs = st.executeQuery("SELECT (SELECT count(*) FROM pg_class) || '|' || (SELECT string_agg(nspname, ',' ORDER BY nspname) "
                  + "FROM pg_namespace) || '|' || (SELECT version_num FROM alembic_version) || '|' || "
@@ -62,6 +62,35 @@ class PlanCommandTest {
             rs.next();
             double actual = rs.getLong(1);
             assertTrue(estimated >= 0.9 * actual && estimated <= 2.0 * actual, "estimated " + estimated + " for an actual " + actual);
+        }
+    }
+
+    /** Issue #16: at 856c5b02fb54, plan estimates the current_message_id job (the chats whose value changes, the merge) and writes nothing. */
+    @Test
+    void estimatesTheSecondJobAndWritesNothing() throws Exception {
+        DatabaseUrl url = pg.createDatabase("plan2", "");
+        String db = url.jdbcUrlWithCredentials();
+        assertEquals(0, Main.execute("seed", "--database-url", db, "--chats", "1500", "--seed", "4", "--revision", "856c5b02fb54"));
+        String before = footprint(url);
+        assertEquals(0, Main.execute("plan", "--database-url", db, "--workers", "2", "--calibration-seconds", "2"));
+        String out = console.output();
+        assertTrue(out.contains("current_message_id: about ") && out.contains("calibration: read and decided ")
+            && out.contains(", then the merge about ") && out.contains("disk on the server: staging about "), out);
+        assertEquals(before, footprint(url), "a dry run creates and changes nothing");
+        Matcher m = Pattern.compile("about (\\d+) chats get a value \\((\\d+) of the (\\d+) sampled\\)").matcher(out);
+        assertTrue(m.find(), out);
+        long estimated = Long.parseLong(m.group(1));
+        assertTrue(Long.parseLong(m.group(3)) > 0, "the sample read chats: " + out);
+
+        // named, the other job refuses this database, as run does
+        assertEquals(4, Main.execute("plan", "--database-url", db, "--job", "chat_message", "--calibration-seconds", "1"));
+
+        assertEquals(0, Main.execute("run", "--database-url", db, "--workers", "2", "--quiet"));
+        try (Connection c = PostgresFixture.connect(url); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT count(*) FROM chat WHERE current_message_id IS NOT NULL")) {
+            rs.next();
+            long actual = rs.getLong(1);
+            assertTrue(estimated >= 0.7 * actual && estimated <= 1.3 * actual, "estimated " + estimated + " chats for an actual " + actual);
         }
     }
 

@@ -20,7 +20,8 @@ import java.util.function.BiConsumer;
  *
  * <ul>
  *   <li><b>check</b>: the revision it starts from and what else must hold ({@link #check});</li>
- *   <li><b>plan</b>: which chats it reads ({@link #scope}), and where it writes ({@link #createTarget});</li>
+ *   <li><b>plan</b>: which chats it reads ({@link #scope}), where it writes ({@link #createTarget}), and, for a dry run, what a run
+ *       would take ({@link #estimate});</li>
  *   <li><b>load</b>: what it makes of each range's documents and how the rows reach the target ({@link #loadRound});</li>
  *   <li><b>settle</b>: what the target holds per range, against what the ranges recorded ({@link #reconcile});</li>
  *   <li><b>build</b>: what comes after the rows are in, once (indexes and constraints, or a merge) ({@link #build});</li>
@@ -53,6 +54,12 @@ public interface Job {
      * that says what to do.
      */
     SchemaCheck.Facts check(Connection c, ControlTables control, boolean ownTargetExists) throws SQLException, BackfillException;
+
+    /**
+     * {@code plan}, a dry run: a timed sample read as the load reads it, and what a run would take,
+     * in the caller's READ ONLY transaction on {@code c}. Writes nothing.
+     */
+    JobEstimate estimate(Connection c, DryRunRequest request) throws SQLException;
 
     /** Creates where the job writes, in the plan's transaction. */
     void createTarget(Connection c) throws SQLException;

@@ -2,7 +2,9 @@ package org.pgbackfill.job.chatmessage;
 
 import org.pgbackfill.BackfillException;
 import org.pgbackfill.BackfillException.Kind;
+import org.pgbackfill.job.DryRunRequest;
 import org.pgbackfill.job.Job;
+import org.pgbackfill.job.JobEstimate;
 import org.pgbackfill.job.JobRun;
 import org.pgbackfill.job.Capture;
 import org.pgbackfill.job.RangeDifference;
@@ -47,6 +49,11 @@ public final class ChatMessageJob implements Job {
     @Override public String toRevision() { return TargetSchema.REVISION_AFTER; }
     @Override public String target() { return "chat_message"; }
     @Override public Scope scope() { return SCOPE; }
+
+    @Override
+    public JobEstimate estimate(Connection c, DryRunRequest request) throws SQLException {
+        return ChatMessageEstimate.estimate(c, request);
+    }
 
     @Override
     public SchemaCheck.Facts check(Connection c, ControlTables control, boolean ownTargetExists) throws SQLException, BackfillException {

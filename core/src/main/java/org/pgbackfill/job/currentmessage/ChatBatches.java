@@ -112,15 +112,12 @@ public final class ChatBatches {
         handler.batchDone(b, chatsOfRange);
     }
 
-    /** The batch's decisions, from its rows and current values read on {@code b}. */
-    private static List<Decided> decide(Connection b, List<Read> batch) throws SQLException {
-        String[] ids = new String[batch.size()];
-        for (int i = 0; i < ids.length; i++) ids[i] = batch.get(i).chatId();
-        java.sql.Array idArray = b.createArrayOf("text", ids);
+    /** The chat_message rows of the chats {@code ids} (a text array), each chat's in physical order: what SPEC.md 7 decides from. */
+    static Map<String, List<ChatMessageRow>> rowsOf(Connection b, java.sql.Array ids) throws SQLException {
         Map<String, List<ChatMessageRow>> rows = new HashMap<>();
         try (PreparedStatement ps = b.prepareStatement("SELECT chat_id, id, parent_id, created_at FROM chat_message "
                 + "WHERE chat_id = ANY (?) ORDER BY ctid")) {
-            ps.setArray(1, idArray);
+            ps.setArray(1, ids);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     long t = rs.getLong(4);
@@ -129,6 +126,15 @@ public final class ChatBatches {
                 }
             }
         }
+        return rows;
+    }
+
+    /** The batch's decisions, from its rows and current values read on {@code b}. */
+    private static List<Decided> decide(Connection b, List<Read> batch) throws SQLException {
+        String[] ids = new String[batch.size()];
+        for (int i = 0; i < ids.length; i++) ids[i] = batch.get(i).chatId();
+        java.sql.Array idArray = b.createArrayOf("text", ids);
+        Map<String, List<ChatMessageRow>> rows = rowsOf(b, idArray);
         Map<String, String> current = new HashMap<>();
         try (PreparedStatement ps = b.prepareStatement("SELECT id, current_message_id FROM chat WHERE id = ANY (?) "
                 + "AND current_message_id IS NOT NULL")) {

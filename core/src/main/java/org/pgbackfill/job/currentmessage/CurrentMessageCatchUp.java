@@ -111,20 +111,10 @@ final class CurrentMessageCatchUp {
                     ch.facts = DocumentFacts.read(doc);
                     if (doc != null) gate.admitRead(doc.length());
                 });
-            try (PreparedStatement ps = c.prepareStatement("SELECT chat_id, id, parent_id, created_at FROM chat_message "
-                    + "WHERE chat_id = ANY (?) ORDER BY ctid")) {
-                ps.setArray(1, idArray);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        Chat ch = chats.get(rs.getString(1));
-                        if (ch == null) continue;
-                        String messageId = rs.getString(2), parentId = rs.getString(3);
-                        long t = rs.getLong(4);
-                        Long createdAt = rs.wasNull() ? null : t;
-                        ch.rows.add(new ChatMessageRow(messageId, parentId, createdAt));
-                    }
-                }
-            }
+            ChatBatches.rowsOf(c, idArray).forEach((id, rows) -> {
+                Chat ch = chats.get(id);
+                if (ch != null) ch.rows.addAll(rows);
+            });
         }
         Map<String, String> before = new HashMap<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT chat_id, value FROM " + tables.before() + " WHERE chat_id = ANY (?)")) {

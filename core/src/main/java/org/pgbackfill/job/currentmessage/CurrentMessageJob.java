@@ -3,7 +3,9 @@ package org.pgbackfill.job.currentmessage;
 import org.pgbackfill.BackfillException;
 import org.pgbackfill.BackfillException.Kind;
 import org.pgbackfill.job.Capture;
+import org.pgbackfill.job.DryRunRequest;
 import org.pgbackfill.job.Job;
+import org.pgbackfill.job.JobEstimate;
 import org.pgbackfill.job.JobRun;
 import org.pgbackfill.job.RangeDifference;
 import org.pgbackfill.load.LoadPhase;
@@ -77,6 +79,11 @@ public final class CurrentMessageJob implements Job {
     @Override public String toRevision() { return REVISION_AFTER; }
     @Override public String target() { return "chat.current_message_id"; }
     @Override public Scope scope() { return Scope.EVERY_CHAT; }
+
+    @Override
+    public JobEstimate estimate(Connection c, DryRunRequest request) throws SQLException {
+        return CurrentMessageEstimate.estimate(c, request);
+    }
 
     /** The ranges this process's build computed again (their staging rows were gone), or -1 before a build. */
     public int rangesRecomputedByBuild() { return lastMerge == null ? -1 : lastMerge.recomputed(); }
