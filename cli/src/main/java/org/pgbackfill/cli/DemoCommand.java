@@ -7,6 +7,7 @@ import org.pgbackfill.engine.BackfillConfig;
 import org.pgbackfill.BackfillException.Kind;
 import org.pgbackfill.seed.ChatSeeder;
 import org.pgbackfill.seed.GeneratorOptions;
+import org.pgbackfill.seed.RevisionSeeder;
 import org.pgbackfill.seed.SeedReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,8 +30,9 @@ import java.util.concurrent.Callable;
  * {@code --keep}.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Shows the backfill on generated Open WebUI chats, with nothing to install: starts a throwaway "
-        + "PostgreSQL (or uses --database-url), seeds it, runs the backfill as `pgbackfill run` does, verifies the "
+    description = {"Shows the upgrade on generated Open WebUI chats, with nothing to install: starts a throwaway "
+        + "PostgreSQL (or uses --database-url), seeds it at 374d2f66af06, prints the upgrade path, runs both backfills "
+        + "as `pgbackfill run` does (chat_message, then, after the revisions between, current_message_id), verifies each "
         + "result, explains the steps for a real database, and removes everything it made.",
         "Exit code 0 when the result is verified, 9 when verify finds a mismatch, otherwise the codes of `run`."},
     footer = {"%nExamples:",
@@ -118,24 +120,55 @@ final class DemoCommand implements Callable<Integer> {
         return code;
     }
 
-    /** Seed, backfill, verify, next steps; returns the exit code. */
+    /**
+     * Seed, then the whole upgrade as {@code pgbackfill path} prints it: the first job and its
+     * verify, Alembic's revisions up to 856c5b02fb54, the second job and its verify; next steps.
+     * Returns the exit code.
+     */
     private int demo(Target target) throws Failure {
         DatabaseUrl url = target.url();
         int connections = Math.max(1, Math.min(4, workers > 0 ? workers : Runtime.getRuntime().availableProcessors()));
         seed(url, connections);
 
-        BackfillConfig.Builder b = BackfillConfig.builder().database(url).schema(SCHEMA);   // otherwise `pgbackfill run`'s defaults
-        if (workers > 0) b.workers(workers);
         out.println();
-        BackfillRunner.Outcome outcome = BackfillRunner.onConsole(false).run(b, metricsPort);
-        if (!outcome.succeeded()) return outcome.exitCode();
+        say("the whole upgrade of this database, as `pgbackfill path` prints it for a real one:");
+        int code = Main.execute("path", "--database-url", url.jdbcUrlWithCredentials(), "--calibration-seconds", "1");
+        if (code != 0) return code;
 
         out.println();
-        int code = verify(url);
+        say("pgbackfill runs 8452d01d26d7 (chat_message), as `pgbackfill run` does:");
+        code = backfill(url);
+        if (code != 0) return code;
 
+        out.println();
+        say("Alembic's revisions up to 856c5b02fb54 (on a real database: alembic upgrade 856c5b02fb54; here, pgbackfill's own "
+            + "re-creation of them for the tables it seeds)");
+        try (Connection c = connect(url)) {
+            RevisionSeeder.upgradeTo856c5b02fb54(c);
+        } catch (SQLException e) {
+            throw Failure.of(e, "applying the revisions up to 856c5b02fb54 on " + url + " failed");
+        }
+
+        out.println();
+        say("pgbackfill runs 9a1b2c3d4e5f (current_message_id), picked from the database's revision as `pgbackfill run` does:");
+        code = backfill(url);
+        if (code != 0) return code;
+
+        out.println();
+        say("Alembic's last revisions are left to Open WebUI 0.11 (its startup runs them; the demo stops here)");
         out.println();
         printNextSteps();
-        return code;
+        return 0;
+    }
+
+    /** {@code pgbackfill run} on the demo's database, the job picked by its revision, then verify; the first non-zero exit code, or 0. */
+    private int backfill(DatabaseUrl url) {
+        BackfillConfig.Builder b = BackfillConfig.builder().database(url).schema(SCHEMA).jobFromRevision();   // otherwise `run`'s defaults
+        if (workers > 0) b.workers(workers);
+        BackfillRunner.Outcome outcome = BackfillRunner.onConsole(false).run(b, metricsPort);
+        if (!outcome.succeeded()) return outcome.exitCode();
+        out.println();
+        return verify(url);
     }
 
     /**
@@ -186,14 +219,16 @@ final class DemoCommand implements Callable<Integer> {
     static String nextSteps() {
         StringBuilder out = new StringBuilder();
         line(out, "On a real Open WebUI database (README.md, \"Upgrading a real Open WebUI database\"):");
-        line(out, "  1. back up:  pg_dump -Fc -f openwebui-before-8452d01d26d7.dump  (connection in PGHOST, PGUSER, PGDATABASE; "
-            + "password in ~/.pgpass or PGPASSWORD, never on the command line)");
-        line(out, "  2. stop Open WebUI (every replica), so that the new version does not start the slow migration itself");
-        line(out, "  3. with the new Open WebUI version's migrations:  alembic upgrade 374d2f66af06");
         // DATABASE_URL stays in the environment: on a command line, ps would show its password to every user of the machine
+        line(out, "  1. with DATABASE_URL exported:  cli/target/pgbackfill path   (the steps from the database's revision, with estimates)");
+        line(out, "  2. back up:  pg_dump -Fc -f openwebui-before-upgrade.dump  (connection in PGHOST, PGUSER, PGDATABASE; "
+            + "password in ~/.pgpass or PGPASSWORD, never on the command line)");
+        line(out, "  3. stop Open WebUI (every replica), so that the new version does not start the slow migrations itself");
         // the launcher beside the jar, which gives the JVM the heap the tool needs (java -jar alone may take a quarter of the RAM)
-        line(out, "  4. with DATABASE_URL exported:  cli/target/pgbackfill run   (the launcher beside pgbackfill.jar; if it stops, run it again)");
-        line(out, "  5. start the new Open WebUI: it finds 8452d01d26d7 applied and goes on with the later revisions");
+        line(out, "  4. each step path prints, in order: alembic upgrade <revision> with the new version's migrations, and "
+            + "cli/target/pgbackfill run for each pgbackfill step (the launcher beside pgbackfill.jar; if it stops, run it again)");
+        line(out, "  5. start the new Open WebUI: it finds the slow revisions applied and runs the rest");
+        line(out, "  (To keep Open WebUI serving during the backfills instead: README.md, \"Online upgrade (Open WebUI keeps serving)\".)");
         return out.toString();
     }
 

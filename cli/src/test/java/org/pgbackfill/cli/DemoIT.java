@@ -43,6 +43,8 @@ class DemoIT {
     private static final Pattern SCRATCH = Pattern.compile("working in the new database (pgbackfill_demo_[0-9a-f]+)");
     /** `pgbackfill verify`'s verdict for a result that matches, as the demo prints it. */
     private static final Pattern VERDICT = Pattern.compile("(?m)^OK: chat_message matches chat$");
+    /** The second job's verdict, after the revisions between: the demo goes through the whole path. */
+    private static final Pattern SECOND_VERDICT = Pattern.compile("(?m)^OK: every chat's current_message_id is SPEC 7's value$");
 
     @TempDir
     Path tmp;
@@ -94,6 +96,10 @@ class DemoIT {
         assertEquals(0, r.exitCode, r.output);
         assertTrue(VERDICT.matcher(r.output).find(), r.output);
         assertTrue(r.output.contains("rows in chat_message") && r.output.contains("rejections:"), r.output);
+        assertTrue(SECOND_VERDICT.matcher(r.output).find(), r.output);
+        assertTrue(r.output.contains("done: Alembic revision is now 8452d01d26d7") && r.output.contains("done: Alembic revision is now 9a1b2c3d4e5f"),
+            r.output);
+        assertTrue(r.output.matches("(?s).*1\\. pgbackfill runs 8452d01d26d7.*estimate: about \\d+ (s|min) on this database.*"), r.output);
         assertTrue(r.output.contains("metrics at http://"), r.output);
         assertTrue(r.output.contains("alembic upgrade 374d2f66af06"), r.output);
         Matcher m = STARTED.matcher(r.output);

@@ -103,18 +103,10 @@ public final class RevisionSeeder {
         }
         RunReport job = new Backfill(BackfillConfig.builder().database(url).schema(JOB_SCHEMA)
             .workers(Math.max(1, connections.size())).nowEpoch(upgradedAt()).build()).run();
-        boolean autoCommit = first.getAutoCommit();
-        first.setAutoCommit(false);
         try (Statement st = first.createStatement()) {
             st.execute("DROP SCHEMA " + JOB_SCHEMA + " CASCADE");
-            st.execute(upgradeSql());
-            first.commit();
-        } catch (SQLException e) {
-            first.rollback();
-            throw e;
-        } finally {
-            first.setAutoCommit(autoCommit);
         }
+        upgradeTo856c5b02fb54(first);
         AppLife.Report life = AppLife.apply(first, options.seed(), upgradedAt());
         try (Statement st = first.createStatement()) {
             st.execute("ANALYZE chat");
@@ -135,6 +127,25 @@ public final class RevisionSeeder {
             + "o AS (SELECT id, title, chat, row_number() OVER (ORDER BY md5(" + s + "original:' || id)) AS n FROM chat "
             + "WHERE user_id IS NOT NULL AND user_id NOT LIKE 'shared-%') "
             + "UPDATE chat SET user_id = 'shared-' || o.id, title = o.title, chat = o.chat FROM s JOIN o USING (n) WHERE chat.id = s.id";
+    }
+
+    /**
+     * Open WebUI's revisions from 8452d01d26d7 to 856c5b02fb54 ({@link #UPGRADE_RESOURCE}), in one
+     * transaction on {@code c}, as {@code alembic upgrade 856c5b02fb54} applies them to the tables seed
+     * creates (the connection's autocommit setting is restored afterwards).
+     */
+    public static void upgradeTo856c5b02fb54(Connection c) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement st = c.createStatement()) {
+            st.execute(upgradeSql());
+            c.commit();
+        } catch (SQLException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(autoCommit);
+        }
     }
 
     /** The text of {@link #UPGRADE_RESOURCE}. */
