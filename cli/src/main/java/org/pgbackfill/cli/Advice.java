@@ -19,7 +19,7 @@ final class Advice {
     static String words(NextStep step) {
         return switch (step) {
             case RESUME -> "run the same command again (run, or run --online) to resume where it stopped";
-            case RESTART -> "start over with --restart";
+            case RESTART -> "start over with pgbackfill run --restart";
             case RESTART_ONLINE -> "start over online with pgbackfill run --online --restart";
             case START_ONLINE -> "start an online run with pgbackfill run --online";
             case CATCH_UP -> "run pgbackfill run --online again to catch up with the chats changed since";

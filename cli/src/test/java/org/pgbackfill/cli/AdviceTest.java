@@ -19,7 +19,7 @@ class AdviceTest {
         BackfillException e = new BackfillException(Kind.WRONG_MODE, "run 3 is an online run: an offline run does not complete it",
             NextStep.CATCH_UP, NextStep.FINISH, NextStep.RESTART);
         assertEquals("run 3 is an online run: an offline run does not complete it. Next: run pgbackfill run --online again to catch up "
-            + "with the chats changed since; or to cut over, stop Open WebUI and run pgbackfill finish; or start over with --restart",
+            + "with the chats changed since; or to cut over, stop Open WebUI and run pgbackfill finish; or start over with pgbackfill run --restart",
             Advice.message(e));
         assertEquals("nothing to add.", Advice.message(new BackfillException(Kind.RUN_FAILED, "nothing to add.")));
         assertTrue(Advice.message(new BackfillException(Kind.RUN_FAILED, "done.", NextStep.RESUME)).startsWith("done. Next: run the same"));
