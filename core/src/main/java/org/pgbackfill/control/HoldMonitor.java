@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Decides, every second, whether the run must hold: paused in the control table (from any
  * machine), the replicas' replay lag above its limit, or more active sessions of other clients on
- * the database than allowed. The reason, a sentence that starts with its {@link HoldCause}, goes to
+ * the database than allowed. The reason, a sentence with its {@link HoldCause}'s words in it, goes to
  * the {@link Throttle} (readers wait), the run's row in the control table (the run's status), the
  * metrics and the progress line.
  */
