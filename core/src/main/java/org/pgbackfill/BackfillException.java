@@ -1,8 +1,12 @@
 package org.pgbackfill;
 
+import java.util.List;
+
 /**
  * A run that cannot go on, with what failed, where, and what to do next. {@link #kind()} tells
- * callers which sort of failure it is (the command line maps each to its exit code).
+ * callers which sort of failure it is (the command line maps each to its exit code), and
+ * {@link #nextSteps()} what the operator can do about it, as values the caller says in its own
+ * words (the message names no command nor flag).
  */
 public final class BackfillException extends Exception {
     /** Sorts of failure. */
@@ -26,16 +30,23 @@ public final class BackfillException extends Exception {
     }
 
     private final Kind kind;
+    private final List<NextStep> nextSteps;
 
-    public BackfillException(Kind kind, String message) {
+    /** {@code next}: what the operator can do, the likeliest first (none: the message says it all). */
+    public BackfillException(Kind kind, String message, NextStep... next) {
         super(message);
         this.kind = kind;
+        this.nextSteps = List.of(next);
     }
 
     public BackfillException(Kind kind, String message, Throwable cause) {
         super(message, cause);
         this.kind = kind;
+        this.nextSteps = List.of();
     }
 
     public Kind kind() { return kind; }
+
+    /** What the operator can do next, the likeliest first; empty when the message says it all. */
+    public List<NextStep> nextSteps() { return nextSteps; }
 }

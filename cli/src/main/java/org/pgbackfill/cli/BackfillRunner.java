@@ -99,7 +99,7 @@ final class BackfillRunner {
             return new Outcome(0, config, report, null);
         } catch (BackfillException e) {
             progress.done();
-            err.println("pgbackfill: " + e.getMessage());
+            err.println("pgbackfill: " + Advice.message(e));
             return new Outcome(ExitCodes.of(e), config, null, e);
         } finally {
             finished.countDown();

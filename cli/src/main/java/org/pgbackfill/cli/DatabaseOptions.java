@@ -1,5 +1,6 @@
 package org.pgbackfill.cli;
 
+import org.pgbackfill.db.DatabaseUrl;
 import org.pgbackfill.engine.BackfillConfig;
 import picocli.CommandLine.Option;
 
@@ -12,4 +13,12 @@ final class DatabaseOptions {
     @Option(names = "--schema", defaultValue = "${env:PGBACKFILL_SCHEMA:-" + BackfillConfig.DEFAULT_SCHEMA + "}",
         description = "The tool's schema (default: ${DEFAULT-VALUE}). Env: PGBACKFILL_SCHEMA.")
     String schema;
+
+    /** The URL given (by --database-url or DATABASE_URL); bad usage, saying how to give one, when none is. */
+    static DatabaseUrl parse(String url) {
+        if (url == null || url.isBlank()) {
+            throw new IllegalArgumentException("no database URL given: pass --database-url or set DATABASE_URL (" + DatabaseUrl.FORMS + ")");
+        }
+        return DatabaseUrl.parse(url);
+    }
 }

@@ -37,7 +37,7 @@ final class ExitCodes {
             g.writeStartObject();
             g.writeStringField("outcome", e.kind().name().toLowerCase(java.util.Locale.ROOT));
             g.writeNumberField("exit_code", of(e));
-            g.writeStringField("message", e.getMessage());
+            g.writeStringField("message", Advice.message(e));
             g.writeEndObject();
         } catch (java.io.IOException io) {
             throw new java.io.UncheckedIOException(io);   // a StringWriter does not fail

@@ -16,7 +16,7 @@ final class PauseCommand {
 
     /** Sets the flag every process of the run checks each second. */
     static int setPaused(String databaseUrl, String schema, boolean paused) {
-        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+        DatabaseUrl url = DatabaseOptions.parse(databaseUrl);
         try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.properties())) {
             long runId = org.pgbackfill.engine.Pause.set(c, schema, paused);
             if (runId < 0) {

@@ -45,7 +45,7 @@ final class PlanCommand implements Callable<Integer> {
         if (!(calibrationSeconds > 0 && calibrationSeconds <= 600)) {
             throw new IllegalArgumentException("--calibration-seconds must be more than 0 and at most 600, got " + calibrationSeconds);
         }
-        BackfillConfig.Builder b = BackfillConfig.builder().databaseUrl(db.databaseUrl).schema(db.schema);
+        BackfillConfig.Builder b = BackfillConfig.builder().database(DatabaseOptions.parse(db.databaseUrl)).schema(db.schema);
         if (workers != null) b.workers(workers);
         if (job != null) b.job(job); else b.jobFromRevision();
         BackfillConfig config = b.build();
@@ -73,7 +73,7 @@ final class PlanCommand implements Callable<Integer> {
                 + budget.largestWorkersThatFit() + " workers, or free connections"));
             return 0;
         } catch (BackfillException e) {
-            System.err.println("pgbackfill: " + e.getMessage());
+            System.err.println("pgbackfill: " + Advice.message(e));
             return ExitCodes.of(e);
         } catch (SQLException e) {
             System.err.println("pgbackfill: the dry run on " + url + " failed: " + e.getMessage());

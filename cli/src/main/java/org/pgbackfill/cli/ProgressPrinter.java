@@ -120,7 +120,7 @@ final class ProgressPrinter implements ProgressListener {
 
     @Override public synchronized void held(String reason) {
         // the progress line says it; the log line ("holding: …", "no longer held") says when, once: not twice
-        held = reason;
+        held = reason == null ? null : Advice.hold(reason);
     }
 
     @Override public synchronized void info(String message) {

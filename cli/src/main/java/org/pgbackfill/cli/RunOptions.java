@@ -81,7 +81,7 @@ final class RunOptions {
     /** The configuration these options describe. */
     BackfillConfig.Builder builder() {
         BackfillConfig.Builder b = BackfillConfig.builder()
-            .databaseUrl(databaseUrl)
+            .database(DatabaseOptions.parse(databaseUrl))
             .schema(schema)
             .nowEpoch(nowEpoch)
             .maxTransactionBytes((long) maxTransactionMb << 20)

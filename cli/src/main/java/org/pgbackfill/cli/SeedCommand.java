@@ -81,7 +81,7 @@ final class SeedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RevisionSeeder.check(revision);
-        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+        DatabaseUrl url = DatabaseOptions.parse(databaseUrl);
         if (connections < 1 || connections > 16) throw new IllegalArgumentException("--connections must be 1..16, got " + connections);
         GeneratorOptions.Builder o = GeneratorOptions.builder().seed(seed).meanDocumentBytes(meanKb * 1024)
             .sizeSigma(skew).edgeCaseShare(edgeShare).incompressibleShare(incompressibleShare).sharedUserShare(sharedShare);
@@ -124,7 +124,7 @@ final class SeedCommand implements Callable<Integer> {
             System.err.println("pgbackfill: seeding " + url + " failed: " + e.getMessage());
             return Main.exitCodeFor(e);
         } catch (BackfillException e) {
-            System.err.println("pgbackfill: seeding " + url + " failed while filling chat_message: " + e.getMessage());
+            System.err.println("pgbackfill: seeding " + url + " failed while filling chat_message: " + Advice.message(e));
             return ExitCodes.of(e);
         } finally {
             for (Connection c : conns) c.close();

@@ -30,7 +30,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DatabaseUrl url = DatabaseUrl.parse(db.databaseUrl);
+        DatabaseUrl url = DatabaseOptions.parse(db.databaseUrl);
         try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.properties())) {
             RunStatus status = RunStatus.read(c, db.schema);
             if (status == null) {
@@ -38,7 +38,7 @@ final class StatusCommand implements Callable<Integer> {
                     + "pgbackfill plan estimates one (it writes nothing), pgbackfill run starts one");
                 return 0;
             }
-            System.out.print(json ? status.toJson() + "\n" : status.describe());
+            System.out.print(json ? status.toJson() + "\n" : Advice.status(status));
             return 0;
         } catch (SQLException e) {
             System.err.println("pgbackfill: cannot read the run's state from " + url + ": " + e.getMessage());

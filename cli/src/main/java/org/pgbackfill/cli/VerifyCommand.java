@@ -88,7 +88,7 @@ final class VerifyCommand implements Callable<Integer> {
     private int verify(Terminal term) {
         PrintStream out = System.out;
         VerifyConfig.Builder b = VerifyConfig.builder()
-            .databaseUrl(databaseUrl)
+            .database(DatabaseOptions.parse(databaseUrl))
             .samplePercent(samplePercent)
             .nowEpoch(nowEpoch)
             .schema(schema)
@@ -108,7 +108,7 @@ final class VerifyCommand implements Callable<Integer> {
             }
         } catch (BackfillException e) {
             progress.done();
-            System.err.println("pgbackfill: " + e.getMessage());
+            System.err.println("pgbackfill: " + Advice.message(e));
             return ExitCodes.of(e);
         }
         out.println("pgbackfill: verifying chat_message against chat on " + config.database() + " with " + config.workers()
@@ -118,7 +118,7 @@ final class VerifyCommand implements Callable<Integer> {
             report = new Verifier(config).verify();
         } catch (BackfillException e) {
             progress.done();
-            System.err.println("pgbackfill: " + e.getMessage());
+            System.err.println("pgbackfill: " + Advice.message(e));
             return ExitCodes.of(e);
         }
         progress.done();

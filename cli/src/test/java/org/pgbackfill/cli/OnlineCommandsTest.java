@@ -44,7 +44,8 @@ class OnlineCommandsTest {
         assertEquals(0, Main.execute("run", "--online", "--database-url", db, "--workers", "2", "--max-rate", "100"));
         assertTrue(console.output().contains("online: chat_message is built and current, not stamped"), console.output());
         assertEquals(10, Main.execute("run", "--database-url", db));
-        assertTrue(console.output().contains("is an online run"), console.output());
+        assertTrue(console.output().contains("is an online run") && console.output().contains("run pgbackfill finish")
+            && console.output().contains("start over with pgbackfill run --restart"), "with the commands that complete it:\n" + console.output());
 
         // Open WebUI saves a chat after the online run
         try (Connection c = PostgresFixture.connect(url); Statement st = c.createStatement()) {

@@ -46,7 +46,7 @@ class ProgressPrinterTest {
         at(0);
         p.phaseStarted(Phase.LOAD);
         at(5);
-        p.held("paused (pgbackfill resume continues the run)");
+        p.held("paused");   // as core says it: the printer adds the command that lifts it
         p.loadProgress(5_000_000, 0.25, 1234);
         p.held(null);
         at(12);

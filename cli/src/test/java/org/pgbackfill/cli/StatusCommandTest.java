@@ -80,7 +80,7 @@ class StatusCommandTest {
         assertTrue(console.output().contains("run 1: stopped (last phase completed: load)"), console.output());
         String stoppedText;
         try (Connection c = PostgresFixture.connect(url)) {
-            stoppedText = org.pgbackfill.engine.RunStatus.read(c, "pgbackfill").describe();
+            stoppedText = Advice.status(org.pgbackfill.engine.RunStatus.read(c, "pgbackfill"));   // as the status command prints it
         }
         assertTrue(stoppedText.contains("run 1: stopped (last phase completed: load)") && stoppedText.contains("run the same command again"),
             stoppedText);

@@ -1,5 +1,6 @@
 package org.pgbackfill.control;
 
+import org.pgbackfill.HoldCause;
 import org.pgbackfill.concurrent.Threads;
 import org.pgbackfill.phase.ProgressListener;
 import org.pgbackfill.state.ControlTables;
@@ -17,11 +18,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Decides, every second, whether the run must hold: paused from the control table
- * ({@code pgbackfill pause}, from any machine), the replicas' replay lag above
- * {@code --max-replication-lag}, or more active sessions of other clients on the database than
- * {@code --max-active-sessions}. The reason goes to the {@link Throttle} (readers wait), the run's
- * row in the control table ({@code pgbackfill status}), the metrics and the progress line.
+ * Decides, every second, whether the run must hold: paused in the control table (from any
+ * machine), the replicas' replay lag above its limit, or more active sessions of other clients on
+ * the database than allowed. The reason, a sentence with its {@link HoldCause}'s words in it, goes to
+ * the {@link Throttle} (readers wait), the run's row in the control table (the run's status), the
+ * metrics and the progress line.
  */
 public final class HoldMonitor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HoldMonitor.class);
@@ -85,17 +86,19 @@ public final class HoldMonitor implements AutoCloseable {
 
     /** Why the run must hold now, or null. */
     String reason(Connection c) throws SQLException {
-        if (control.paused(c, runId)) return "paused (pgbackfill resume continues the run)";
+        if (control.paused(c, runId)) return HoldCause.PAUSED.words();
         if (maxReplicationLagSeconds > 0) {
             double behind = lag.seconds(c);
             if (behind > maxReplicationLagSeconds) {
-                return String.format(Locale.ROOT, "replication lag %.1f s > --max-replication-lag %.1f s", behind, maxReplicationLagSeconds);
+                return String.format(Locale.ROOT, "%s %.1f s is above the limit of %.1f s", HoldCause.REPLICATION_LAG.words(), behind,
+                    maxReplicationLagSeconds);
             }
         }
         if (maxActiveSessions > 0) {
             long active = activeSessions(c);
             if (active > maxActiveSessions) {
-                return active + " active sessions of other clients on the database > --max-active-sessions " + maxActiveSessions;
+                return active + " " + HoldCause.ACTIVE_SESSIONS.words() + " of other clients on the database, above the limit of "
+                    + maxActiveSessions;
             }
         }
         return null;

@@ -8,7 +8,7 @@ import java.util.function.BooleanSupplier;
  * How gently a run reads: readers call {@link #admit} after each document. It holds them while
  * the run is held (paused from the control table, or the server under pressure, see
  * {@link HoldMonitor}), and spaces documents so that the bytes read stay at or under
- * {@code --max-rate} over the whole run, shared by all readers of the process.
+ * the run's rate limit over the whole run, shared by all readers of the process.
  */
 public final class Throttle implements ReadGate {
     private final double bytesPerNano;

@@ -27,11 +27,13 @@ public final class DatabaseUrl {
         this.display = display;
     }
 
+    /** The two forms a URL takes, for messages. */
+    public static final String FORMS = "postgresql://user:password@host:5432/dbname or jdbc:postgresql://host:5432/dbname";
+
     /** Parses {@code url}; throws {@link IllegalArgumentException} naming what is wrong (never the password). */
     public static DatabaseUrl parse(String url) {
         if (url == null || url.isBlank()) {
-            throw new IllegalArgumentException("no database URL given: pass --database-url or set DATABASE_URL "
-                + "(postgresql://user:password@host:5432/dbname or jdbc:postgresql://host:5432/dbname)");
+            throw new IllegalArgumentException("no database URL given (" + FORMS + ")");
         }
         String u = url.trim();
         if (u.startsWith("jdbc:postgresql:")) return parseJdbc(u);

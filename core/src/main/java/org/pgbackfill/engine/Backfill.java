@@ -58,7 +58,7 @@ public final class Backfill {
     public Backfill(BackfillConfig config) {
         this.config = config;
         this.job = config.jobFromRevision() ? null : config.newJob();
-        this.metrics = new RunMetrics(config.meterRegistry());
+        this.metrics = RunMetrics.on(config.meterRegistry());
         ProgressListener told = config.progress();
         this.progress = new ProgressListener() {   // the meters follow the phases too
             @Override public void phaseStarted(Phase phase) { metrics.phaseStarted(phase); told.phaseStarted(phase); }

@@ -117,7 +117,7 @@ public final class BackfillConfig {
     public ProgressListener progress() { return progress; }
     /** Abandon an unfinished run (dropping what it built) and start over, instead of resuming it. */
     public boolean restart() { return restart; }
-    /** Where the run's meters go (see {@link RunMetrics}). */
+    /** Where the run's meters go (see {@link RunMetrics#on}); null: nowhere, and nothing is measured. */
     public io.micrometer.core.instrument.MeterRegistry meterRegistry() { return meterRegistry; }
     public Mode mode() { return mode; }
     /** Bytes of documents read per second at most, over all readers of this process; 0: no limit. */
@@ -147,7 +147,7 @@ public final class BackfillConfig {
         private int maxActiveSessions;
         private Supplier<Job> job = ChatMessageJob::new;
         private boolean jobFromRevision;
-        private io.micrometer.core.instrument.MeterRegistry meterRegistry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        private io.micrometer.core.instrument.MeterRegistry meterRegistry;   // null: RunMetrics.NONE
 
         public Builder database(DatabaseUrl url) { this.database = url; return this; }
         public Builder databaseUrl(String url) { this.database = DatabaseUrl.parse(url); return this; }

@@ -36,7 +36,7 @@ final class CatchUpStep extends Step {
                 report.rowsWritten(job.resultRows(c));
                 report.rejections(control.rejectionsByReason(c, run.runId()));
                 progress.info(job.target() + " is built and current (" + pending + " changed chats pending); Open WebUI can keep "
-                    + "serving. To cut over: stop Open WebUI, run pgbackfill finish, start the new version");
+                    + "serving until the cut-over");
             }
         }
         clock.finish(report, rows, 0);   // rows, as every phase's column says; the chats are in the log

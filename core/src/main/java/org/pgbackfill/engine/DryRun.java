@@ -15,7 +15,7 @@ import java.sql.Statement;
 import java.time.Instant;
 
 /**
- * {@code pgbackfill plan}: what a run would do, without doing it. It runs the job's checks, plans the
+ * A dry run (the command line's plan): what a run would do, without doing it. It runs the job's checks, plans the
  * ranges from a sample, and lets the job read a sample of documents for a few seconds as its load
  * would ({@link Job#estimate}: a calibration of how fast this server streams and this machine
  * decides, and of what documents yield), then estimates the duration and the disk the run will
@@ -110,7 +110,7 @@ public final class DryRun {
             spoolFree = -1;
         }
         // stored (compressed) size times four: about the raw JSON a spooled document takes
-        // only documents above --inline-document-mb are spooled
+        // only documents above the inline limit (BackfillConfig.inlineDocumentBytes) are spooled
         long raw = Math.max(0, largestStoredDocument) * 4;
         long spool = raw <= inlineDocumentBytes ? 0 : raw * Math.max(1, workers);
         return new Disk(dir, free, tmp.resolve("pgbackfill-spool"), spool, spoolFree);

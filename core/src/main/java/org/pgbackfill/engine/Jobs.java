@@ -2,6 +2,7 @@ package org.pgbackfill.engine;
 
 import org.pgbackfill.BackfillException;
 import org.pgbackfill.BackfillException.Kind;
+import org.pgbackfill.NextStep;
 import org.pgbackfill.job.Job;
 import org.pgbackfill.job.chatmessage.ChatMessageJob;
 import org.pgbackfill.job.currentmessage.CurrentMessageJob;
@@ -43,7 +44,7 @@ public final class Jobs {
 
     private Jobs() { }
 
-    /** The names, as {@code --job} takes them. */
+    /** The names, as {@link #named} takes them. */
     public static List<String> names() { return ALL.stream().map(Known::name).toList(); }
 
     /** The job of that name; an IllegalArgumentException listing the names otherwise. */
@@ -61,8 +62,10 @@ public final class Jobs {
         for (Known k : ALL) if (k.fromRevision().equals(revision)) return k;
         // after its stamp, a job is still the one to ask: its check says there is nothing to do (or what is missing)
         for (Known k : ALL) if (k.toRevision().equals(revision)) return k;
+        String advice = nextStep(revision);
         throw new BackfillException(Kind.WRONG_REVISION, "the database is at Alembic revision '" + revision + "', where no pgbackfill job "
-            + "starts. The jobs: " + ALL.stream().map(Known::describe).collect(Collectors.joining("; ")) + ". " + nextStep(revision));
+            + "starts. The jobs: " + ALL.stream().map(Known::describe).collect(Collectors.joining("; ")) + ". " + advice,
+            advice.equals(NOTHING_LEFT) ? new NextStep[0] : new NextStep[] {NextStep.SHOW_PATH});
     }
 
     /** What to run from {@code revision}, as far as Open WebUI's revision graph (the path data) tells. */
@@ -73,15 +76,18 @@ public final class Jobs {
             return "pgbackfill does not know this revision (its graph of Open WebUI's revisions goes up to " + graph.newestRelease().version()
                 + "). If it is an older Open WebUI's, bring the database to the revision of the next job with Open WebUI's Alembic: "
                 + ALL.stream().map(k -> "alembic upgrade " + k.fromRevision() + " for " + k.name()).collect(Collectors.joining(", or "))
-                + "; pgbackfill path --from <the upstream revision it is based on> shows the steps";
+                + "; the upgrade path from the upstream revision it is based on shows the steps";
         }
         Set<String> before = graph.ancestors(revision);
         for (Known k : ALL) {
             if (!before.contains(k.fromRevision()) && !k.fromRevision().equals(revision)) {
                 return "Bring it to " + k.fromRevision() + " first with Open WebUI's Alembic (alembic upgrade " + k.fromRevision()
-                    + "), then run pgbackfill again; pgbackfill path shows the whole upgrade";
+                    + "), then run pgbackfill again";
             }
         }
-        return "Both jobs' revisions are behind it: nothing is left for pgbackfill; Open WebUI's own migrations go on from here";
+        return NOTHING_LEFT;
     }
+
+    private static final String NOTHING_LEFT = "Both jobs' revisions are behind it: nothing is left for pgbackfill; Open WebUI's own "
+        + "migrations go on from here";
 }

@@ -2,6 +2,7 @@ package org.pgbackfill.engine;
 
 import org.pgbackfill.BackfillException;
 import org.pgbackfill.BackfillException.Kind;
+import org.pgbackfill.NextStep;
 import org.pgbackfill.db.Database;
 import org.pgbackfill.job.Capture;
 import org.pgbackfill.phase.Phase;
@@ -22,7 +23,7 @@ final class PlanStep extends Step {
     PlanStep(PhaseContext runner) { super(runner); }
 
     /**
-     * plan (once, under the run lock): the unfinished run is found (or abandoned, with --restart),
+     * plan (once, under the run lock): the unfinished run is found (or abandoned, when a restart is asked),
      * or a new one is started — the change capture first when online, then the ranges and the
      * job's target, in one transaction.
      */
@@ -33,7 +34,7 @@ final class PlanStep extends Step {
             Capture capture = job.capture(control);
             ControlTables.OpenRun open = control.openRun(c);
             if (open != null && config.restart() && config.mode() != BackfillConfig.Mode.FINISH) {
-                progress.info("--restart: abandoning unfinished run " + open.runId() + " (phase " + open.phase() + ") and starting over");
+                progress.info("abandoning unfinished run " + open.runId() + " (phase " + open.phase() + ") and starting over, as asked");
                 if (open.createdTarget()) job.dropTarget(c);
                 capture.remove(c);
                 control.abandon(c, open.runId());
@@ -63,7 +64,7 @@ final class PlanStep extends Step {
             } else {
                 run = open;
                 if (config.nowEpoch() != null && config.nowEpoch() != run.nowEpoch()) {
-                    progress.info("resuming run " + run.runId() + " with its original now=" + run.nowEpoch() + " (ignoring --now-epoch "
+                    progress.info("resuming run " + run.runId() + " with its original now=" + run.nowEpoch() + " (ignoring the now given, "
                         + config.nowEpoch() + ")");
                 }
                 progress.info("resuming unfinished run " + run.runId() + " (last phase completed: " + run.phase()
@@ -78,17 +79,20 @@ final class PlanStep extends Step {
     void requireMode(ControlTables.OpenRun open) throws BackfillException {
         BackfillConfig.Mode mode = config.mode();
         if (mode == BackfillConfig.Mode.FINISH && (open == null || !open.online())) {
-            throw new BackfillException(Kind.WRONG_MODE, open == null ? "there is no unfinished online run to finish; "
-                + "pgbackfill run --online starts one (or pgbackfill run does the whole backfill offline)"
-                : "the unfinished run " + open.runId() + " is an offline run: finish it with pgbackfill run (or start over with --restart)");
+            if (open == null) {
+                throw new BackfillException(Kind.WRONG_MODE, "there is no unfinished online run to finish", NextStep.START_ONLINE,
+                    NextStep.RUN_OFFLINE);
+            }
+            throw new BackfillException(Kind.WRONG_MODE, "the unfinished run " + open.runId() + " is an offline run: only an offline run "
+                + "completes it", NextStep.RUN_OFFLINE, NextStep.RESTART);
         }
         if (open != null && open.online() && mode == BackfillConfig.Mode.OFFLINE) {
-            throw new BackfillException(Kind.WRONG_MODE, "run " + open.runId() + " is an online run: catch it up with pgbackfill run --online, "
-                + "or stop Open WebUI and complete it with pgbackfill finish (or start over with --restart)");
+            throw new BackfillException(Kind.WRONG_MODE, "run " + open.runId() + " is an online run: an offline run does not complete it",
+                NextStep.CATCH_UP, NextStep.FINISH, NextStep.RESTART);
         }
         if (open != null && !open.online() && mode == BackfillConfig.Mode.ONLINE) {
-            throw new BackfillException(Kind.WRONG_MODE, "run " + open.runId() + " is an unfinished offline run: finish it with "
-                + "pgbackfill run (Open WebUI stopped), or start over online with pgbackfill run --online --restart");
+            throw new BackfillException(Kind.WRONG_MODE, "run " + open.runId() + " is an unfinished offline run: an online run does not "
+                + "complete it", NextStep.RUN_OFFLINE, NextStep.RESTART_ONLINE);
         }
     }
 

@@ -82,7 +82,7 @@ public final class RunReport {
     /** The peak heap this JVM used so far (sampled), in bytes. */
     public static long peakHeapBytes() { return HeapWatch.peakUsedBytes(); }
 
-    /** The report as JSON, for {@code run --report FILE}. */
+    /** The report as JSON (the command line writes it to a file when asked). */
     public String toJson() {
         java.io.StringWriter w = new java.io.StringWriter();
         try (com.fasterxml.jackson.core.JsonGenerator g = new com.fasterxml.jackson.core.JsonFactory().createGenerator(w)) {

@@ -1,5 +1,6 @@
 package org.pgbackfill.engine;
 
+import org.pgbackfill.NextStep;
 import org.pgbackfill.phase.Phase;
 import org.pgbackfill.state.ControlTables;
 
@@ -42,7 +43,7 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
     /**
      * What the run is doing now, for people and machines: one of these words. READY: an online run whose chat_message is
      * built (and caught up when its last process ended), no process working on it: it waits for the cut-over
-     * ({@code pgbackfill finish}) or another catch-up ({@code pgbackfill run --online}); nothing went wrong.
+     * ({@link NextStep#FINISH}) or another catch-up ({@link NextStep#CATCH_UP}); nothing went wrong.
      */
     public enum State { RUNNING, PAUSED, STOPPED, READY, FINISHED, ABANDONED;
         public String label() { return name().toLowerCase(java.util.Locale.ROOT); }
@@ -209,29 +210,38 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         return Math.max(0, plannedBytes - plannedUnitsDone()) / (reading.unitsPerRangeSecond() * reading.ranges());
     }
 
-    /** For people. */
+    /**
+     * What the operator can do now, the likeliest first: resume a stopped run, lift a pause; for an unfinished online run,
+     * catch it up again (when ready) and finish it. Empty for a finished run, and for one that is running unpaused.
+     */
+    public List<NextStep> nextSteps() {
+        java.util.Set<NextStep> next = new java.util.LinkedHashSet<>();
+        if (state() == State.READY) next.add(NextStep.CATCH_UP);
+        if (state() == State.STOPPED) next.add(NextStep.RESUME);
+        if (paused && !finished) next.add(NextStep.UNPAUSE);
+        if (online && !finished) next.add(NextStep.FINISH);
+        return List.copyOf(next);
+    }
+
+    /** For people, in core's words: what the run is doing; {@link #nextSteps()} says what to do about it. */
     public String describe() {
         StringBuilder b = new StringBuilder();
         String current = currentPhase();
         b.append(String.format("run %d: %s%s (last phase completed: %s), started %s%s%n", runId, state().label(),
             current == null ? "" : ", now in " + current, lastCompletedPhase(), startedAt, finished ? ", ended " + finishedAt : ""));
         if (state() == State.READY) {
-            b.append("online run built, no process working on it (nothing is wrong): Open WebUI can keep serving; pgbackfill run --online "
-                + "catches up with the chats changed since; to cut over, stop Open WebUI and run pgbackfill finish\n");
+            b.append("online run built, no process working on it (nothing is wrong): Open WebUI can keep serving\n");
         }
-        if (state() == State.STOPPED) {
-            b.append("no pgbackfill process is working on it: run the same command again (run, or run --online) to resume where it stopped\n");
-        }
+        if (state() == State.STOPPED) b.append("no pgbackfill process is working on it\n");
         b.append("now for timestamp fallbacks: ").append(nowEpoch).append('\n');
         if (toastCompression != null) {
             b.append("TOAST compression of chat_message: ").append(toastCompression)
                 .append("lz4".equals(toastCompression) ? "" : " (the server has no lz4)").append('\n');
         }
         if (online) {
-            b.append(String.format("online run: %d changed chats waiting for the next catch-up%s%n", pendingChanges,
-                finished ? "" : "; after stopping Open WebUI, pgbackfill finish completes it"));
+            b.append(String.format("online run: %d changed chats waiting for the next catch-up%n", pendingChanges));
         }
-        if (!finished && paused) b.append("PAUSED (pgbackfill resume continues the run)\n");
+        if (!finished && paused) b.append("PAUSED\n");
         if (!finished && holdReason != null) b.append("held: ").append(holdReason).append('\n');
         long total = rangesByState.values().stream().mapToLong(Long::longValue).sum();
         b.append("ranges: ").append(total);
@@ -283,6 +293,9 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             g.writeBooleanField("online", online);
             g.writeBooleanField("paused", paused);
             g.writeStringField("hold_reason", holdReason);
+            g.writeArrayFieldStart("next_steps");
+            for (NextStep s : nextSteps()) g.writeString(s.name().toLowerCase(java.util.Locale.ROOT));
+            g.writeEndArray();
             g.writeNumberField("pending_changes", pendingChanges);
             g.writeStringField("toast_compression", toastCompression);
             g.writeNumberField("now_epoch", nowEpoch);

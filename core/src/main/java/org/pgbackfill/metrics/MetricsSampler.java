@@ -28,7 +28,7 @@ public final class MetricsSampler implements AutoCloseable {
     private final ControlTables control;
     private final RunMetrics metrics;
     private final long walAtStart;
-    private final ScheduledExecutorService thread = Threads.scheduler("pgbackfill-metrics");
+    private final ScheduledExecutorService thread;   // null when nobody reads the meters
     private volatile long runId = -1;
     private volatile String lastFailure;
 
@@ -38,6 +38,8 @@ public final class MetricsSampler implements AutoCloseable {
         this.control = control;
         this.metrics = metrics;
         this.walAtStart = walAtStart;
+        this.thread = metrics == RunMetrics.NONE ? null : Threads.scheduler("pgbackfill-metrics");
+        if (thread == null) return;   // nobody reads the meters: no thread, no query
         sample();   // the first scrape already has real values
         thread.scheduleWithFixedDelay(this::sample, INTERVAL_MILLIS, INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
     }
@@ -45,7 +47,7 @@ public final class MetricsSampler implements AutoCloseable {
     /** From now on, the ranges of run {@code id} are counted too. */
     public void run(long id) {
         this.runId = id;
-        thread.execute(this::sample);
+        if (thread != null) thread.execute(this::sample);
     }
 
     private void sample() {
@@ -68,6 +70,6 @@ public final class MetricsSampler implements AutoCloseable {
     }
 
     @Override public void close() {
-        thread.shutdownNow();
+        if (thread != null) thread.shutdownNow();
     }
 }

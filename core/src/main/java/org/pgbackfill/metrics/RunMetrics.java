@@ -4,154 +4,68 @@ import org.pgbackfill.control.Throttle;
 import org.pgbackfill.phase.Phase;
 import org.pgbackfill.phase.PhaseReport;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
-import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The run's meters, registered once on the registry the caller gives (the CLI exposes it to
- * Prometheus; embedders bring their own). Names are stable: with Prometheus naming they become
- * {@code pgbackfill_chats_read_total}, {@code pgbackfill_document_read_bytes_total},
- * {@code pgbackfill_rows_written_total}, {@code pgbackfill_rows_settled_total}, {@code pgbackfill_rejections_total{reason}},
- * {@code pgbackfill_phase{phase}} (1 while the phase runs), {@code pgbackfill_phase_duration_seconds{phase}},
- * {@code pgbackfill_copy_commit_seconds} and {@code pgbackfill_copy_batch_rows} (histograms),
- * {@code pgbackfill_worker_read_bytes_total{worker}}, {@code pgbackfill_retries_total{what}},
- * {@code pgbackfill_ring_occupancy}, {@code pgbackfill_ranges{state}} and {@code pgbackfill_wal_written_bytes}.
+ * What the engine tells its meters, and nothing else: the run never reads a meter back. Two
+ * implementations: {@link MicrometerRunMetrics}, on the registry a caller gives (the command line
+ * serves it to Prometheus), and {@link #NONE}, which records nothing, for a run nobody watches
+ * (tests, seeding, an embedder without a registry). {@link #on} chooses between them: it is the
+ * one way to get either.
  */
-public final class RunMetrics {
-    private final MeterRegistry registry;
-    private final Map<Phase, AtomicLong> phaseActive = new EnumMap<>(Phase.class);
-    private final Map<Phase, double[]> phaseSeconds = new EnumMap<>(Phase.class);
+public interface RunMetrics {
+    /** Records nothing and reads nothing: no meter, no thread, no call back into what it is handed. */
+    RunMetrics NONE = NoRunMetrics.INSTANCE;
 
-    public RunMetrics(MeterRegistry registry) {
-        this.registry = registry;
-        for (Phase p : Phase.values()) {
-            AtomicLong active = new AtomicLong();
-            phaseActive.put(p, active);
-            Gauge.builder("pgbackfill.phase", active, AtomicLong::get).tag("phase", p.label())
-                .description("1 while the phase runs, else 0").register(registry);
-            double[] seconds = new double[1];
-            phaseSeconds.put(p, seconds);
-            Gauge.builder("pgbackfill.phase.duration", seconds, s -> s[0]).baseUnit("seconds").tag("phase", p.label())
-                .description("wall time of the phase, once finished").register(registry);
-        }
-        registerLoadCounters();
-        registerSampledGauges();
-    }
-
-    public MeterRegistry registry() { return registry; }
-
-    public void phaseStarted(Phase p) { phaseActive.get(p).set(1); }
-
-    public void phaseFinished(PhaseReport r) {
-        phaseActive.get(r.phase()).set(0);
-        phaseSeconds.get(r.phase())[0] = r.seconds();
+    /** The meters on {@code registry}; {@link #NONE} when it is null. */
+    static RunMetrics on(MeterRegistry registry) {
+        return registry == null ? NONE : new MicrometerRunMetrics(registry);
     }
 
     /** One load round's running counts: chats read, document bytes read, rows committed. */
-    public interface LoadCounts {
+    interface LoadCounts {
         double chats();
         double documentBytes();
         double rowsWritten();
     }
 
-    /** Every load round of the run (a retried round, a reconciliation or a reconnect starts another): the counters are their sums. */
-    private final java.util.List<LoadCounts> loadRounds = new java.util.concurrent.CopyOnWriteArrayList<>();
+    void phaseStarted(Phase p);
 
-    private void registerLoadCounters() {
-        FunctionCounter.builder("pgbackfill.chats.read", loadRounds, l -> sum(l, LoadCounts::chats))
-            .description("chats read from chat").register(registry);
-        FunctionCounter.builder("pgbackfill.document.read", loadRounds, l -> sum(l, LoadCounts::documentBytes)).baseUnit("bytes")
-            .description("bytes of chat documents read").register(registry);
-        FunctionCounter.builder("pgbackfill.rows.written", loadRounds, l -> sum(l, LoadCounts::rowsWritten))
-            .description("rows copied into chat_message").register(registry);
-    }
-
-    private static double sum(java.util.List<LoadCounts> rounds, ToDoubleFunction<LoadCounts> f) {
-        return rounds.stream().mapToDouble(f).sum();
-    }
+    void phaseFinished(PhaseReport r);
 
     /** A load round's counts, read by the monotonic counters from now on (added to the earlier rounds'). */
-    public void loadCounters(LoadCounts round) { loadRounds.add(round); }
+    void loadCounters(LoadCounts round);
 
     /** A COPY transaction of {@code rows} rows committed after {@code nanos} (encode, send, commit). */
-    public void copyCommitted(long rows, long nanos) {
-        io.micrometer.core.instrument.Timer.builder("pgbackfill.copy.commit").description("COPY transactions into chat_message, until committed")
-            .publishPercentileHistogram().register(registry).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-        io.micrometer.core.instrument.DistributionSummary.builder("pgbackfill.copy.batch.rows").description("rows per COPY transaction")
-            .publishPercentileHistogram().register(registry).record(rows);
-    }
+    void copyCommitted(long rows, long nanos);
 
     /** Rows of the ranges the reconciliation settled (their rows checked against what was read). */
-    public void settled(long rows) {
-        Counter.builder("pgbackfill.rows.settled").description("rows of the ranges the reconciliation checked and settled")
-            .register(registry).increment(rows);
-    }
+    void settled(long rows);
 
     /** A reader finished a range: per-worker throughput. */
-    public void workerRead(String worker, long documentBytes) {
-        Counter.builder("pgbackfill.worker.read").baseUnit("bytes").tag("worker", worker).description("document bytes read per worker")
-            .register(registry).increment(documentBytes);
-    }
+    void workerRead(String worker, long documentBytes);
 
-    /** A range or a load round was retried. */
-    public void retried(String what) {
-        Counter.builder("pgbackfill.retries").tag("what", what).description("ranges and load rounds retried after a failure")
-            .register(registry).increment();
-    }
+    /** A range, a load round or a connection was retried. */
+    void retried(String what);
 
-    /** Slots in use in the ring between readers and writers. */
-    public <T> void ringOccupancy(T ring, ToDoubleFunction<T> used) {
-        Gauge.builder("pgbackfill.ring.occupancy", ring, used).strongReference(true).description("ring slots in use").register(registry);
-    }
+    /** Slots in use in the ring between readers and writers, read from {@code ring} when the meters are read. */
+    <T> void ringOccupancy(T ring, ToDoubleFunction<T> used);
 
-    /** The range states the gauge reports, each always present (0 when no range is in it). */
-    static final String[] RANGE_STATES = {"pending", "loading", "loaded", "settled"};
-    private final Map<String, AtomicLong> ranges = new java.util.LinkedHashMap<>();
-    private final AtomicLong walWritten = new AtomicLong();
+    /** Ranges by state, as last read from the control table (state → count); {@link MetricsSampler} reads them. */
+    void rangeStates(Map<String, Long> states);
 
-    private void registerSampledGauges() {
-        // strong references: Micrometer holds a gauge's object weakly, and a lambda nothing else holds is collected, leaving NaN
-        for (String state : RANGE_STATES) {
-            AtomicLong n = new AtomicLong();
-            ranges.put(state, n);
-            Gauge.builder("pgbackfill.ranges", n, AtomicLong::get).strongReference(true).tag("state", state)
-                .description("ranges of the run by state (read from the control table every few seconds)").register(registry);
-        }
-        Gauge.builder("pgbackfill.wal.written", walWritten, AtomicLong::get).strongReference(true).baseUnit("bytes")
-            .description("WAL written by the server since the run began (all sessions; read every few seconds)").register(registry);
-    }
-
-    /** Ranges by state, as last read from the control table (state → count). */
-    void rangeStates(Map<String, Long> states) {
-        ranges.forEach((state, n) -> n.set(states.getOrDefault(state, 0L)));
-    }
-
-    /** WAL the server wrote since the run began, as last read (bytes). */
-    void walWritten(long bytes) { walWritten.set(Math.max(0, bytes)); }
+    /** WAL the server wrote since the run began, as last read (bytes); {@link MetricsSampler} reads it. */
+    void walWritten(long bytes);
 
     /**
      * 1 while the run is held, per cause: {@code paused}, {@code replication_lag}, {@code active_sessions}
-     * (the full reason is in the log, the progress line and {@code pgbackfill status}).
+     * (the full reason is in the log, the progress line and the run's status); and the throttle's rate limit.
      */
-    public void held(Throttle throttle) {
-        for (String[] cause : new String[][] {{"paused", "paused"}, {"replication_lag", "replication lag"},
-                {"active_sessions", "active sessions"}}) {
-            Gauge.builder("pgbackfill.held", throttle, t -> t.holdReason() != null && t.holdReason().contains(cause[1]) ? 1 : 0)
-                .tag("cause", cause[0]).description("1 while the run is held for this cause").register(registry);
-        }
-        Gauge.builder("pgbackfill.max.rate", throttle, Throttle::maxBytesPerSecond).baseUnit("bytes")
-            .description("--max-rate: document bytes read per second at most (0: no limit)").register(registry);
-    }
+    void held(Throttle throttle);
 
-    public void rejected(String reason, long n) {
-        Counter.builder("pgbackfill.rejections").tag("reason", reason).description("messages and chats recorded as rejected")
-            .register(registry).increment(n);
-    }
+    /** {@code n} messages or chats recorded as rejected for {@code reason}. */
+    void rejected(String reason, long n);
 }

@@ -112,7 +112,7 @@ final class ChatComparison {
             int bytes = v[1] == null ? 0 : v[1].getBytes(StandardCharsets.UTF_8).length;
             if (bytes > TargetSchema.SAFE_INDEX_BYTES) {
                 return "its " + v[0] + " take " + bytes + " bytes, maybe too long for a btree index entry: PostgreSQL then "
-                    + "refuses the row (Open WebUI's migration loses it; a pgbackfill run records it as INDEX_ROW_TOO_LARGE)";
+                    + "refuses the row (Open WebUI's migration loses it; pgbackfill records it as INDEX_ROW_TOO_LARGE)";
             }
         }
         return null;

@@ -7,7 +7,7 @@ import org.pgbackfill.extract.MessageRow;
  *
  * <p>A timestamp that is missing, unreadable, before 2020 or more than a day after "now" is stored
  * as the run's fixed "now" (SPEC.md section 3), so those rows depend on which run wrote them. When
- * that "now" is known ({@code --now-epoch}, or the last finished run in the tool's schema), both
+ * that "now" is known (given, or the last finished run in the tool's schema), both
  * columns must equal exactly what the extractor computes with it. When it is not (a table written
  * by Open WebUI's own migration), a stored value {@code S} that differs from the value computed
  * with the check's own "now" is a candidate when both columns hold it and it is a plausible run

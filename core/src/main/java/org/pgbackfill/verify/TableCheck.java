@@ -44,7 +44,7 @@ final class TableCheck {
             String revision = single(c, "SELECT CASE WHEN to_regclass('alembic_version') IS NULL THEN '(no alembic_version)' "
                 + "ELSE (SELECT string_agg(version_num, ',') FROM alembic_version) END");
             throw new BackfillException(Kind.WRONG_REVISION, "no table chat_message (Alembic revision " + revision
-                + "): there is nothing to verify yet; run the backfill first (pgbackfill run)");
+                + "): there is nothing to verify yet; run the backfill first");
         }
         for (String[] col : TARGET) {
             String type = target.get(col[0]);

@@ -52,7 +52,7 @@ public final class Verifier {
         try (Connection c = connect()) {
             String idCollation = TableCheck.check(c);
             RunRecord run = RunRecord.read(c, config.schema());
-            CreatedAtRule rule = config.nowEpoch() != null ? CreatedAtRule.known(config.nowEpoch(), "--now-epoch")
+            CreatedAtRule rule = config.nowEpoch() != null ? CreatedAtRule.known(config.nowEpoch(), "as given")
                 : run.nowEpoch() != null ? CreatedAtRule.known(run.nowEpoch(), "run " + run.runId() + " in schema " + config.schema())
                 : CreatedAtRule.unknown(checkStart);
             long threshold = config.samplePercent() == null ? -1

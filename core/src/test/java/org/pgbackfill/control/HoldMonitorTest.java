@@ -42,8 +42,9 @@ class HoldMonitorTest {
         };
         try (HoldMonitor m = new HoldMonitor(pg::connect, control, runId, "me", 30, 0, throttle, progress, c -> lag[0]).start();
              Connection c = pg.connect()) {
-            assertEquals("replication lag 45.0 s > --max-replication-lag 30.0 s", throttle.holdReason());
-            assertEquals("replication lag 45.0 s > --max-replication-lag 30.0 s", RunStatus.read(c, "pgbackfill").holdReason());
+            assertEquals("replication lag 45.0 s is above the limit of 30.0 s", throttle.holdReason());
+            assertEquals("replication lag 45.0 s is above the limit of 30.0 s", RunStatus.read(c, "pgbackfill").holdReason());
+            assertEquals(org.pgbackfill.HoldCause.REPLICATION_LAG, org.pgbackfill.HoldCause.of(throttle.holdReason()));
             control.setPaused(c, true);
             Thread.sleep(1_500);
             assertTrue(throttle.holdReason().startsWith("paused"), throttle.holdReason());

@@ -84,7 +84,7 @@ class CopyWriterFenceTest {
     private static CopyWriter writer(Database db, long runId) {
         RangeTracker tracker = new RangeTracker((claim, chats, rows, bytes) -> { });
         return new CopyWriter(0, 1, db, SCHEMA, runId, tracker, new Semaphore(1 << 20), 32L << 20, 50_000, null,
-            new RunMetrics(new SimpleMeterRegistry()), new RejectionLog(SCHEMA));
+            RunMetrics.NONE, new RejectionLog(SCHEMA));
     }
 
     private static RowEvent row(ControlTables.Claim claim, MessageRow r) {

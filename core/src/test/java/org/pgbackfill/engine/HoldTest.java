@@ -113,7 +113,7 @@ class HoldTest {
             assertEquals(0, rows(c), "held while other clients have 3 active sessions > 2");
             assertEquals(1.0, meters.get("pgbackfill.held").tag("cause", "active_sessions").gauge().value(), "the metric says why");
             assertEquals(0.0, meters.get("pgbackfill.held").tag("cause", "paused").gauge().value());
-            assertTrue(status(c).contains("held: 3 active sessions of other clients on the database > --max-active-sessions 2"),
+            assertTrue(status(c).contains("held: 3 active sessions of other clients on the database, above the limit of 2"),
                 status(c));
             run.get();
             assertTrue((System.nanoTime() - t0) / 1e9 > 4, "the run waited for the sessions to end");

@@ -101,7 +101,7 @@ class OnlineBackfillTest {
         new Backfill(config(BackfillConfig.Mode.ONLINE).build()).run();
         BackfillException offline = assertThrows(BackfillException.class, () -> new Backfill(config(BackfillConfig.Mode.OFFLINE).build()).run());
         assertEquals(BackfillException.Kind.WRONG_MODE, offline.kind());
-        assertTrue(offline.getMessage().contains("pgbackfill finish"), offline.getMessage());
+        assertTrue(offline.nextSteps().contains(org.pgbackfill.NextStep.FINISH), offline.getMessage());
 
         // run --online again only catches up; --restart drops everything the online run installed
         new Backfill(config(BackfillConfig.Mode.ONLINE).build()).run();

@@ -2,6 +2,7 @@ package org.pgbackfill.job.chatmessage;
 
 import org.pgbackfill.BackfillException;
 import org.pgbackfill.BackfillException.Kind;
+import org.pgbackfill.NextStep;
 import org.pgbackfill.job.DryRunRequest;
 import org.pgbackfill.job.Job;
 import org.pgbackfill.job.JobEstimate;
@@ -129,7 +130,7 @@ public final class ChatMessageJob implements Job {
             // no orphan can exist: the foreign key (ON DELETE CASCADE) has been in place and valid since the build
             if (!foreignKeyValidated(c)) {
                 throw new BackfillException(Kind.RUN_FAILED, "chat_message_chat_id_fkey is missing or not validated, although the "
-                    + "online run built it; nothing was stamped. Run pgbackfill finish again; if this repeats, report it");
+                    + "online run built it; nothing was stamped. If finishing again fails the same way, report it", NextStep.FINISH);
             }
             capture.remove(c);
         }
