@@ -3,7 +3,6 @@ package org.pgbackfill.cli;
 import org.pgbackfill.db.DatabaseUrl;
 import org.pgbackfill.engine.BackfillConfig;
 import org.pgbackfill.engine.DryRun;
-import org.pgbackfill.engine.Jobs;
 import org.pgbackfill.path.BackfillJob;
 import org.pgbackfill.path.StepEstimator;
 
@@ -35,8 +34,8 @@ final class PathEstimates implements StepEstimator {
         BackfillConfig config = BackfillConfig.builder().databaseUrl(databaseUrl).schema(schema).job(job.key()).build();
         DatabaseUrl url = config.database();
         try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.properties())) {
-            DryRun.Estimate e = DryRun.pathEstimate(c, config, calibrationSeconds, Jobs.named(job.key()).factory().get());
-            return Optional.of(Duration.ofMillis(Math.round(e.job().totalSeconds() * 1000)));
+            DryRun.Estimate e = DryRun.pathEstimate(c, config, calibrationSeconds);
+            return Optional.of(Duration.ofMillis(Math.round(e.totalSeconds() * 1000)));
         } catch (SQLException | RuntimeException e) {
             System.err.println("pgbackfill: no estimate for the " + job.key() + " step: " + e.getMessage());
             return Optional.empty();

@@ -26,6 +26,9 @@ public final class DryRun {
     /** What a run would look like. */
     public record Estimate(String jobName, RangePlanner.Plan plan, long chats, long storedBytes, JobEstimate job, Disk disk) {
 
+        /** The whole run: the load, then the indexes or the merge. */
+        public double totalSeconds() { return job.totalSeconds(); }
+
         /** On the server: what the job writes there (tables, indexes, WAL); the client only needs its spool. */
         public long serverBytes() { return job.serverBytes(); }
 
@@ -126,10 +129,11 @@ public final class DryRun {
     }
 
     /**
-     * For the upgrade path: the estimate of {@code job} on this database, which may not be at the
+     * For the upgrade path: the estimate of the config's job on this database, which may not be at the
      * job's start revision yet (a later step of the path). No check: the path says what to run first.
      */
-    public static Estimate pathEstimate(Connection c, BackfillConfig config, double calibrationSeconds, Job job) throws SQLException {
+    public static Estimate pathEstimate(Connection c, BackfillConfig config, double calibrationSeconds) throws SQLException {
+        Job job = config.newJob();
         boolean atStart = job.fromRevision().equals(revisionOrNull(c));
         return sample(c, config, calibrationSeconds, job, SchemaCheck.facts(c).asciiJson(), atStart);
     }
