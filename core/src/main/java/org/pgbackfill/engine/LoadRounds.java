@@ -61,7 +61,7 @@ final class LoadRounds {
         ScheduledExecutorService heartbeat = Threads.scheduler("pgbackfill-lease");
         heartbeat.scheduleAtFixedRate(() -> {
             try (Connection c = db().connection()) {
-                control().renewLeases(c, run.runId(), owner, LEASE_SECONDS);
+                control().leases().renewLeases(c, run.runId(), owner, LEASE_SECONDS);
             } catch (SQLException e) {
                 log.warn("could not renew this process's range leases: {}", e.getMessage());
             }
@@ -76,7 +76,7 @@ final class LoadRounds {
             reading.forEach((claim, r) -> sofar.add(r.progress(claim)));
             if (sofar.isEmpty()) return;
             try (Connection c = db().connection()) {
-                control().recordProgress(c, run.runId(), owner, sofar);
+                control().leases().recordProgress(c, run.runId(), owner, sofar);
                 for (ControlTables.ReadProgress p : sofar) if (p.done()) reading.remove(p.claim());   // its last record is in
             } catch (SQLException | RuntimeException e) {   // a task that throws is never run again: keep it running
                 log.debug("could not record the load's progress (status shows it later): {}", e.getMessage());
@@ -89,7 +89,7 @@ final class LoadRounds {
                 try (Connection c = db().connection()) {
                     // between rounds this process holds no claim: what a failed round left leased under its name (its release
                     // may not have reached a server that was down) is given back, or the heartbeat would renew it for ever
-                    control().releaseAll(c, run.runId(), owner);
+                    control().leases().releaseAll(c, run.runId(), owner);
                     Map<String, Long> states = control().rangeStates(c, run.runId());
                     if (states.getOrDefault("pending", 0L) + states.getOrDefault("loading", 0L) == 0) break;
                 } catch (SQLException e) {
@@ -132,7 +132,7 @@ final class LoadRounds {
 
     private void releaseAllQuietly() {
         try (Connection c = db().connection()) {
-            control().releaseAll(c, run.runId(), owner);
+            control().leases().releaseAll(c, run.runId(), owner);
         } catch (SQLException ignored) {
             // the leases expire by themselves
         }
@@ -178,13 +178,13 @@ final class LoadRounds {
 
         @Override public ControlTables.Claim claim() throws SQLException {
             try (Connection c = db().connection()) {
-                return control().claimRange(c, run.runId(), owner, LEASE_SECONDS);
+                return control().leases().claimRange(c, run.runId(), owner, LEASE_SECONDS);
             }
         }
 
         @Override public void loaded(ControlTables.Claim claim, long chats, long rows, long bytes) throws SQLException {
             try (Connection c = db().connection()) {
-                if (!control().rangeLoaded(c, run.runId(), claim, owner, chats, rows, bytes)) {
+                if (!control().leases().rangeLoaded(c, run.runId(), claim, owner, chats, rows, bytes)) {
                     log.warn("{} was loaded, but its lease had passed to another process; that one's load counts", claim.range());
                 }
             }
@@ -192,7 +192,7 @@ final class LoadRounds {
 
         @Override public int failed(ControlTables.Claim claim, Exception cause) throws SQLException {
             try (Connection c = db().connection()) {
-                return control().releaseRange(c, run.runId(), claim, owner, String.valueOf(cause));
+                return control().leases().releaseRange(c, run.runId(), claim, owner, String.valueOf(cause));
             }
         }
 

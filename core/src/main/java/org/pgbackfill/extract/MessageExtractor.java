@@ -8,10 +8,6 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.Reader;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Extracts the {@code chat_message} rows of one chat document, exactly as SPEC.md sections 2, 3
@@ -69,18 +65,6 @@ public final class MessageExtractor {
         return f;
     }
 
-    /** What kind of document this is, decided from its first token(s) as upstream's code does. */
-    private enum Shape { NOTHING, OBJECT, STRING, NOT_AN_OBJECT }
-
-    /**
-     * How to open the document to walk: a parser over its bytes, or over the characters the string
-     * decoder yields when double-encoded. Closing the parser closes the source.
-     */
-    private interface Opener { JsonParser open() throws IOException; }
-
-    /** The decoded inner text of a double-encoded document, from its start. */
-    private interface TextOpener { Reader open() throws IOException; }
-
     /**
      * Extracts one chat. Rows and rejections go to {@code sink}; a document that cannot be read is
      * reported through {@link ExtractionSink#rejectedChat}. Throws only when the source itself
@@ -127,13 +111,13 @@ public final class MessageExtractor {
     }
 
     private void extractOrThrow(String chatId, String userId, DocumentSource doc, ExtractionSink sink) throws IOException {
-        Opener opener = () -> PythonJson.parser(factory, SourceStream.open(doc));
-        Shape shape = shape(opener);
-        boolean decoded = shape == Shape.STRING;
+        DocumentShape.Opener opener = () -> PythonJson.parser(factory, SourceStream.open(doc));
+        DocumentShape shape = DocumentShape.of(opener);
+        boolean decoded = shape == DocumentShape.STRING;
         if (decoded) {
-            TextOpener text = () -> new JsonStringDecoder(new BufferedInputStream(SourceStream.open(doc), 1 << 16));
+            DocumentShape.TextOpener text = () -> new JsonStringDecoder(new BufferedInputStream(SourceStream.open(doc), 1 << 16));
             opener = () -> PythonJson.innerParser(factory, text.open());
-            shape = innerShape(text, opener);
+            shape = DocumentShape.ofInner(text, opener);
         }
         switch (shape) {
             case NOTHING -> { }
@@ -159,94 +143,22 @@ public final class MessageExtractor {
         }
     }
 
-    private void extractObject(Opener opener, String chatId, String userId, DocumentSource doc, ExtractionSink sink, boolean slice)
+    private void extractObject(DocumentShape.Opener opener, String chatId, String userId, DocumentSource doc, ExtractionSink sink, boolean slice)
             throws IOException {
         if (slice) reader.sliceFrom(doc.array(), doc.offset());
         if (doc.length() <= bufferedLimit) {
-            Buffered pass = new Buffered();
+            ExtractionPass.Buffered pass = new ExtractionPass.Buffered();
             walk(opener, chatId, userId, pass, slice ? doc : null);
             pass.emit(sink, chatId);
         } else {
-            Scan scan = new Scan();
+            ExtractionPass.Scan scan = new ExtractionPass.Scan();
             walk(opener, chatId, userId, scan, slice ? doc : null);
-            walk(opener, chatId, userId, new Stream(scan, sink, chatId), slice ? doc : null);
+            walk(opener, chatId, userId, new ExtractionPass.Stream(scan, sink, chatId), slice ? doc : null);
         }
-    }
-
-    /**
-     * The document's shape from its first token. A document that is not an object is read to its end
-     * (it is small, and Python reads it whole before upstream looks at it), so that an invalid one is
-     * INVALID_JSON whichever way it starts; an object or a string is checked by the walk that follows.
-     */
-    private Shape shape(Opener opener) throws IOException {
-        try (JsonParser p = opener.open()) {
-            JsonToken t = p.nextToken();
-            if (t == null) throw new MalformedDocumentException("the document is empty");
-            Shape shape = switch (t) {
-                case VALUE_NULL, VALUE_FALSE -> Shape.NOTHING;
-                case VALUE_TRUE -> Shape.NOT_AN_OBJECT;
-                case VALUE_NUMBER_INT -> isZero(p.getText()) ? Shape.NOTHING : Shape.NOT_AN_OBJECT;
-                case VALUE_NUMBER_FLOAT -> p.getDoubleValue() == 0.0 && !p.isNaN() ? Shape.NOTHING : Shape.NOT_AN_OBJECT;
-                case START_ARRAY -> skipArray(p) ? Shape.NOTHING : Shape.NOT_AN_OBJECT;
-                case START_OBJECT -> Shape.OBJECT;
-                case VALUE_STRING -> Shape.STRING;
-                default -> throw new MalformedDocumentException("unexpected first token " + t);
-            };
-            if (shape == Shape.NOTHING || shape == Shape.NOT_AN_OBJECT) {
-                if (p.nextToken() != null) throw new MalformedDocumentException("extra data after the document");
-            }
-            return shape;
-        }
-    }
-
-    /** Skips the array the parser is on; returns whether it was empty. */
-    private static boolean skipArray(JsonParser p) throws IOException {
-        boolean empty = true;
-        for (JsonToken t; (t = p.nextToken()) != JsonToken.END_ARRAY; empty = false) {
-            if (t == null) throw new MalformedDocumentException("unexpected end of the document");
-            if (t.isStructStart()) p.skipChildren();
-        }
-        return empty;
-    }
-
-    /** Whether an integer literal is zero ({@code 0}, {@code -0}), without converting a long one. */
-    private static boolean isZero(String integer) {
-        return integer.equals("0") || integer.equals("-0");
-    }
-
-    /**
-     * The decoded inner document of a double-encoded chat: empty string → nothing (it was falsy);
-     * an object → walk it; any other valid JSON → upstream would abort; anything else → invalid.
-     */
-    private Shape innerShape(TextOpener text, Opener opener) throws IOException {
-        try (Reader in = text.open()) {
-            if (in.read() < 0) return Shape.NOTHING;
-        }
-        try (JsonParser p = opener.open()) {
-            JsonToken t = p.nextToken();
-            if (t == null) throw new MalformedDocumentException("the double-encoded document is blank");
-            if (t == JsonToken.START_OBJECT) return Shape.OBJECT;
-            p.skipChildren();
-            if (p.nextToken() != null) throw new MalformedDocumentException("extra data after the double-encoded value");
-            return Shape.NOT_AN_OBJECT;
-        }
-    }
-
-    /** What a pass over the document does at each step of the walk. */
-    private interface Pass {
-        void historyStarted();
-
-        void messagesStarted();
-
-        /** Whether the message at this key and position is to be read (else it is skipped). */
-        boolean wants(String key, int ordinal);
-
-        /** A message read: a {@link MessageRow}, a {@link MessageReader.Rejected}, or null (skipped). */
-        void message(String key, int ordinal, Object result);
     }
 
     /** Walks the document; {@code sliced} non-null: parse its in-memory bytes so messages can be sliced from them. */
-    private void walk(Opener opener, String chatId, String userId, Pass pass, DocumentSource sliced) throws IOException {
+    private void walk(DocumentShape.Opener opener, String chatId, String userId, ExtractionPass pass, DocumentSource sliced) throws IOException {
         try (JsonParser p = sliced == null ? opener.open()
                  : PythonJson.parser(slicingFactory, sliced.array(), sliced.offset(), (int) sliced.length())) {
             if (p.nextToken() != JsonToken.START_OBJECT) throw new MalformedDocumentException("not an object");
@@ -264,7 +176,7 @@ public final class MessageExtractor {
         }
     }
 
-    private void walkHistory(JsonParser p, String chatId, String userId, Pass pass) throws IOException {
+    private void walkHistory(JsonParser p, String chatId, String userId, ExtractionPass pass) throws IOException {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken v = p.nextToken();
@@ -277,7 +189,7 @@ public final class MessageExtractor {
         }
     }
 
-    private void walkMessages(JsonParser p, String chatId, String userId, Pass pass) throws IOException {
+    private void walkMessages(JsonParser p, String chatId, String userId, ExtractionPass pass) throws IOException {
         int ordinal = 0;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();
@@ -289,72 +201,6 @@ public final class MessageExtractor {
             }
             ordinal++;
         }
-    }
-
-    private static void emit(Object result, ExtractionSink sink, String chatId) {
-        if (result instanceof MessageRow row) {
-            sink.row(row);
-        } else if (result instanceof MessageReader.Rejected r) {
-            sink.rejectedMessage(chatId, r.key(), r.reason(), r.detail(), r.rawJson());
-        }
-    }
-
-    /** One pass, rows held until the document is known to be whole; a later occurrence replaces an earlier one. */
-    private static final class Buffered implements Pass {
-        private final Map<String, Object> results = new LinkedHashMap<>();
-
-        @Override public void historyStarted() { results.clear(); }
-        @Override public void messagesStarted() { results.clear(); }
-        @Override public boolean wants(String key, int ordinal) { return true; }
-
-        @Override public void message(String key, int ordinal, Object result) {
-            results.remove(key);
-            if (result != null) results.put(key, result);
-        }
-
-        void emit(ExtractionSink sink, String chatId) {
-            for (Object r : results.values()) MessageExtractor.emit(r, sink, chatId);
-        }
-    }
-
-    /** First of two passes: validates the document and notes which occurrence of everything wins. */
-    private static final class Scan implements Pass {
-        int history = -1, messages = -1;
-        final Map<String, Integer> lastOrdinal = new HashMap<>();
-
-        @Override public void historyStarted() { history++; messages = -1; lastOrdinal.clear(); }
-        @Override public void messagesStarted() { messages++; lastOrdinal.clear(); }
-
-        @Override public boolean wants(String key, int ordinal) {
-            lastOrdinal.put(key, ordinal);
-            return false;
-        }
-
-        @Override public void message(String key, int ordinal, Object result) { throw new IllegalStateException(); }
-    }
-
-    /** Second pass: emits each winning message as soon as it is read. */
-    private static final class Stream implements Pass {
-        private final Scan winners;
-        private final ExtractionSink sink;
-        private final String chatId;
-        private int history = -1, messages = -1;
-
-        Stream(Scan winners, ExtractionSink sink, String chatId) {
-            this.winners = winners;
-            this.sink = sink;
-            this.chatId = chatId;
-        }
-
-        @Override public void historyStarted() { history++; messages = -1; }
-        @Override public void messagesStarted() { messages++; }
-
-        @Override public boolean wants(String key, int ordinal) {
-            return history == winners.history && messages == winners.messages
-                && Integer.valueOf(ordinal).equals(winners.lastOrdinal.get(key));
-        }
-
-        @Override public void message(String key, int ordinal, Object result) { emit(result, sink, chatId); }
     }
 
     private static String describe(IOException e) {

@@ -23,19 +23,11 @@ final class MessageReader {
     /** A message that upstream would have failed to insert. */
     record Rejected(String key, RejectReason reason, String detail, byte[] rawJson) { }
 
-    /** A scalar-or-container field value as noted while copying: its first token, text, and emptiness. */
-    private static final class Field {
-        JsonToken token;      // null: the key was absent
-        String text;          // strings (decoded) and numbers (source text)
-        boolean empty;        // for objects and arrays
-
-        void clear() { token = null; text = null; empty = false; }
-    }
-
     private final JsonFactory factory;
     private final TimestampRule timestamps;
     private final JsonWriter out;
-    private final Field role = new Field(), parentId = new Field(), model = new Field(), done = new Field(), timestamp = new Field();
+    private final MessageField role = new MessageField(), parentId = new MessageField(), model = new MessageField(),
+        done = new MessageField(), timestamp = new MessageField();
     private final int[] start = new int[MessageRow.JSON_FIELDS.length];
     private final int[] end = new int[MessageRow.JSON_FIELDS.length];
     private final int[] flags = new int[MessageRow.JSON_FIELDS.length];
@@ -69,23 +61,23 @@ final class MessageReader {
             return null;
         }
         if (source != null) sliceMessage(p); else copyMessage(p);
-        if (!truthy(role)) return null;
+        if (!MessageField.truthy(role)) return null;
 
         String roleText;
         String parentText;
         String modelText;
         try {
-            checkText(key, "message key");
-            roleText = text(role, "role");
-            parentText = text(parentId, "parentId");
-            modelText = text(model, "model");
-        } catch (Refusal r) {
+            MessageField.checkText(key, "message key");
+            roleText = MessageField.text(role, "role");
+            parentText = MessageField.text(parentId, "parentId");
+            modelText = MessageField.text(model, "model");
+        } catch (MessageField.Refusal r) {
             return new Rejected(key, r.reason, r.getMessage(), out.toByteArray());
         }
         Boolean doneValue;
         try {
-            doneValue = doneValue();
-        } catch (Refusal r) {
+            doneValue = MessageField.doneValue(done);
+        } catch (MessageField.Refusal r) {
             return new Rejected(key, r.reason, r.getMessage(), out.toByteArray());
         }
         // Duplicates first: an overwritten value is gone before anything is judged (Python's dict).
@@ -116,28 +108,6 @@ final class MessageReader {
             out.toByteArray(), start.clone(), end.clone());
     }
 
-    /** {@code done}: missing → true; booleans; 0/1 (also 0.0/1.0) as Python's strict bool; null → SQL NULL. */
-    private Boolean doneValue() throws Refusal {
-        if (done.token == null) return Boolean.TRUE;
-        switch (done.token) {
-            case VALUE_TRUE: return Boolean.TRUE;
-            case VALUE_FALSE: return Boolean.FALSE;
-            case VALUE_NULL: return null;
-            case VALUE_NUMBER_INT:
-                if (done.text.equals("1")) return Boolean.TRUE;
-                if (done.text.equals("0") || done.text.equals("-0")) return Boolean.FALSE;
-                break;
-            case VALUE_NUMBER_FLOAT:
-                double d = Double.parseDouble(done.text);
-                if (d == 1.0) return Boolean.TRUE;
-                if (d == 0.0) return Boolean.FALSE;
-                break;
-            default:
-                break;
-        }
-        throw new Refusal(RejectReason.BAD_DONE, "done is " + describe(done));
-    }
-
     private void clearMessage() {
         out.reset();
         role.clear(); parentId.clear(); model.clear(); done.clear(); timestamp.clear();
@@ -147,7 +117,7 @@ final class MessageReader {
     }
 
     /** The field of the row a message key feeds, or null. */
-    private Field field(String name) {
+    private MessageField field(String name) {
         return switch (name) {
             case "role" -> role;
             case "parentId" -> parentId;
@@ -156,12 +126,6 @@ final class MessageReader {
             case "timestamp" -> timestamp;
             default -> null;
         };
-    }
-
-    /** Notes a field's first token and, for strings and numbers, its text. */
-    private static void note(Field field, JsonParser p, JsonToken t) throws IOException {
-        field.token = t;
-        field.text = t == JsonToken.VALUE_STRING || t.isNumeric() ? p.getText() : null;
     }
 
     /** Takes the message's source bytes as they are; the parser is on its START_OBJECT. */
@@ -173,8 +137,8 @@ final class MessageReader {
             pending = closeValue(pending, p);
             String name = p.currentName();
             JsonToken t = p.nextToken();
-            Field field = field(name);
-            if (field != null) note(field, p, t);
+            MessageField field = field(name);
+            if (field != null) MessageField.note(field, p, t);
             int valueStart = position(p.currentTokenLocation().getByteOffset());
             int f = 0;
             if (t.isStructStart()) {
@@ -262,8 +226,8 @@ final class MessageReader {
             out.writeString(name);
             out.put((byte) ':');
             JsonToken t = p.nextToken();
-            Field field = field(name);
-            if (field != null) note(field, p, t);
+            MessageField field = field(name);
+            if (field != null) MessageField.note(field, p, t);
             int column = jsonColumn(name);
             int s = out.len;
             int f = out.copyValue(p);
@@ -291,51 +255,6 @@ final class MessageReader {
         };
     }
 
-    /** Python truthiness of a noted field. */
-    private static boolean truthy(Field f) {
-        if (f.token == null) return false;
-        return switch (f.token) {
-            case VALUE_NULL, VALUE_FALSE -> false;
-            case VALUE_TRUE -> true;
-            case VALUE_STRING -> !f.text.isEmpty();
-            case VALUE_NUMBER_INT -> !(f.text.equals("0") || f.text.equals("-0"));
-            case VALUE_NUMBER_FLOAT -> Double.parseDouble(f.text) != 0.0;   // NaN is truthy, as in Python
-            case START_OBJECT, START_ARRAY -> !f.empty;
-            default -> false;
-        };
-    }
-
-    /** The TEXT column value of a field: null for absent or JSON null; rejects what upstream could not insert. */
-    private static String text(Field f, String what) throws Refusal {
-        if (f.token == null) return null;
-        switch (f.token) {
-            case VALUE_NULL: return null;
-            case VALUE_TRUE: return "true";
-            case VALUE_FALSE: return "false";
-            case VALUE_STRING: checkText(f.text, what); return f.text;
-            case VALUE_NUMBER_INT: return PythonNumbers.numberAsText(f.text, true);
-            case VALUE_NUMBER_FLOAT: return PythonNumbers.numberAsText(f.text, false);
-            case START_OBJECT: throw new Refusal(RejectReason.OBJECT_IN_TEXT, what + " is an object");
-            case START_ARRAY: throw new Refusal(RejectReason.ARRAY_IN_TEXT, what + " is an array");
-            default: throw new IllegalStateException("unexpected token " + f.token);
-        }
-    }
-
-    private static void checkText(String s, String what) throws Refusal {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == 0) throw new Refusal(RejectReason.NUL_IN_TEXT, what + " contains a NUL character at index " + i);
-            if (Character.isSurrogate(c)) {
-                if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                    i++;
-                } else {
-                    throw new Refusal(RejectReason.LONE_SURROGATE_IN_TEXT,
-                        what + " contains a lone surrogate U+" + Integer.toHexString(c).toUpperCase() + " at index " + i);
-                }
-            }
-        }
-    }
-
     /** The timestamp as Python's float() would see it; NaN when it would raise. */
     private double timestampValue() {
         if (timestamp.token == null) return timestamps.now();
@@ -346,23 +265,5 @@ final class MessageReader {
             case VALUE_FALSE -> 0;
             default -> Double.NaN;
         };
-    }
-
-    private static String describe(Field f) {
-        if (f.text != null) return f.token == JsonToken.VALUE_STRING ? "the string \"" + abbreviate(f.text) + "\"" : f.text;
-        return f.token == JsonToken.START_OBJECT ? "an object" : f.token == JsonToken.START_ARRAY ? "an array" : String.valueOf(f.token);
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 40 ? s : s.substring(0, 40) + "…";
-    }
-
-    private static final class Refusal extends Exception {
-        final RejectReason reason;
-
-        Refusal(RejectReason reason, String message) {
-            super(message, null, false, false);
-            this.reason = reason;
-        }
     }
 }

@@ -288,8 +288,8 @@ public final class ChatGenerator implements Iterator<GeneratedChat> {
     }
 
     static String uuid(SplittableRandom rng) {
-        long msb = DocumentWriter.uuidMsb(rng.nextLong());
-        long lsb = DocumentWriter.uuidLsb(rng.nextLong());
+        long msb = MessageTree.uuidMsb(rng.nextLong());
+        long lsb = MessageTree.uuidLsb(rng.nextLong());
         JsonOut o = UUID_OUT.get();
         o.reset();
         o.uuidBare(msb, lsb);

@@ -60,13 +60,13 @@ class CopyWriterFenceTest {
         List<MessageRow> rows = rows("chat-1", "{\"history\":{\"messages\":{\"a\":{\"role\":\"user\"},\"b\":{\"role\":\"assistant\"}}}}");
         try (Database db = new Database(pg.url(), 4, "fence-test", new SimpleMeterRegistry(), "10s");
              Connection c = pg.connect()) {
-            ControlTables.Claim first = control.claimRange(c, runId, "process-a", 60);
+            ControlTables.Claim first = control.leases().claimRange(c, runId, "process-a", 60);
             CopyWriter stale = writer(db, runId);
             long seq = 0;
             for (MessageRow r : rows) stale.onEvent(row(first, r), seq++, true);
             // process-a's lease lapses and process-b claims the range: attempt 2
-            control.releaseRange(c, runId, first, "process-a", "lease lapsed");
-            ControlTables.Claim second = control.claimRange(c, runId, "process-b", 60);
+            control.leases().releaseRange(c, runId, first, "process-a", "lease lapsed");
+            ControlTables.Claim second = control.leases().claimRange(c, runId, "process-b", 60);
             assertEquals(2, second.attempt());
             CopyWriter.Superseded refused = assertThrows(CopyWriter.Superseded.class, () -> stale.onEvent(flush(), 99, true));
             assertTrue(refused.getMessage().contains("claimed again (attempt 2)"), refused.getMessage());

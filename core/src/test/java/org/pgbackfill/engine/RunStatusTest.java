@@ -50,8 +50,8 @@ class RunStatusTest {
             try (Statement st = process.createStatement()) {
                 st.execute("SET application_name = '" + OWNER + "'");
             }
-            ControlTables.Claim a = control.claimRange(process, run, OWNER, 60);
-            ControlTables.Claim b = control.claimRange(process, run, OWNER, 60);
+            ControlTables.Claim a = control.leases().claimRange(process, run, OWNER, 60);
+            ControlTables.Claim b = control.leases().claimRange(process, run, OWNER, 60);
 
             // claimed, nothing recorded yet: loading, but no rate to tell
             RunStatus claimed = RunStatus.read(c, "pgbackfill");
@@ -61,7 +61,7 @@ class RunStatusTest {
             assertTrue(claimed.describe().contains("load: about 0% of the planned documents read, rate: measuring\n"), claimed.describe());
 
             // 2.5 s into each range: 250 of its 1000 planned units and 5 MB of documents read; no range is loaded yet
-            control.recordProgress(process, run, OWNER, List.of(new ControlTables.ReadProgress(a, 250, 5_000_000, 2.5, false),
+            control.leases().recordProgress(process, run, OWNER, List.of(new ControlTables.ReadProgress(a, 250, 5_000_000, 2.5, false),
                 new ControlTables.ReadProgress(b, 250, 5_000_000, 2.5, false)));
             RunStatus reading = RunStatus.read(c, "pgbackfill");
             assertEquals(0, reading.loadedPlannedBytes(), "no range is loaded: the old ETA had nothing to go on");
@@ -79,8 +79,8 @@ class RunStatusTest {
 
             // one range read whole and committed: it counts as loaded, and its rate still counts (the other reader is
             // between two ranges for a moment)
-            control.recordProgress(process, run, OWNER, List.of(new ControlTables.ReadProgress(a, 1000, 20_000_000, 10, true)));
-            control.rangeLoaded(process, run, a, OWNER, 10, 100, 20_000_000);
+            control.leases().recordProgress(process, run, OWNER, List.of(new ControlTables.ReadProgress(a, 1000, 20_000_000, 10, true)));
+            control.leases().rangeLoaded(process, run, a, OWNER, 10, 100, 20_000_000);
             RunStatus oneLoaded = RunStatus.read(c, "pgbackfill");
             assertEquals(1, oneLoaded.reading().ranges(), "the range read whole is no longer being read");
             assertEquals(1250, oneLoaded.plannedUnitsDone());

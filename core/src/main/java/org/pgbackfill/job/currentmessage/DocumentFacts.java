@@ -9,10 +9,6 @@ import org.pgbackfill.extract.PythonReading;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 /**
  * What revision 9a1b2c3d4e5f takes from one chat document (SPEC.md 7 steps 1, 2 and 5), read in one
@@ -147,13 +143,10 @@ public final class DocumentFacts {
         if (p.nextToken() != null) throw new IOException("extra data after the document");
     }
 
-    /** The elements map of a top-level messages array, and the first unhashable truthy id met. */
-    private record ListMap(MessageGraph graph, String unhashable) { }
-
     private static DocumentFacts walkObject(JsonParser p) throws IOException {
         String historyCurrent = null, current = null, branchPoint = null;
         MessageGraph history = MessageGraph.EMPTY;
-        ListMap list = null;
+        MessageGraphReader.ListMap list = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = p.currentName();
             JsonToken v = p.nextToken();
@@ -168,7 +161,7 @@ public final class DocumentFacts {
                             if (field.equals("currentId")) {
                                 historyCurrent = stringOrNull(p, w);
                             } else if (field.equals("messages")) {
-                                history = w == JsonToken.START_OBJECT ? readMessageMap(p) : skip(p);
+                                history = w == JsonToken.START_OBJECT ? MessageGraphReader.messageMap(p) : skip(p);
                             } else {
                                 p.skipChildren();
                             }
@@ -181,7 +174,7 @@ public final class DocumentFacts {
                 case "branchPointMessageId" -> branchPoint = stringOrNull(p, v);
                 case "messages" -> {
                     if (v == JsonToken.START_ARRAY) {
-                        list = readList(p);
+                        list = MessageGraphReader.list(p);
                     } else {
                         p.skipChildren();
                         list = null;
@@ -211,114 +204,5 @@ public final class DocumentFacts {
         if (t == JsonToken.VALUE_STRING) return p.getText();
         p.skipChildren();
         return null;
-    }
-
-    /** history.messages: every entry is a message; a non-object one has parent None and time 0. */
-    private static MessageGraph readMessageMap(JsonParser p) throws IOException {
-        MessageGraph g = new MessageGraph();
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String key = p.currentName();
-            JsonToken v = p.nextToken();
-            Object parent = PyValues.NONE, time = java.math.BigInteger.ZERO;
-            if (v == JsonToken.START_OBJECT) {
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String field = p.currentName();
-                    JsonToken w = p.nextToken();
-                    if (field.equals("parentId")) parent = parent(p, w);
-                    else if (field.equals("timestamp")) time = PyValues.orZero(value(p, w));
-                    else p.skipChildren();
-                }
-            } else {
-                p.skipChildren();
-            }
-            g.put(key, parent, time);
-        }
-        return g;
-    }
-
-    /** The top-level messages array: object elements with a truthy id, keyed by that id. */
-    private static ListMap readList(JsonParser p) throws IOException {
-        MessageGraph g = new MessageGraph();
-        String unhashable = null;
-        for (JsonToken e; (e = p.nextToken()) != JsonToken.END_ARRAY; ) {
-            if (e != JsonToken.START_OBJECT) {
-                p.skipChildren();
-                continue;
-            }
-            Object id = PyValues.NONE, parent = PyValues.NONE, time = java.math.BigInteger.ZERO;
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken w = p.nextToken();
-                switch (field) {
-                    case "id" -> id = idValue(p, w);
-                    case "parentId" -> parent = parent(p, w);
-                    case "timestamp" -> time = PyValues.orZero(value(p, w));
-                    default -> p.skipChildren();
-                }
-            }
-            if (id instanceof PyValues.Unhashable u) {       // a non-empty list or dict: truthy, unhashable
-                if (unhashable == null) unhashable = "a messages element has an id that is a non-empty " + PyValues.typeName(u);
-                continue;
-            }
-            if (!PyValues.truthy(id)) continue;
-            g.put(id, parent, time);
-        }
-        return new ListMap(g, unhashable);
-    }
-
-    /** An element's id: a scalar as a Python value; a container as an empty one or an {@link PyValues.Unhashable}. */
-    private static Object idValue(JsonParser p, JsonToken t) throws IOException {
-        if (!t.isStructStart()) return value(p, t);
-        boolean empty = skipNotingEmpty(p);
-        if (empty) return t == JsonToken.START_ARRAY ? List.of() : Map.of();
-        return t == JsonToken.START_ARRAY ? PyValues.Unhashable.LIST : PyValues.Unhashable.DICT;
-    }
-
-    private static Object parent(JsonParser p, JsonToken t) throws IOException {
-        if (t.isStructStart()) {
-            p.skipChildren();
-            return t == JsonToken.START_ARRAY ? PyValues.Unhashable.LIST : PyValues.Unhashable.DICT;
-        }
-        return PyValues.hashKey(value(p, t));
-    }
-
-    private static boolean skipNotingEmpty(JsonParser p) throws IOException {
-        JsonToken first = p.nextToken();
-        if (first.isStructEnd()) return true;
-        if (first.isStructStart()) p.skipChildren();
-        int depth = 1;
-        while (depth > 0) {
-            JsonToken t = p.nextToken();
-            if (t == null) throw new IOException("unexpected end of the document");
-            if (t.isStructStart()) depth++;
-            else if (t.isStructEnd()) depth--;
-        }
-        return false;
-    }
-
-    /** The value at the current token as Python holds it (see {@link PyValues}); duplicate keys: last wins, first position. */
-    static Object value(JsonParser p, JsonToken t) throws IOException {
-        switch (t) {
-            case START_OBJECT: {
-                Map<String, Object> m = new LinkedHashMap<>();
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String k = p.currentName();
-                    m.put(k, value(p, p.nextToken()));
-                }
-                return m;
-            }
-            case START_ARRAY: {
-                List<Object> l = new ArrayList<>();
-                for (JsonToken e; (e = p.nextToken()) != JsonToken.END_ARRAY; ) l.add(value(p, e));
-                return l;
-            }
-            case VALUE_STRING: return p.getText();
-            case VALUE_NUMBER_INT: return p.getBigIntegerValue();
-            case VALUE_NUMBER_FLOAT: return p.getDoubleValue();
-            case VALUE_TRUE: return Boolean.TRUE;
-            case VALUE_FALSE: return Boolean.FALSE;
-            case VALUE_NULL: return PyValues.NONE;
-            default: throw new IOException("unexpected token " + t);
-        }
     }
 }
