@@ -88,6 +88,11 @@ class CurrentMessageRefusalTest {
             assertTrue(detail.contains("\"\\ud83d\\ude00\"") && detail.contains("LATIN1"), detail);
             assertTrue(one(st, "SELECT raw_prefix FROM pgbackfill.rejected_chat WHERE chat_id = 'p10x'").contains(EMOJI));
         }
+        // verify counts the refused chats as rejected (the value SPEC 7 gives cannot be stored), not as mismatches
+        org.pgbackfill.verify.CurrentMessageVerifier.Report verified = new org.pgbackfill.verify.CurrentMessageVerifier(
+            org.pgbackfill.verify.VerifyConfig.builder().database(url).workers(1).maxMismatches(10).build()).verify();
+        assertTrue(verified.matches(), verified.summary() + verified.shown());
+        assertEquals(2, verified.rejected(), verified.summary());
     }
 
     @Test
