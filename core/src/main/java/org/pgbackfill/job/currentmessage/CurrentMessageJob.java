@@ -77,6 +77,8 @@ public final class CurrentMessageJob implements Job {
     @Override public String toRevision() { return REVISION_AFTER; }
     @Override public String target() { return "chat.current_message_id"; }
     @Override public Scope scope() { return Scope.EVERY_CHAT; }
+    @Override public String writes() { return "values"; }
+    @Override public String resultDescription() { return "chats with a current_message_id"; }
 
     /** The ranges this process's build computed again (their staging rows were gone), or -1 before a build. */
     public int rangesRecomputedByBuild() { return lastMerge == null ? -1 : lastMerge.recomputed(); }
