@@ -64,7 +64,9 @@ final class ProgressPrinter implements ProgressListener {
     static String finished(PhaseReport p, String writes) {
         if (p.skipped()) return p.phase().label() + ": already done (by an earlier run or another process), nothing to do";
         String what = switch (p.phase()) {
-            case BUILD -> p.bytes() > 0 ? String.format(Locale.ROOT, " (indexes: %.1f MB)", p.bytes() / 1e6) : "";
+            // the current_message_id job's build is the merge into chat: it builds no index
+            case BUILD -> writes.equals("values") ? " (staged values merged into chat)"
+                : p.bytes() > 0 ? String.format(Locale.ROOT, " (indexes: %.1f MB)", p.bytes() / 1e6) : "";
             // a resumed run whose ranges were all loaded before read nothing: no "0.0 MB/s"
             case LOAD -> p.bytes() <= 0 && p.rows() <= 0 ? " (nothing left to read: every range was loaded before)"
                 : String.format(Locale.ROOT, " (%.1f MB of documents at %.1f MB/s, %,d %s written)", p.bytes() / 1e6,
@@ -86,7 +88,7 @@ final class ProgressPrinter implements ProgressListener {
     }
 
     @Override public synchronized void buildProgress(int done, int total, List<IndexProgress> building) {
-        if (quiet || !due()) return;
+        if (quiet || writes.equals("values") || !due()) return;   // a merge, no index: the server's index progress is not this run's
         double seconds = (clock.getAsLong() - phaseStartNanos) / 1e9;
         double fraction = total <= 0 ? 0 : Math.min(0.99, (done + building.stream().mapToDouble(IndexProgress::fraction).sum()) / total);
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "build %5.1f%%  %d of %d indexes done", 100 * fraction, done, total));

@@ -91,6 +91,9 @@ class ProgressPrinterTest {
         assertFalse(raw().contains("rows"), raw());
         assertEquals("catch-up done in 1.0 s (7 values written)", ProgressPrinter.finished(new PhaseReport(Phase.CATCH_UP, 1, 7, 0), "values"));
         assertEquals("catch-up done in 1.0 s (7 rows written)", ProgressPrinter.finished(new PhaseReport(Phase.CATCH_UP, 1, 7, 0)));
+        assertEquals("build done in 0.2 s (staged values merged into chat)",
+            ProgressPrinter.finished(new PhaseReport(Phase.BUILD, 0.2, 0, 200_000), "values"));
+        assertEquals("build done in 0.2 s (indexes: 0.2 MB)", ProgressPrinter.finished(new PhaseReport(Phase.BUILD, 0.2, 0, 200_000)));
     }
 
     /** Issue #14: a WARN line was glued onto the progress line ("…4636 rows staged18:27:20 WARN CopyWriter …"). */
