@@ -191,8 +191,12 @@ public final class CurrentMessageJob implements Job {
             // online: the values before the tool writes any, the catch-up's first candidate (the plan installed the capture first)
             tables(new ControlTables(schema())).recordBefore(c, columns(c, "chat").containsKey("current_message_id"));
         }
-        try (Statement st = c.createStatement()) {
-            st.execute("ALTER TABLE chat ADD COLUMN IF NOT EXISTS current_message_id TEXT");
+        // only when missing: ALTER TABLE needs ownership of chat even with IF NOT EXISTS, and the check asks none of a role
+        // for whom an administrator added the column
+        if (!columns(c, "chat").containsKey("current_message_id")) {
+            try (Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE chat ADD COLUMN current_message_id TEXT");
+            }
         }
         tables(new ControlTables(schema())).create(c, collation(c));
     }
