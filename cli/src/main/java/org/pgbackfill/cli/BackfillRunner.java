@@ -88,7 +88,9 @@ final class BackfillRunner {
             RunReport report = backfill.run();
             progress.done();
             out.print(report.summary());
-            String rejected = "rejected rows are in " + config.schema() + ".rejected_message and " + config.schema() + ".rejected_chat";
+            // the current_message_id job rejects chats (their values left as they were), never messages
+            String rejected = report.writes().equals("values") ? "rejected chats are in " + config.schema() + ".rejected_chat"
+                : "rejected rows are in " + config.schema() + ".rejected_message and " + config.schema() + ".rejected_chat";
             switch (config.mode()) {
                 case ONLINE -> out.println("online: " + report.job() + " is built and current, not stamped; Open WebUI keeps serving. To cut over: "
                     + "stop Open WebUI, run pgbackfill finish, start the new Open WebUI (pgbackfill run --online again catches up); " + rejected);

@@ -26,6 +26,8 @@ final class ProgressPrinter implements ProgressListener {
     private volatile long phaseStartNanos;
     private volatile long lastPrintNanos;
     private volatile String held;
+    /** What the job writes is called: "rows" (chat_message), "values" (current_message_id). */
+    private volatile String writes = "rows";
 
     ProgressPrinter(Terminal term, boolean quiet) {
         this(term, quiet, System::nanoTime);
@@ -43,22 +45,33 @@ final class ProgressPrinter implements ProgressListener {
         if (!quiet) term.progress(phase.label() + " \u2026");
     }
 
+    @Override public synchronized void job(String name, String writes) {
+        this.writes = writes;
+    }
+
     @Override public synchronized void phaseFinished(PhaseReport p) {
         if (quiet) return;
-        term.progress(finished(p));
+        term.progress(finished(p, writes));
         term.endProgress();
     }
 
-    /** The line a finished phase leaves. */
+    /** The line a finished phase leaves, for a job that writes rows. */
     static String finished(PhaseReport p) {
+        return finished(p, "rows");
+    }
+
+    /** The line a finished phase leaves; {@code writes} is what the job writes ("rows", "values"). */
+    static String finished(PhaseReport p, String writes) {
         if (p.skipped()) return p.phase().label() + ": already done (by an earlier run or another process), nothing to do";
         String what = switch (p.phase()) {
-            case BUILD -> p.bytes() > 0 ? String.format(Locale.ROOT, " (indexes: %.1f MB)", p.bytes() / 1e6) : "";
+            // the current_message_id job's build is the merge into chat: it builds no index
+            case BUILD -> writes.equals("values") ? " (staged values merged into chat)"
+                : p.bytes() > 0 ? String.format(Locale.ROOT, " (indexes: %.1f MB)", p.bytes() / 1e6) : "";
             // a resumed run whose ranges were all loaded before read nothing: no "0.0 MB/s"
             case LOAD -> p.bytes() <= 0 && p.rows() <= 0 ? " (nothing left to read: every range was loaded before)"
-                : String.format(Locale.ROOT, " (%.1f MB of documents at %.1f MB/s, %,d rows written)", p.bytes() / 1e6,
-                p.megabytesPerSecond(), p.rows());
-            case CATCH_UP -> String.format(Locale.ROOT, " (%,d rows written)", p.rows());
+                : String.format(Locale.ROOT, " (%.1f MB of documents at %.1f MB/s, %,d %s written)", p.bytes() / 1e6,
+                p.megabytesPerSecond(), p.rows(), writes);
+            case CATCH_UP -> String.format(Locale.ROOT, " (%,d %s written)", p.rows(), writes);
             default -> p.bytes() > 0 ? String.format(Locale.ROOT, " (%.1f MB/s)", p.megabytesPerSecond()) : "";
         };
         return String.format(Locale.ROOT, "%s done in %s%s", p.phase().label(), duration(p.seconds()), what);
@@ -68,14 +81,14 @@ final class ProgressPrinter implements ProgressListener {
         if (quiet || !due()) return;
         double seconds = (clock.getAsLong() - phaseStartNanos) / 1e9;
         double rate = seconds > 0 ? bytesRead / 1e6 / seconds : 0;
-        term.progress(String.format(Locale.ROOT, "load %5.1f%%  %.1f MB read at %.1f MB/s, %,d rows written, %s%s", 100 * fractionDone,
+        term.progress(String.format(Locale.ROOT, "load %5.1f%%  %.1f MB read at %.1f MB/s, %,d %s written, %s%s", 100 * fractionDone,
             // a held run reads nothing: no ETA until it continues
-            bytesRead / 1e6, rate, rowsWritten, held == null ? eta(seconds, fractionDone) : "no ETA while held",
+            bytesRead / 1e6, rate, rowsWritten, writes, held == null ? eta(seconds, fractionDone) : "no ETA while held",
             held == null ? "" : " \u2014 HELD: " + held));
     }
 
     @Override public synchronized void buildProgress(int done, int total, List<IndexProgress> building) {
-        if (quiet || !due()) return;
+        if (quiet || writes.equals("values") || !due()) return;   // a merge, no index: the server's index progress is not this run's
         double seconds = (clock.getAsLong() - phaseStartNanos) / 1e9;
         double fraction = total <= 0 ? 0 : Math.min(0.99, (done + building.stream().mapToDouble(IndexProgress::fraction).sum()) / total);
         StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "build %5.1f%%  %d of %d indexes done", 100 * fraction, done, total));

@@ -55,6 +55,6 @@ class AdviceTest {
 
     private static RunStatus status(int liveProcesses, boolean paused, String holdReason) {
         return new RunStatus(1, "load", false, 1_750_000_000L, "2026-01-01 00:00:00+00", null, 10, Map.of("loading", 1L), 0, 0, 0, 0, 0,
-            List.of(), Map.of(), true, paused, holdReason, 0, null, liveProcesses, new RunStatus.Reading(0, 0, 0, 0, 0));
+            List.of(), Map.of(), true, paused, holdReason, 0, null, liveProcesses, new RunStatus.Reading(0, 0, 0, 0, 0), "chat_message");
     }
 }

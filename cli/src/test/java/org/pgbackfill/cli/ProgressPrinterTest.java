@@ -76,6 +76,26 @@ class ProgressPrinterTest {
         assertEquals("load   5.0%  10.0 MB read at 5.0 MB/s, 4,636 rows written, ETA 38 s", line);
     }
 
+    /** The current_message_id job writes values (one per chat whose column changes), not rows: its lines say so; the first job's still say rows. */
+    @Test
+    void theSecondJobsLinesCountValues() {
+        ProgressPrinter p = printer(new Terminal(screen, true, true));
+        p.job("current_message_id", "values");
+        at(0);
+        p.phaseStarted(Phase.LOAD);
+        at(2);
+        p.loadProgress(10_000_000, 0.05, 4636);
+        assertEquals("load   5.0%  10.0 MB read at 5.0 MB/s, 4,636 values written, ETA 38 s", visibleLines().get(visibleLines().size() - 1));
+        p.phaseFinished(new PhaseReport(Phase.LOAD, 12, 240, 24_000_000));
+        assertTrue(raw().contains("load done in 12 s (24.0 MB of documents at 2.0 MB/s, 240 values written)"), raw());
+        assertFalse(raw().contains("rows"), raw());
+        assertEquals("catch-up done in 1.0 s (7 values written)", ProgressPrinter.finished(new PhaseReport(Phase.CATCH_UP, 1, 7, 0), "values"));
+        assertEquals("catch-up done in 1.0 s (7 rows written)", ProgressPrinter.finished(new PhaseReport(Phase.CATCH_UP, 1, 7, 0)));
+        assertEquals("build done in 0.2 s (staged values merged into chat)",
+            ProgressPrinter.finished(new PhaseReport(Phase.BUILD, 0.2, 0, 200_000), "values"));
+        assertEquals("build done in 0.2 s (indexes: 0.2 MB)", ProgressPrinter.finished(new PhaseReport(Phase.BUILD, 0.2, 0, 200_000)));
+    }
+
     /** Issue #14: a WARN line was glued onto the progress line ("…4636 rows staged18:27:20 WARN CopyWriter …"). */
     @Test
     void theCatchUpShowsHowManyChangedChatsAreDoneAndAnEta() {

@@ -67,6 +67,7 @@ public final class Backfill {
             @Override public void buildProgress(int done, int total, List<IndexProgress> building) { told.buildProgress(done, total, building); }
             @Override public void catchUpProgress(int pass, long done, long pending) { told.catchUpProgress(pass, done, pending); }
             @Override public void info(String message) { told.info(message); }
+            @Override public void job(String name, String writes) { told.job(name, writes); }
             @Override public void held(String reason) {
                 if (reason != null) log.info("holding: {}", reason); else log.info("no longer held");
                 told.held(reason);
@@ -115,6 +116,8 @@ public final class Backfill {
             }
             steps = new PhaseContext(config, job, control, progress, metrics, owner);
             report.job(job.name(), job.fromRevision(), job.toRevision());
+            report.writes(job.writes(), job.resultDescription());
+            progress.job(job.name(), job.writes());
             ControlTables.OpenRun open = control.openRun(c);
             facts = job.check(c, control, open != null && open.createdTarget());
             // a mode that does not fit the unfinished run is refused here, before the plan starts (and again under the run lock)

@@ -26,6 +26,8 @@ public final class RunReport {
     private String serverVersion = "";
     private String toastCompression = "";
     private long walBytes = -1;
+    private String writes = "rows";
+    private String resultDescription = "rows in chat_message";
 
     /** A phase done; a phase passed through again (a reconciliation, a reconnect) is added to its first pass. */
     void addPhase(PhaseReport report) {
@@ -48,6 +50,13 @@ public final class RunReport {
         fromRevision = from;
         toRevision = to;
     }
+    /** What the job writes is called {@code writes} ("rows", "values"); {@link #rowsWritten} counts {@code resultDescription}. */
+    void writes(String writes, String resultDescription) {
+        this.writes = writes;
+        this.resultDescription = resultDescription;
+    }
+    /** What the job writes is called ("rows" for chat_message, "values" for current_message_id). */
+    public String writes() { return writes; }
     void nowEpoch(long n) { nowEpoch = n; }
     void runId(long n) { runId = n; }
     void serverVersion(String v) { serverVersion = v; }
@@ -113,6 +122,7 @@ public final class RunReport {
             g.writeNumberField("document_bytes", documentBytes);
             g.writeNumberField("rows_loaded", rowsLoaded);
             g.writeNumberField("rows_written", rowsWritten);
+            g.writeStringField("writes", writes);   // what rows_loaded counts: rows, or values (the current_message_id job)
             g.writeObjectFieldStart("rejections");
             for (Map.Entry<String, Long> e : rejectionsByReason.entrySet()) g.writeNumberField(e.getKey(), e.getValue());
             g.writeEndObject();
@@ -131,7 +141,7 @@ public final class RunReport {
     /** A human summary, one line per phase, then counts and rejections. */
     public String summary() {
         StringBuilder b = new StringBuilder();
-        b.append(String.format("%-8s %9s %12s %12s %9s%n", "phase", "seconds", "rows", "MB", "MB/s"));
+        b.append(String.format("%-8s %9s %12s %12s %9s%n", "phase", "seconds", writes, "MB", "MB/s"));
         for (PhaseReport p : phases) {
             // the build's MB are the indexes' size, not a volume moved: no rate; a phase found done says so
             String rate = p.skipped() ? "skipped" : p.phase() == Phase.BUILD || p.bytes() <= 0 ? "-" : String.format("%.1f", p.megabytesPerSecond());
@@ -139,8 +149,8 @@ public final class RunReport {
                 p.phase().label(), p.seconds(), p.rows(), p.bytes() / 1e6, rate));
         }
         b.append(String.format("total    %9.2f s with %d worker%s; now=%d%n", totalSeconds(), workers, workers == 1 ? "" : "s", nowEpoch));
-        b.append(String.format(java.util.Locale.ROOT, "chats read: %d (%.1f MB of documents); rows written by the load: %d; rows in chat_message: %d%s%n",
-            chatsRead, documentBytes / 1e6, rowsLoaded, rowsWritten, rowsLoaded > rowsWritten
+        b.append(String.format(java.util.Locale.ROOT, "chats read: %d (%.1f MB of documents); %s written by the load: %d; %s: %d%s%n",
+            chatsRead, documentBytes / 1e6, writes, rowsLoaded, resultDescription, rowsWritten, writes.equals("rows") && rowsLoaded > rowsWritten
                 // the difference is no loss: say where it went
                 ? " (" + (rowsLoaded - rowsWritten) + " fewer: set aside by the build as DUPLICATE_ID or INDEX_ROW_TOO_LARGE, "
                     + "see the rejections, or their chat was deleted meanwhile)" : ""));

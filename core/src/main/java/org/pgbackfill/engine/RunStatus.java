@@ -27,7 +27,7 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
                         Map<String, Long> rangesByState, long chatsRead, long rowsWritten, long documentBytes,
                         long plannedBytes, long loadedPlannedBytes, List<Lease> leases, Map<String, Long> rejectionsByReason,
                         boolean online, boolean paused, String holdReason, long pendingChanges, String toastCompression,
-                        int liveProcesses, Reading reading) {
+                        int liveProcesses, Reading reading, String job) {
 
     /**
      * The ranges being read now, as their processes record it every few seconds: how many, the planned units and
@@ -134,7 +134,32 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
         }
         return new RunStatus(runId, phase, finishedAt != null, now, startedAt, finishedAt, elapsed, control.rangeStates(c, runId),
             chats, rows, bytes, planned, loadedPlanned, leases, new TreeMap<>(control.rejectionsByReason(c, runId)), online, paused,
-            holdReason, pending, toast, live, reading);
+            holdReason, pending, toast, live, reading, jobOf(c, schema, runId, finishedAt == null));
+    }
+
+    /**
+     * Which job the run is (the run table does not say): current_message_id when the second job's tables hold the run's
+     * ranges, or, unfinished, its staging exists (it is dropped by the stamp); else chat_message.
+     */
+    private static String jobOf(Connection c, String schema, long runId, boolean unfinished) throws SQLException {
+        String q = schema.replace("'", "''");
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT to_regclass('" + q + ".current_message_range') IS NOT NULL, "
+                + "to_regclass('" + q + ".current_message_staging') IS NOT NULL")) {
+            rs.next();
+            if (unfinished && rs.getBoolean(2)) return "current_message_id";
+            if (!rs.getBoolean(1)) return "chat_message";
+        }
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM " + schema
+                + ".current_message_range WHERE run_id = " + runId + ")")) {
+            rs.next();
+            return rs.getBoolean(1) ? "current_message_id" : "chat_message";
+        }
+    }
+
+    /** What the loaded ranges wrote, as {@link #describe} says it. */
+    private String written() {
+        return "current_message_id".equals(job) ? rowsWritten + " values staged for chat.current_message_id"
+            : rowsWritten + " rows written to chat_message";
     }
 
     public State state() {
@@ -254,8 +279,8 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
                 rate >= 0 ? String.format(java.util.Locale.ROOT, ", %.1f MB/s now", rate) : loading() ? ", rate: measuring" : "",
                 eta >= 0 ? ", load done in about " + seconds(eta) : ""));
         }
-        b.append(String.format(java.util.Locale.ROOT, "loaded ranges: %d chats, %.1f MB of documents, %d rows written to chat_message%s%n",
-            chatsRead, documentBytes / 1e6, rowsWritten,
+        b.append(String.format(java.util.Locale.ROOT, "loaded ranges: %d chats, %.1f MB of documents, %s%s%n",
+            chatsRead, documentBytes / 1e6, written(),
             live() && reading.documentBytesRead() > 0 ? String.format(java.util.Locale.ROOT, " (and %.1f MB read by the ranges loading now)",
                 reading.documentBytesRead() / 1e6) : ""));
         for (Lease l : leases) {
@@ -306,6 +331,7 @@ public record RunStatus(long runId, String phase, boolean finished, long nowEpoc
             g.writeEndObject();
             g.writeNumberField("chats_read", chatsRead);
             g.writeNumberField("rows_written", rowsWritten);
+            g.writeStringField("job", job);   // current_message_id: rows_written counts the values its loaded ranges staged
             g.writeNumberField("document_bytes", documentBytes);
             g.writeNumberField("planned_bytes", plannedBytes);
             g.writeNumberField("loaded_planned_bytes", loadedPlannedBytes);

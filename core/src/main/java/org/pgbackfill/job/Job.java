@@ -45,6 +45,15 @@ public interface Job {
     /** The table the job writes, as the report counts its rows and messages name it. */
     String target();
 
+    /**
+     * What the job writes, as the progress line and the report count it: {@code rows} (one per message,
+     * the first job) or {@code values} (one per chat whose column changes).
+     */
+    default String writes() { return "rows"; }
+
+    /** What {@link #resultRows} counts, as the report says it: "rows in chat_message". */
+    default String resultDescription() { return "rows in " + target(); }
+
     /** Which chats it reads. */
     Scope scope();
 

@@ -51,6 +51,38 @@ public final class ChangeCapture {
      */
     public record Source(String table, String chatIdColumn, String updateOf, String trigger, String function) { }
 
+    /**
+     * An online run needs ownership of every captured table (or membership in its owner's role): it adds a trigger
+     * to each (TRIGGER would do), finish locks each IN SHARE MODE (UPDATE would do) and drops the triggers, which
+     * PostgreSQL lets only the owner do. Refused at once, naming each table and the GRANT that gives it (as the
+     * check names the other privileges), before anything of the capture is made: not at the cut-over.
+     */
+    private void requireTriggerPrivilege(Connection c) throws SQLException, org.pgbackfill.BackfillException {
+        List<String> missing = new java.util.ArrayList<>(), grants = new java.util.ArrayList<>();
+        String user;
+        try (Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery("SELECT current_user")) {
+            rs.next();
+            user = rs.getString(1);
+        }
+        for (Source s : sources) {
+            try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT pg_has_role(relowner, 'USAGE'), pg_get_userbyid(relowner) "
+                    + "FROM pg_class WHERE oid = ?::regclass")) {
+                ps.setString(1, s.table());
+                try (java.sql.ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && !rs.getBoolean(1)) {
+                        missing.add("ownership of table " + s.table() + " (an online run adds a trigger to it, and finish drops it: "
+                            + "PostgreSQL lets only the owner drop a trigger; it is owned by " + rs.getString(2) + ")");
+                        String g = "GRANT " + org.pgbackfill.schema.SchemaCheck.quote(rs.getString(2)) + " TO "
+                            + org.pgbackfill.schema.SchemaCheck.quote(user) + ";";
+                        if (!grants.contains(g)) grants.add(g);
+                    }
+                }
+            }
+        }
+        if (missing.isEmpty()) return;
+        org.pgbackfill.schema.SchemaCheck.requireGranted(user, missing, grants);
+    }
+
     private final String schema;
     private final String logTable;
     private final String sequence;
@@ -97,7 +129,8 @@ public final class ChangeCapture {
     }
 
     /** Creates the change table, the functions and the triggers (idempotent). */
-    public void install(Connection c) throws SQLException, InterruptedException {
+    public void install(Connection c) throws SQLException, InterruptedException, org.pgbackfill.BackfillException {
+        requireTriggerPrivilege(c);
         boolean auto = c.getAutoCommit();
         try (Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS " + log() + " (chat_id text PRIMARY KEY, version bigint NOT NULL)");

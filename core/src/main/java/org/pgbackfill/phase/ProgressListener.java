@@ -9,6 +9,9 @@ public interface ProgressListener {
 
     default void phaseStarted(Phase phase) { }
 
+    /** The job is known ({@code name}), and what it writes is called {@code writes} ("rows", "values"); before its first phase's progress. */
+    default void job(String name, String writes) { }
+
     default void phaseFinished(PhaseReport report) { }
 
     /** During load: bytes of documents read so far, the estimated fraction done (0..0.99), rows written to chat_message. */

@@ -74,8 +74,10 @@ public final class CurrentMessageVerifier {
     public Report verify() throws BackfillException {
         long start = System.nanoTime();
         List<KeyRange> ranges;
+        java.util.Set<String> refused;
         try (Connection c = Verifier.connect(config)) {
             requireColumn(c);
+            refused = refusedValues(c);
             ranges = new RangePlanner(config.workers() * config.rangesPerWorker(), Verifier.MAX_RANGE_BYTES, Scope.EVERY_CHAT).plan(c).ranges();
         } catch (SQLException e) {
             throw Verifier.classify(e, config);
@@ -95,7 +97,9 @@ public final class CurrentMessageVerifier {
                             () -> failure.get() != null, (conn, batch) -> {
                                 for (ChatBatches.Decided d : batch) {
                                     chats.increment();
-                                    if (d.outcome() instanceof CurrentMessageOutcome.Write w && !fromNoValue(d)) {
+                                    if (d.outcome() instanceof CurrentMessageOutcome.Write w && refused.contains(d.chatId())) {
+                                        rejected.increment();   // the server cannot hold SPEC 7's value: the run recorded it
+                                    } else if (d.outcome() instanceof CurrentMessageOutcome.Write w && !fromNoValue(d)) {
                                         mismatches.increment();
                                         if (shown.size() < config.maxMismatches()) {
                                             shown.add("chat " + d.chatId() + ": current_message_id should be '" + w.value() + "' ("
@@ -124,6 +128,27 @@ public final class CurrentMessageVerifier {
         if (f != null) throw new IllegalStateException("the check was interrupted", f);
         return new Report(chats.sum(), unchanged.sum(), rejected.sum(), mismatches.sum(), List.copyOf(shown), ranges.size(),
             (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The chats the last run recorded as VALUE_REFUSED: SPEC 7's value is one the server refused to store (the
+     * database's encoding cannot hold it); they keep their value and count as rejected, not as mismatches.
+     */
+    private java.util.Set<String> refusedValues(Connection c) throws SQLException {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        String q = config.schema().replace("'", "''");
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT to_regclass('" + q + ".rejected_chat') IS NOT NULL "
+                + "AND to_regclass('" + q + ".run') IS NOT NULL")) {
+            rs.next();
+            if (!rs.getBoolean(1)) return out;
+        }
+        String s = org.pgbackfill.schema.SchemaCheck.quote(config.schema());
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT chat_id FROM " + s + ".rejected_chat WHERE reason = '"
+                + org.pgbackfill.job.currentmessage.CurrentMessageReject.VALUE_REFUSED.name() + "' AND run_id = (SELECT max(run_id) FROM " + s
+                + ".run)")) {
+            while (rs.next()) out.add(rs.getString(1));
+        }
+        return out;
     }
 
     /** Whether SPEC 7 gives the stored value when no value comes first. */

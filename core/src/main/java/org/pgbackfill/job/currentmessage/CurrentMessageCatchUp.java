@@ -123,29 +123,41 @@ final class CurrentMessageCatchUp {
                 while (rs.next()) before.put(rs.getString(1), rs.getString(2));
             }
         }
-        List<String> writeIds = new ArrayList<>(), writeValues = new ArrayList<>();
+        List<String[]> writes = new ArrayList<>();
+        Map<String, String> decided = new LinkedHashMap<>();   // each locked chat's value after this batch
+        Map<String, String> originals = new HashMap<>();
         List<Object[]> rejections = new ArrayList<>();   // chat id, reason, detail
         for (Map.Entry<String, Chat> e : chats.entrySet()) {
             String id = e.getKey();
             Chat ch = e.getValue();
-            if (ch.facts == null) continue;   // deleted between the lock and the read: impossible under the lock, but harmless
+            if (ch.facts == null) {   // locked, yet its document was not read: nothing may be decided without it
+                throw new SQLException("catch-up reconciliation failed for chats " + ids + ": chat " + id + " is locked but its document "
+                    + "was not read. Nothing of this batch was committed", "XX000");
+            }
             String original = before.get(id);
+            originals.put(id, original);
             CurrentMessageOutcome o = CurrentMessageRule.decide(id, original, ch.facts, ch.rows);
             String value = original;
             if (o instanceof CurrentMessageOutcome.Write w) value = w.value();
             else if (o instanceof CurrentMessageOutcome.Rejected x) rejections.add(new Object[] {id, x.reason().name(), x.detail()});
-            if (!Objects.equals(value, ch.actual)) {
-                writeIds.add(id);
-                writeValues.add(value);
-            }
+            decided.put(id, value);
+            if (!Objects.equals(value, ch.actual)) writes.add(new String[] {id, value});
         }
-        if (!writeIds.isEmpty()) {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE chat SET current_message_id = d.v FROM unnest(?::text[], ?::text[]) d(id, v) "
-                    + "WHERE chat.id = d.id AND chat.current_message_id IS DISTINCT FROM d.v")) {
-                ps.setArray(1, c.createArrayOf("text", writeIds.toArray()));
-                ps.setArray(2, c.createArrayOf("text", writeValues.toArray()));
-                ps.executeUpdate();
+        long[] updated = {0};
+        RefusedValues.Write update = (conn, w) -> updated[0] += update(conn, w);
+        // a value the server refuses is recorded, and its chat goes back to its value before the run
+        List<RefusedValues.Refused> refused = RefusedValues.write(c, writes, update);
+        long expectedUpdates = writes.size() - refused.size();
+        if (!refused.isEmpty()) {
+            List<String[]> restores = new ArrayList<>();
+            for (RefusedValues.Refused r : refused) {
+                rejections.add(new Object[] {r.chatId(), CurrentMessageReject.VALUE_REFUSED.name(), r.detail()});
+                String original = originals.get(r.chatId());
+                decided.put(r.chatId(), original);
+                if (!Objects.equals(original, chats.get(r.chatId()).actual)) restores.add(new String[] {r.chatId(), original});
             }
+            update.write(c, restores);   // values the column held before: the server takes them
+            expectedUpdates += restores.size();
         }
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + schema + ".rejected_chat WHERE run_id = ? AND chat_id = ANY (?)")) {
             ps.setLong(1, runId);
@@ -153,6 +165,7 @@ final class CurrentMessageCatchUp {
             ps.executeUpdate();
         }
         if (!rejections.isEmpty()) insertRejections(c, rejections);
+        reconcile(c, ids, chats.size(), decided, expectedUpdates, updated[0], rejections.size());
         // only at the version read, and not a record an application transaction holds (it is recording the chat again)
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + capture.log() + " WHERE ctid = ANY (ARRAY(SELECT l.ctid FROM "
                 + capture.log() + " l JOIN unnest(?::text[], ?::bigint[]) d(id, v) ON l.chat_id = d.id AND l.version = d.v "
@@ -161,7 +174,54 @@ final class CurrentMessageCatchUp {
             ps.setArray(2, c.createArrayOf("int8", versions.toArray()));
             ps.executeUpdate();
         }
-        return new long[] {ids.size(), writeIds.size()};
+        return new long[] {ids.size(), updated[0]};
+    }
+
+    /** Writes each (chat id, value) pair where the column differs; returns the chats updated. */
+    private static long update(Connection c, List<String[]> writes) throws SQLException {
+        if (writes.isEmpty()) return 0;
+        try (PreparedStatement ps = c.prepareStatement("UPDATE chat SET current_message_id = d.v FROM unnest(?::text[], ?::text[]) d(id, v) "
+                + "WHERE chat.id = d.id AND chat.current_message_id IS DISTINCT FROM d.v")) {
+            ps.setArray(1, c.createArrayOf("text", writes.stream().map(w -> w[0]).toArray()));
+            ps.setArray(2, c.createArrayOf("text", writes.stream().map(w -> w[1]).toArray()));
+            return ps.executeUpdate();
+        }
+    }
+
+    /**
+     * The batch's own reconciliation, before its transaction commits (as the first job's catch-up
+     * reconciles its rows): every chat of the batch's change records was locked and decided, or is
+     * gone; the column was updated exactly where the decided value differed; every locked chat now
+     * holds its decided value; the batch's chats hold exactly the rejections decided for them. A
+     * difference fails the batch (its transaction rolls back, nothing is stamped) and names the chats.
+     */
+    private void reconcile(Connection c, List<String> ids, int locked, Map<String, String> decided, long expectedUpdates, long updated,
+                           long rejected) throws SQLException {
+        long wrong, recorded, present;
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FILTER (WHERE chat.current_message_id IS DISTINCT FROM d.v), "
+                + "count(chat.id) FROM unnest(?::text[], ?::text[]) d(id, v) LEFT JOIN chat ON chat.id = d.id")) {
+            ps.setArray(1, c.createArrayOf("text", decided.keySet().toArray()));
+            ps.setArray(2, c.createArrayOf("text", decided.values().toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                wrong = rs.getLong(1);
+                present = rs.getLong(2);
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + schema + ".rejected_chat WHERE run_id = ? AND chat_id = ANY (?)")) {
+            ps.setLong(1, runId);
+            ps.setArray(2, c.createArrayOf("text", ids.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                recorded = rs.getLong(1);
+            }
+        }
+        if (decided.size() != locked || present != locked || updated != expectedUpdates || wrong != 0 || recorded != rejected) {
+            throw new SQLException("catch-up reconciliation failed for chats " + ids + ": " + locked + " chats locked, " + decided.size()
+                + " decided, " + present + " still there; " + expectedUpdates + " values to write, " + updated + " written, " + wrong
+                + " chats not holding their decided value; " + rejected + " rejections decided, " + recorded + " recorded. "
+                + "Nothing of this batch was committed", "XX000");
+        }
     }
 
     private void insertRejections(Connection c, List<Object[]> rejections) throws SQLException {

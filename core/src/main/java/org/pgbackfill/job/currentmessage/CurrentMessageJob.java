@@ -76,6 +76,8 @@ public final class CurrentMessageJob implements Job {
     @Override public String toRevision() { return REVISION_AFTER; }
     @Override public String target() { return "chat.current_message_id"; }
     @Override public Scope scope() { return Scope.EVERY_CHAT; }
+    @Override public String writes() { return "values"; }
+    @Override public String resultDescription() { return "chats with a current_message_id"; }
 
     @Override
     public JobEstimate estimate(Connection c, DryRunRequest request) throws SQLException {
@@ -101,8 +103,12 @@ public final class CurrentMessageJob implements Job {
             // online: the values before the tool writes any, the catch-up's first candidate (the plan installed the capture first)
             tables(new ControlTables(schema())).recordBefore(c, CurrentMessageCheck.columns(c, "chat").containsKey("current_message_id"));
         }
-        try (Statement st = c.createStatement()) {
-            st.execute("ALTER TABLE chat ADD COLUMN IF NOT EXISTS current_message_id TEXT");
+        // only when missing: ALTER TABLE needs ownership of chat even with IF NOT EXISTS, and the check asks none of a role
+        // for whom an administrator added the column
+        if (!CurrentMessageCheck.columns(c, "chat").containsKey("current_message_id")) {
+            try (Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE chat ADD COLUMN current_message_id TEXT");
+            }
         }
         tables(new ControlTables(schema())).create(c, collation(c));
     }

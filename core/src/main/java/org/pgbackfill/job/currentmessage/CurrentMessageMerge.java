@@ -143,7 +143,9 @@ final class CurrentMessageMerge {
                 try { c.rollback(); } catch (SQLException ignored) { }
                 throw e;
             } finally {
-                c.setAutoCommit(true);
+                // on a connection the server broke, the pool has closed it: this would throw "Connection is closed" (no
+                // SQLSTATE) over the server's error, and the run would give up instead of waiting for the server
+                try { c.setAutoCommit(true); } catch (SQLException ignored) { }
             }
         }
     }

@@ -17,6 +17,8 @@ public enum CurrentMessageReject {
     UNHASHABLE_PARENT_ID("a message's parentId is an array or object (TypeError: unhashable, finding the leaves)"),
     UNORDERABLE_TIMES("two leaf timestamps cannot be compared with > (TypeError in max)"),
     VALUE_NOT_SENDABLE("the value holds a NUL character or a lone surrogate: psycopg2 cannot send upstream's UPDATE"),
+    VALUE_REFUSED("PostgreSQL refused the value (the database's encoding cannot hold it, say): upstream's chat_message lookup"
+        + " and UPDATE would fail on it"),
     EXTRACTION_FAILED("pgbackfill could not read this document (a bug: please report it with the chat id)");
 
     private final String description;

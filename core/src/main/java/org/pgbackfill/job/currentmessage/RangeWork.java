@@ -114,9 +114,11 @@ final class RangeWork {
                 /** The batch's writes in one transaction fenced on the range's attempt; the range's summary with its last. */
                 @Override public void batchDone(Connection b, long chatsOfRange) throws SQLException {
                     try {
-                        if (!writes.isEmpty()) copy(b, claim, writes);
+                        // a value the server refuses is isolated and recorded: it never fails the range
+                        List<RefusedValues.Refused> refused = RefusedValues.write(b, writes, (c, w) -> copy(c, claim, w));
+                        if (!refused.isEmpty()) refusedAsRejections(b, refused, rejections);
                         if (!rejections.isEmpty()) insertRejections(b, claim, rejections);
-                        counts.staged += writes.size();
+                        counts.staged += writes.size() - refused.size();
                         counts.rejected += rejections.size();
                         if (chatsOfRange >= 0) summary(b, claim, chatsOfRange, counts);
                         fence(b, claim);
@@ -131,6 +133,21 @@ final class RangeWork {
                 }
             });
         return new Result(totals.chats(), totals.documentBytes(), counts.staged, counts.rejected, counts.unchanged);
+    }
+
+    /** The refused values as rejections of the batch, each with its document's beginning. */
+    private static void refusedAsRejections(Connection b, List<RefusedValues.Refused> refused, List<Object[]> rejections)
+            throws SQLException {
+        Map<String, String> prefixes = new HashMap<>();
+        try (PreparedStatement ps = b.prepareStatement("SELECT id, left(chat::text, " + RAW_PREFIX_CHARS + ") FROM chat WHERE id = ANY (?)")) {
+            ps.setArray(1, b.createArrayOf("text", refused.stream().map(RefusedValues.Refused::chatId).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) prefixes.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        for (RefusedValues.Refused r : refused) {
+            rejections.add(new Object[] {r.chatId(), CurrentMessageReject.VALUE_REFUSED.name(), r.detail(), prefixes.get(r.chatId())});
+        }
     }
 
     private void copy(Connection b, ControlTables.Claim claim, List<String[]> writes) throws SQLException {

@@ -57,7 +57,12 @@ class CurrentMessageJobTest {
 
     /** The same database, in {@code fixture}'s server (another test class's). */
     static DatabaseUrl database(PostgresFixture fixture, String name, String createOptions, int corpusCases) throws Exception {
-        DatabaseUrl url = seededAt856c5b02fb54(fixture, name, createOptions, name.hashCode(), 300);
+        return database(fixture, name, createOptions, corpusCases, 300);
+    }
+
+    /** The same, with {@code chats} seeded chats. */
+    static DatabaseUrl database(PostgresFixture fixture, String name, String createOptions, int corpusCases, int chats) throws Exception {
+        DatabaseUrl url = seededAt856c5b02fb54(fixture, name, createOptions, name.hashCode(), chats);
         try (Connection c = PostgresFixture.connect(url); Statement st = c.createStatement()) {
             // beyond what the app does: rows timed NULL, tied or naming a parent that never was, ids without the
             // chat's prefix, an id that is the bare prefix
