@@ -1,8 +1,10 @@
 package org.pgbackfill.bench;
 
+import org.pgbackfill.BackfillException;
 import org.pgbackfill.db.DatabaseUrl;
 import org.pgbackfill.seed.ChatSeeder;
 import org.pgbackfill.seed.GeneratorOptions;
+import org.pgbackfill.seed.RevisionSeeder;
 import org.pgbackfill.seed.SeedReport;
 
 import java.io.PrintStream;
@@ -32,11 +34,19 @@ final class BenchDatabases implements AutoCloseable {
 
     private final DatabaseUrl admin;
     private final boolean reseed;
+    /** The names of the scratch copies start with this ({@link #PREFIX} unless the caller names another). */
+    private final String prefix;
     private final List<String> scratch = new ArrayList<>();
 
     BenchDatabases(DatabaseUrl admin, boolean reseed) {
+        this(admin, reseed, PREFIX);
+    }
+
+    /** With another prefix for the scratch copies, so that two benchmarks on one server do not drop each other's. */
+    BenchDatabases(DatabaseUrl admin, boolean reseed, String prefix) {
         this.admin = admin;
         this.reseed = reseed;
+        this.prefix = prefix;
     }
 
     DatabaseUrl url(String database) { return admin.withDatabase(database); }
@@ -50,6 +60,31 @@ final class BenchDatabases implements AutoCloseable {
                 for (int i = 0; i < connections; i++) cs.add(connect(url));
                 SeedReport seeded = new ChatSeeder(g).seed(cs);
                 out.println("seeded: " + seeded);
+            } finally {
+                for (Connection c : cs) c.close();
+            }
+        });
+    }
+
+    /**
+     * A template at Open WebUI's revision 856c5b02fb54, where the current_message_id job starts:
+     * generated chats, chat_message filled by the first job, the revisions up to 856c5b02fb54 and
+     * the app's later changes ({@link RevisionSeeder}, as {@code pgbackfill seed --revision 856c5b02fb54}
+     * makes it), chat_message frozen and analyzed as chat is.
+     */
+    Template atCurrentMessageRevision(String name, GeneratorOptions g, String fingerprint, int connections, PrintStream out)
+            throws SQLException {
+        return ensure(name, fingerprint, out, url -> {
+            out.printf(Locale.ROOT, "seeding %s at revision %s over %d connection(s) ...%n", name, RevisionSeeder.BEFORE_CURRENT_MESSAGE,
+                connections);
+            List<Connection> cs = new ArrayList<>();
+            try {
+                for (int i = 0; i < connections; i++) cs.add(connect(url));
+                RevisionSeeder.Result seeded = new RevisionSeeder(g, RevisionSeeder.BEFORE_CURRENT_MESSAGE).seed(url, cs);
+                out.println("seeded: " + seeded);
+                exec(cs.get(0), "VACUUM (FREEZE, ANALYZE) chat_message");
+            } catch (BackfillException e) {
+                throw new SQLException("seeding " + name + ": the first job failed: " + e.getMessage(), e);
             } finally {
                 for (Connection c : cs) c.close();
             }
@@ -115,7 +150,7 @@ final class BenchDatabases implements AutoCloseable {
 
     /** A fresh copy of {@code template}, dropped by {@link #release} or at {@link #close}. */
     DatabaseUrl copy(Template template, String name) throws SQLException, InterruptedException {
-        String db = PREFIX + "run_" + name;
+        String db = prefix + "run_" + name;
         try (Connection c = connect(admin)) {
             if (exists(c, db)) drop(db);
             int version = Integer.parseInt(one(c, "SHOW server_version_num"));

@@ -32,14 +32,21 @@ final class PgbackfillProcess {
 
     private final Path jar;
     private final String maxHeap;
+    private final List<String> jvmOptions;
 
     PgbackfillProcess(Path jar, String maxHeap) {
+        this(jar, maxHeap, List.of());
+    }
+
+    /** With more options for its JVM (a flight recording, say) before {@code -jar}. */
+    PgbackfillProcess(Path jar, String maxHeap, List<String> jvmOptions) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException("no pgbackfill jar at " + jar.toAbsolutePath()
                 + "; build it first (mvn -B -DskipTests package) or give --cli-jar");
         }
         this.jar = jar;
         this.maxHeap = maxHeap;
+        this.jvmOptions = List.copyOf(jvmOptions);
     }
 
     Result run(DatabaseUrl url, int workers, long nowEpoch) throws IOException, InterruptedException {
@@ -50,8 +57,9 @@ final class PgbackfillProcess {
     Result exec(DatabaseUrl url, String... args) throws IOException, InterruptedException {
         Path report = Files.createTempFile("pgbackfill-bench-report", ".json");
         try {
-            List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-Xmx" + maxHeap, "-jar", jar.toString()));
+            List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx" + maxHeap));
+            cmd.addAll(jvmOptions);
+            cmd.addAll(List.of("-jar", jar.toString()));
             cmd.addAll(List.of(args));
             cmd.addAll(List.of("--report", report.toString(), "--quiet"));
             // the summary goes to stdout (the report file has it all); warnings and errors to stderr, shown

@@ -119,10 +119,13 @@ public final class ChatRangeReader {
         long chats = 0, bytes = 0;
         List<String[]> large = new ArrayList<>();
         List<Long> largeLength = new ArrayList<>();
-        String sql = "COPY (SELECT id, user_id, CASE WHEN octet_length(chat::text) <= " + inlineLimit
-            + "" + " THEN chat END, octet_length(chat::text)::bigint, "
-            + "coalesce(pg_column_size(chat), 0)::bigint FROM chat WHERE " + range.predicate()
-            + " AND " + scope.predicate() + extraPredicate + ") TO STDOUT (FORMAT binary)";
+        // json has no binary cast to text: chat::text is an I/O conversion that detoasts (decompresses) the whole
+        // document, so it is done once per row, in a subquery kept apart by OFFSET 0, and its length and the
+        // document sent are both taken from that one value (written twice, it decompressed every document twice).
+        String sql = "COPY (SELECT id, user_id, CASE WHEN octet_length(t) <= " + inlineLimit + " THEN t END, "
+            + "octet_length(t)::bigint, stored FROM (SELECT id, user_id, chat::text AS t, coalesce(pg_column_size(chat), 0)::bigint "
+            + "AS stored FROM chat WHERE " + range.predicate() + " AND " + scope.predicate() + extraPredicate + " OFFSET 0) s) "
+            + "TO STDOUT (FORMAT binary)";
         CopyOut out = conn.unwrap(PGConnection.class).getCopyAPI().copyOut(sql);
         try (DataInputStream in = new DataInputStream(new PGCopyInputStream(out))) {
             readHeader(in);
@@ -206,12 +209,7 @@ public final class ChatRangeReader {
      */
     private DocumentSource spool(String id, long length, Path file) throws IOException {
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
-            for (long from = 1; ; from += CHUNK_CHARS) {
-                String text = fetch(id, from);
-                if (text == null) break;
-                out.write(text.getBytes(StandardCharsets.UTF_8));
-                if (text.length() < CHUNK_CHARS) break;
-            }
+            fetchChunks(id, out);
         }
         return new DocumentSource() {
             @Override public InputStream open() throws IOException {
@@ -222,17 +220,29 @@ public final class ChatRangeReader {
         };
     }
 
-    private String fetch(String id, long fromChar) throws IOException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT substr(chat::text, ?, ?) FROM chat WHERE id = ?")) {
-            ps.setInt(1, (int) fromChar);
-            ps.setInt(2, CHUNK_CHARS);
-            ps.setString(3, id);
+    /**
+     * The document's chunks in order, one row each (fetched one at a time: at most one chunk in memory), from one
+     * statement that decompresses the document once (a query per chunk decompressed all of it for every chunk).
+     */
+    private void fetchChunks(String id, OutputStream out) throws IOException {
+        boolean any = false;
+        try (PreparedStatement ps = conn.prepareStatement("SELECT f, substr(s.t, f, " + CHUNK_CHARS + ") FROM (SELECT chat::text AS t "
+                + "FROM chat WHERE id = ? OFFSET 0) s CROSS JOIN LATERAL generate_series(1, greatest(length(s.t), 1), " + CHUNK_CHARS
+                + ") f")) {   // the lateral function scan gives the chunks in order; checked below rather than sorted
+            ps.setFetchSize(1);
+            ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) throw new EOFException("chat " + id + " vanished while its document was being read");
-                return rs.getString(1);
+                for (long expected = 1; rs.next(); expected += CHUNK_CHARS) {
+                    any = true;
+                    if (rs.getLong(1) != expected) throw new IOException("chat " + id + ": chunk at " + rs.getLong(1) + " came where "
+                        + expected + " was expected");
+                    String text = rs.getString(2);
+                    if (text != null) out.write(text.getBytes(StandardCharsets.UTF_8));
+                }
             }
         } catch (SQLException e) {
             throw new IOException("reading chat " + id + " in chunks failed: " + e.getMessage(), e);
         }
+        if (!any) throw new EOFException("chat " + id + " vanished while its document was being read");
     }
 }
