@@ -7,7 +7,6 @@ import org.pgbackfill.job.SampleClock;
 
 import java.io.IOException;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -47,8 +46,8 @@ final class CurrentMessageEstimate {
     private record Sampled(String chatId, DocumentFacts facts) { }
 
     static JobEstimate estimate(Connection c, DryRunRequest r) throws SQLException {
-        boolean rows = r.atStartRevision() || exists(c, "chat_message");
-        boolean column = hasCurrentColumn(c);
+        boolean rows = r.atStartRevision() || !CurrentMessageCheck.columns(c, "chat_message").isEmpty();
+        boolean column = CurrentMessageCheck.columns(c, "chat").containsKey("current_message_id");
         long chats = 0, bytes = 0, stored = 0;
         long[] decided = new long[2];   // writes, rejections
         SampleClock clock = new SampleClock(r.calibrationSeconds());
@@ -112,23 +111,6 @@ final class CurrentMessageEstimate {
         }
         batch.clear();
         current.clear();
-    }
-
-    private static boolean exists(Connection c, String table) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, table);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
-    }
-
-    private static boolean hasCurrentColumn(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT 1 FROM pg_attribute WHERE attrelid = 'chat'::regclass "
-                + "AND attname = 'current_message_id' AND NOT attisdropped")) {
-            return rs.next();
-        }
     }
 
     /** chat's heap (the documents are in TOAST) over its rows: what an UPDATE of one chat rewrites. */
