@@ -267,13 +267,13 @@ final class DemoCommand implements Callable<Integer> {
                 + (e.getMessage() != null && e.getMessage().contains("root") ? "\n(As root, the server runs as the account --os-user names.)" : "")
                 + "\nRun the demo against a server of yours instead: pgbackfill demo --database-url postgresql://user@host:5432/postgres (password from ~/.pgpass)");
         }
-        try (Connection c = connect(server.adminUrl()); Statement s = c.createStatement()) {
+        try (Connection c = connect(DatabaseUrl.parse(server.adminUrl().url())); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + EMBEDDED_DATABASE);
         } catch (SQLException e) {
             server.close();
             throw Failure.of(e, "creating database " + EMBEDDED_DATABASE + " on the embedded PostgreSQL failed");
         }
-        DatabaseUrl url = server.url(EMBEDDED_DATABASE);
+        DatabaseUrl url = DatabaseUrl.parse(server.url(EMBEDDED_DATABASE).url());   // core's type, for the run
         return new Target() {
             private boolean kept;
 

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
-/** Deleting a directory and everything in it (the embedded server's, the spool's). */
+/** Deleting a directory and everything in it (the spool's). */
 public final class FileTrees {
     private FileTrees() { }
 

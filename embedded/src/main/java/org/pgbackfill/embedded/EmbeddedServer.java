@@ -1,8 +1,5 @@
 package org.pgbackfill.embedded;
 
-import org.pgbackfill.db.DatabaseUrl;
-import org.pgbackfill.fs.FileTrees;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -101,7 +98,7 @@ public final class EmbeddedServer implements AutoCloseable {
         try {
             Runtime.getRuntime().addShutdownHook(server.shutdownHook);
         } catch (IllegalStateException shuttingDown) {
-            FileTrees.delete(dir);
+            ServerDirectory.deleteTree(dir);
             throw new IOException("the JVM is shutting down");
         }
         try {
@@ -203,12 +200,12 @@ public final class EmbeddedServer implements AutoCloseable {
     }
 
     /** The server's address for {@code database}, as the superuser (no password: trust authentication). */
-    public DatabaseUrl url(String database) {
-        return DatabaseUrl.parse("postgresql://" + SUPERUSER + "@127.0.0.1:" + port + "/" + database);
+    public ServerAddress url(String database) {
+        return new ServerAddress("127.0.0.1", port, SUPERUSER, database);
     }
 
     /** The maintenance database's address (database {@code postgres}). */
-    public DatabaseUrl adminUrl() { return url("postgres"); }
+    public ServerAddress adminUrl() { return url("postgres"); }
 
     public int port() { return port; }
 
@@ -267,7 +264,7 @@ public final class EmbeddedServer implements AutoCloseable {
             }
             if (keepFiles) return;
             try {
-                FileTrees.delete(dir);
+                ServerDirectory.deleteTree(dir);
             } catch (IOException | UncheckedIOException e) {
                 log.accept("could not delete " + dir + ": " + e);
             }

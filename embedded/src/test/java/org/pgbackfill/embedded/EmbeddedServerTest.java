@@ -1,7 +1,7 @@
 package org.pgbackfill.embedded;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.pgbackfill.testing.VersionMatrix;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +23,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A server of its own (not the suite's shared one): settings applied, an immediate restart is a
  * crash (committed rows kept, UNLOGGED tables emptied, same port), a fast one is not, and close
- * leaves no process and no file.
+ * leaves no process and no file; and it is the PostgreSQL major {@code -Dpostgres.major} picked.
+ *
+ * <p>Tagged {@code matrix} (core's {@code @VersionMatrix}, which this module cannot see): {@code
+ * .ci/run} runs it on every major version.
  */
-@VersionMatrix
+@Tag("matrix")
 class EmbeddedServerTest {
     @Test
     void restartsLikeACrashOrACleanStopAndLeavesNothingWhenClosed() throws Exception {
@@ -35,6 +38,11 @@ class EmbeddedServerTest {
         try (EmbeddedServer s = EmbeddedServer.start(null, "nobody", Map.of("work_mem", "7MB", "fsync", "off"), said::add)) {
             dir = s.directory();
             assertTrue(said.stream().anyMatch(l -> l.startsWith("started PostgreSQL " + s.version())), said.toString());
+            // the root pom's surefire configuration names the binaries' version (-Dpostgres.major picks it)
+            String major = System.getProperty("pgbackfill.test.postgres.binaries", "").replaceAll("\\..*", "");
+            if (!major.isEmpty()) assertTrue(s.version().startsWith(major + "."), "PostgreSQL " + s.version() + ", asked for " + major);
+            assertEquals("jdbc:postgresql://127.0.0.1:" + s.port() + "/postgres", s.adminUrl().jdbcUrl());
+            assertEquals("postgresql://postgres@127.0.0.1:" + s.port() + "/db", s.url("db").url());
             try (Connection c = connect(s); Statement st = c.createStatement()) {
                 assertEquals("7MB", single(st, "SHOW work_mem"));
                 st.execute("CREATE TABLE kept (x int)");
@@ -67,7 +75,8 @@ class EmbeddedServerTest {
     }
 
     private static Connection connect(EmbeddedServer s) throws SQLException {
-        return DriverManager.getConnection(s.adminUrl().jdbcUrl(), s.adminUrl().properties());
+        ServerAddress a = s.adminUrl();
+        return DriverManager.getConnection(a.jdbcUrl(), a.user(), null);
     }
 
     private static String single(Statement st, String sql) throws SQLException {
