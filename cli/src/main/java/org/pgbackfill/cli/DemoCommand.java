@@ -1,10 +1,9 @@
 package org.pgbackfill.cli;
 
 import org.pgbackfill.embedded.EmbeddedServer;
-import org.pgbackfill.cli.demo.ScratchDatabase;
+import org.pgbackfill.cli.demo.SeedProgress;
 import org.pgbackfill.db.DatabaseUrl;
 import org.pgbackfill.engine.BackfillConfig;
-import org.pgbackfill.BackfillException.Kind;
 import org.pgbackfill.seed.ChatSeeder;
 import org.pgbackfill.seed.GeneratorOptions;
 import org.pgbackfill.seed.RevisionSeeder;
@@ -12,10 +11,8 @@ import org.pgbackfill.seed.SeedReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -103,10 +100,11 @@ final class DemoCommand implements Callable<Integer> {
         Thread interrupted = new Thread(() -> err.println("\npgbackfill demo: interrupted; removing what the demo made"));
         Runtime.getRuntime().addShutdownHook(interrupted);
         int code;
-        try (Target target = given == null ? embedded() : scratch(given)) {
+        try (DemoDatabase target = given == null ? DemoDatabase.embedded(osUser, SERVER_SETTINGS, EMBEDDED_DATABASE, out)
+                 : DemoDatabase.scratch(given, out, err)) {
             target.keep(keep);
             code = demo(target);
-        } catch (Failure f) {
+        } catch (DemoFailure f) {
             err.println("pgbackfill demo: " + f.getMessage());
             return f.exitCode;
         } finally {
@@ -125,7 +123,7 @@ final class DemoCommand implements Callable<Integer> {
      * verify, Alembic's revisions up to 856c5b02fb54, the second job and its verify; next steps.
      * Returns the exit code.
      */
-    private int demo(Target target) throws Failure {
+    private int demo(DemoDatabase target) throws DemoFailure {
         DatabaseUrl url = target.url();
         int connections = Math.max(1, Math.min(4, workers > 0 ? workers : Runtime.getRuntime().availableProcessors()));
         seed(url, connections);
@@ -146,7 +144,7 @@ final class DemoCommand implements Callable<Integer> {
         try (Connection c = connect(url)) {
             RevisionSeeder.upgradeTo856c5b02fb54(c);
         } catch (SQLException e) {
-            throw Failure.of(e, "applying the revisions up to 856c5b02fb54 on " + url + " failed");
+            throw DemoFailure.of(e, "applying the revisions up to 856c5b02fb54 on " + url + " failed");
         }
 
         out.println();
@@ -182,7 +180,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
 
-    private void seed(DatabaseUrl url, int connections) throws Failure {
+    private void seed(DatabaseUrl url, int connections) throws DemoFailure {
         GeneratorOptions options = GeneratorOptions.builder()
             .seed(seed)
             .targetBytes(sizeMb * 1_000_000L)
@@ -203,7 +201,7 @@ final class DemoCommand implements Callable<Integer> {
             say("seeded " + report);
         } catch (SQLException e) {
             progress.done();
-            throw Failure.of(e, "seeding " + url + " failed");
+            throw DemoFailure.of(e, "seeding " + url + " failed");
         } finally {
             for (Connection c : cs) {
                 try { c.close(); } catch (SQLException ignored) { /* closing */ }
@@ -235,151 +233,10 @@ final class DemoCommand implements Callable<Integer> {
     private static void line(StringBuilder b, String s) { b.append(s).append(System.lineSeparator()); }
 
     private void say(String line) {
-        out.println("pgbackfill demo: " + line);
-        out.flush();
+        DemoDatabase.say(out, line);
     }
 
     private static Connection connect(DatabaseUrl url) throws SQLException {
-        java.util.Properties p = url.properties();
-        p.setProperty("ApplicationName", "pgbackfill demo");
-        return DriverManager.getConnection(url.jdbcUrl(), p);
-    }
-
-    // --- where the demo's database lives ---------------------------------------------------------
-
-    /** The demo's database and what removes it. */
-    private interface Target extends AutoCloseable {
-        DatabaseUrl url();
-
-        /** Keep the data at close, and say how to reach it. */
-        void keep(boolean keep);
-
-        @Override void close();
-    }
-
-    private Target embedded() throws Failure {
-        say("starting an embedded PostgreSQL (no --database-url given)");
-        EmbeddedServer server;
-        try {
-            server = EmbeddedServer.start(null, osUser, SERVER_SETTINGS, line -> say(line));
-        } catch (IOException e) {
-            throw new Failure(ExitCodes.of(Kind.CANNOT_CONNECT), "could not start the embedded PostgreSQL: " + e.getMessage()
-                + (e.getMessage() != null && e.getMessage().contains("root") ? "\n(As root, the server runs as the account --os-user names.)" : "")
-                + "\nRun the demo against a server of yours instead: pgbackfill demo --database-url postgresql://user@host:5432/postgres (password from ~/.pgpass)");
-        }
-        try (Connection c = connect(DatabaseUrl.parse(server.adminUrl().url())); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + EMBEDDED_DATABASE);
-        } catch (SQLException e) {
-            server.close();
-            throw Failure.of(e, "creating database " + EMBEDDED_DATABASE + " on the embedded PostgreSQL failed");
-        }
-        DatabaseUrl url = DatabaseUrl.parse(server.url(EMBEDDED_DATABASE).url());   // core's type, for the run
-        return new Target() {
-            private boolean kept;
-
-            @Override public DatabaseUrl url() { return url; }
-
-            @Override public void keep(boolean keep) {
-                kept = keep;
-                server.keepFiles(keep);
-            }
-
-            @Override public void close() {
-                server.close();
-                if (kept) {
-                    say("kept the embedded server's files in " + server.directory() + " (the server is stopped). To look:");
-                    out.println("  start it:  " + server.restartCommand());
-                    out.println("  connect:   psql \"" + url + "\"   (any PostgreSQL client; no password)");
-                    out.println("  look:      SELECT reason, count(*) FROM pgbackfill.rejected_message GROUP BY reason;");
-                    out.println("  stop it:   " + server.stopCommand());
-                    out.println("  remove:    rm -rf " + server.directory());
-                } else {
-                    say("stopped the embedded PostgreSQL and deleted " + server.directory());
-                }
-            }
-        };
-    }
-
-    private Target scratch(DatabaseUrl admin) throws Failure {
-        ScratchDatabase db;
-        try {
-            db = ScratchDatabase.create(admin);
-        } catch (SQLException e) {
-            throw Failure.of(e, "creating a scratch database on " + admin + " failed"
-                + ("42501".equals(e.getSQLState()) ? " (the user must be allowed to CREATE DATABASE)" : ""));
-        }
-        say("working in the new database " + db.name() + " on " + admin);
-        return new Target() {
-            @Override public DatabaseUrl url() { return db.url(); }
-
-            @Override public void keep(boolean keep) { db.keep(keep); }
-
-            @Override public void close() {
-                db.close();
-                if (db.kept()) {
-                    say("kept the database " + db.name() + ": " + db.url());
-                    out.println("  look:          SELECT reason, count(*) FROM pgbackfill.rejected_message GROUP BY reason;");
-                    out.println("  drop it with:  DROP DATABASE " + db.name() + ";");
-                } else if (db.dropError() == null) {
-                    say("dropped the database " + db.name());
-                } else {
-                    err.println("pgbackfill demo: could not drop the database " + db.name() + ": " + db.dropError()
-                        + "; drop it yourself: DROP DATABASE " + db.name() + ";");
-                }
-            }
-        };
-    }
-
-    // --- failures ----------------------------------------------------------------------------------
-
-    /** A failure with its exit code (those of BackfillException.Kind) and a message for the user. */
-    private static final class Failure extends Exception {
-        final int exitCode;
-
-        Failure(int exitCode, String message) {
-            super(message);
-            this.exitCode = exitCode;
-        }
-
-        static Failure of(SQLException e, String what) {
-            return new Failure(ExitCodes.of(org.pgbackfill.db.DatabaseFailure.kindOf(e)), what + ": " + e.getMessage());
-        }
-    }
-
-    /** The seeding progress: one line redrawn in place on a terminal, otherwise a line every ten seconds. */
-    private static final class SeedProgress implements ChatSeeder.Progress {
-        private final PrintStream err;
-        private final boolean tty;
-        private final long targetBytes;
-        private final long start = System.nanoTime();
-        private long lastPrint = start;
-        private boolean lineOpen;
-
-        SeedProgress(PrintStream err, boolean tty, long targetBytes) {
-            this.err = err;
-            this.tty = tty;
-            this.targetBytes = targetBytes;
-        }
-
-        @Override public synchronized void loaded(long chats, long documentBytes) {
-            long now = System.nanoTime();
-            if (now - lastPrint < (tty ? 250_000_000L : 10_000_000_000L)) return;
-            lastPrint = now;
-            double seconds = (now - start) / 1e9;
-            String line = String.format("seed %4.1f%%  %d chats, %.1f MB, %.1f MB/s",
-                Math.min(100.0, 100.0 * documentBytes / targetBytes), chats, documentBytes / 1e6, documentBytes / 1e6 / seconds);
-            if (tty) {
-                err.print("\r\033[K" + line);
-                lineOpen = true;
-            } else {
-                err.println(line);
-            }
-            err.flush();
-        }
-
-        synchronized void done() {
-            if (lineOpen) err.println();
-            lineOpen = false;
-        }
+        return DemoDatabase.connect(url);
     }
 }
