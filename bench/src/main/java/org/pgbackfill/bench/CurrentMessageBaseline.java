@@ -1,13 +1,7 @@
 package org.pgbackfill.bench;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonFactoryBuilder;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.math.BigDecimal;
@@ -88,21 +82,7 @@ final class CurrentMessageBaseline {
         Aborted(String message) { super(message); }
     }
 
-    private static final ObjectMapper MAPPER = new ObjectMapper(pythonLikeFactory());
-
-    /** json.loads: no limits on sizes or nesting here (Python's recursion limit is not modelled), NaN and Infinity accepted. */
-    private static JsonFactory pythonLikeFactory() {
-        JsonFactoryBuilder b = new JsonFactoryBuilder();
-        b.enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS);
-        b.streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).maxNumberLength(Integer.MAX_VALUE)
-            .maxNameLength(Integer.MAX_VALUE).maxNestingDepth(Integer.MAX_VALUE).maxDocumentLength(-1).maxTokenCount(-1).build());
-        return b.build();
-    }
-
     private CurrentMessageBaseline() { }
-
-    /** A message id as a dict key: a str as itself, anything else by its JSON text (so {@code "5"} and {@code 5} differ). */
-    private record NonStr(String json) { }
 
     /** One message of a chat's map: its parent (a key, or null for None) and its {@code created_at or 0}. */
     private record Message(Object parent, Object time) { }
@@ -216,12 +196,12 @@ final class CurrentMessageBaseline {
     private static void read(Chat ch, String doc) {
         JsonNode data = null;
         if (doc != null) {
-            JsonNode top = parse(doc);
+            JsonNode top = PythonJson.parse(doc);
             if (top.isObject()) {
                 data = top;
             } else if (top.isTextual()) {
                 try {
-                    JsonNode inner = parse(top.textValue());
+                    JsonNode inner = PythonJson.parse(top.textValue());
                     if (inner.isObject()) data = inner;
                 } catch (Aborted e) {
                     // json.loads of the inner text failed: ValueError, caught upstream; {}
@@ -231,7 +211,7 @@ final class CurrentMessageBaseline {
         JsonNode history = data != null && data.path("history").isObject() ? data.get("history") : null;
         String prefix = ch.id + "-";
         List<JsonNode> candidates = new ArrayList<>(4);
-        candidates.add(ch.current == null ? null : MAPPER.getNodeFactory().textNode(ch.current));
+        candidates.add(ch.current == null ? null : PythonJson.MAPPER.getNodeFactory().textNode(ch.current));
         candidates.add(history == null ? null : history.get("currentId"));
         candidates.add(data == null ? null : data.get("currentId"));
         candidates.add(data == null ? null : data.get("branchPointMessageId"));
@@ -247,7 +227,7 @@ final class CurrentMessageBaseline {
         }
         if (messages.isEmpty() && data != null && data.path("messages").isArray()) {
             for (JsonNode m : data.get("messages")) {
-                if (m.isObject() && truthy(m.get("id"))) messages.put(key(m.get("id")), m);
+                if (m.isObject() && PythonJson.truthy(m.get("id"))) messages.put(PythonJson.key(m.get("id")), m);
             }
         }
         if (!messages.isEmpty()) {
@@ -256,61 +236,14 @@ final class CurrentMessageBaseline {
                 JsonNode m = e.getValue();
                 if (m.isObject()) {
                     JsonNode parent = m.get("parentId");
-                    map.put(e.getKey(), new Message(parent == null || parent.isNull() ? null : parentKey(parent), time(m.get("timestamp"))));
+                    map.put(e.getKey(), new Message(parent == null || parent.isNull() ? null : PythonJson.parentKey(parent),
+                        PythonJson.time(m.get("timestamp"))));
                 } else {
                     map.put(e.getKey(), new Message(null, BigDecimal.ZERO));
                 }
             }
             ch.messages = map;
         }
-    }
-
-    private static JsonNode parse(String text) {
-        try {
-            JsonNode n = MAPPER.readTree(text);
-            if (n == null) throw new Aborted("an empty document");
-            return n;
-        } catch (IOException e) {
-            throw new Aborted("json.loads failed: " + e.getMessage());
-        }
-    }
-
-    private static boolean truthy(JsonNode v) {
-        if (v == null || v.isNull()) return false;
-        if (v.isTextual()) return !v.textValue().isEmpty();
-        if (v.isBoolean()) return v.booleanValue();
-        if (v.isNumber()) return v.decimalValue().signum() != 0 || (v.isFloatingPointNumber() && Double.isNaN(v.doubleValue()));
-        return v.size() > 0;
-    }
-
-    /** A dict key: unhashable containers abort, as Python's TypeError does. */
-    private static Object key(JsonNode v) {
-        if (v.isContainerNode()) throw new Aborted("unhashable type: '" + (v.isArray() ? "list" : "dict") + "'");
-        return v.isTextual() ? v.textValue() : new NonStr(v.toString());
-    }
-
-    /** A parentId as a key; a container is kept as a marker that aborts when it is looked up. */
-    private static Object parentKey(JsonNode v) {
-        return v.isContainerNode() ? v : key(v);
-    }
-
-    /** {@code timestamp or 0} (a missing key is 0): a number, a string, or 0. */
-    private static Object time(JsonNode v) {
-        if (!truthy(v)) return BigDecimal.ZERO;
-        if (v.isNumber()) return v.isFloatingPointNumber() && !Double.isFinite(v.doubleValue()) ? v.doubleValue() : v.decimalValue();
-        if (v.isBoolean()) return BigDecimal.ONE;
-        if (v.isTextual()) return v.textValue();
-        return v;                                           // a non-empty list or dict: compared, it aborts
-    }
-
-    /** Python's {@code a > b} for the times met here. */
-    private static boolean greater(Object a, Object b) {
-        if (a instanceof BigDecimal x && b instanceof BigDecimal y) return x.compareTo(y) > 0;
-        if (a instanceof String x && b instanceof String y) return x.compareTo(y) > 0;   // both BMP in practice: code point order
-        if ((a instanceof Double || a instanceof BigDecimal) && (b instanceof Double || b instanceof BigDecimal)) {
-            return ((Number) a).doubleValue() > ((Number) b).doubleValue();
-        }
-        throw new Aborted("'>' not supported between " + a.getClass().getSimpleName() + " and " + b.getClass().getSimpleName());
     }
 
     /** The two lookups of a fetch, in chat_message. */
@@ -379,7 +312,7 @@ final class CurrentMessageBaseline {
             ch.resolved = valid;
         } else if (!ch.messages.isEmpty()) {
             Object leaf = latestLeaf(ch.messages);
-            ch.resolved = leaf instanceof NonStr n ? n.json() : (String) leaf;
+            ch.resolved = leaf instanceof PythonJson.NonStr n ? n.json() : (String) leaf;
         }
     }
 
@@ -395,7 +328,7 @@ final class CurrentMessageBaseline {
         for (Map.Entry<Object, Message> e : messages.entrySet()) {
             if (anyLeaf && parents.contains(e.getKey())) continue;
             Object t = e.getValue().time();
-            if (best == null || greater(t, bestTime)) {
+            if (best == null || PythonJson.greater(t, bestTime)) {
                 best = e.getKey();
                 bestTime = t;
             }

@@ -4,7 +4,6 @@ import org.pgbackfill.db.DatabaseUrl;
 import org.pgbackfill.seed.GeneratorOptions;
 
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -43,19 +42,7 @@ import java.util.TreeSet;
  */
 public final class CurrentMessageBenchmark {
     public static void main(String[] args) throws Exception {
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        }
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.err.println(Options.USAGE);
-            System.exit(2);
-            return;
-        }
-        System.exit(new CurrentMessageBenchmark(o).run(System.out));
+        BenchOptions.main(args, new Options(), Options.USAGE, o -> new CurrentMessageBenchmark(o).run(System.out));
     }
 
     static final String REVISION = "856c5b02fb54";
@@ -66,16 +53,12 @@ public final class CurrentMessageBenchmark {
 
     CurrentMessageBenchmark(Options o) { this.o = o; }
 
-    /** One row of the speed table. */
-    private record Row(String name, double load, double merge, double rest, double total, long walBytes, long heapBytes,
-                       long liveHeapBytes, long rssBytes, double serverCpu, double clientCpu) { }
-
     /** One pgbackfill run: its row, every chat's value afterwards, and the chats it rejected. */
-    private record Run(Row row, Map<String, String> values, long rejected, long chats) { }
+    private record Run(SpeedRow row, Map<String, String> values, long rejected, long chats) { }
 
     int run(PrintStream out) throws Exception {
         PgbackfillProcess pgbackfill = new PgbackfillProcess(o.cliJar, o.maxHeap, o.jvmOptions);
-        List<Row> rows = new ArrayList<>();
+        List<SpeedRow> rows = new ArrayList<>();
         List<String[]> memory = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         BenchDatabases.Template t;
@@ -86,8 +69,7 @@ public final class CurrentMessageBenchmark {
         Map<String, Run> byWorkers = new HashMap<>();
         int mismatches = -1;
         try (BenchDatabases dbs = new BenchDatabases(o.url, o.reseed, o.prefix); Connection admin = BenchDatabases.connect(o.url)) {
-            CpuMeter cpu = CpuMeter.server(admin);
-            if (cpu == null) out.println("(the server's CPU time cannot be read from here: no CPU columns)");
+            Scenarios scenarios = new Scenarios(dbs, admin, out);
             t = template(dbs, o.sizeMb, out);
             try (Connection c = BenchDatabases.connect(dbs.url(t.name()))) {
                 messageRows = Long.parseLong(BenchDatabases.one(c, "SELECT count(*) FROM chat_message"));
@@ -97,7 +79,7 @@ public final class CurrentMessageBenchmark {
 
             Map<String, String> values = null;
             for (int workers : o.workers) {
-                Run r = pgbackfill(dbs, pgbackfill, cpu, t, workers, "w" + workers, out);
+                Run r = pgbackfill(scenarios, pgbackfill, t, workers, "w" + workers, out);
                 rows.add(r.row());
                 byWorkers.put(t.name() + "/" + workers, r);
                 if (values == null) {
@@ -117,46 +99,42 @@ public final class CurrentMessageBenchmark {
             out.println("limits: the UPDATE of every chat the job changes, on a fresh copy ...");
             update = null;
             for (int i = 0; i < o.limitRepeats; i++) {
-                DatabaseUrl copy = dbs.copy(t, "limit_update");
-                try (Connection c = BenchDatabases.connect(copy)) {
-                    Limits.Update u = Limits.updateEveryChat(c, values);
-                    if (update == null || u.seconds() < update.seconds()) update = u;
-                }
-                dbs.release(copy);
+                Map<String, String> all = values;
+                Limits.Update u = scenarios.onCopy(t, "limit_update", copy -> {
+                    try (Connection c = BenchDatabases.connect(copy)) {
+                        return Limits.updateEveryChat(c, all);
+                    }
+                });
+                if (update == null || u.seconds() < update.seconds()) update = u;
             }
             out.printf(Locale.ROOT, "  %.2f s, %d chats, WAL %.0f MB, %d HOT%n", update.seconds(), update.rows(), update.walBytes() / 1e6,
                 update.hotRows());
 
             if (o.baseline) {
-                DatabaseUrl copy = dbs.copy(t, "baseline_upstream");
-                out.println("baseline: upstream's algorithm (one connection, fetches of 150, two lookups and the UPDATEs per fetch, one transaction) ...");
-                double cpu0 = cpu == null ? 0 : cpu.serverSeconds();
-                double client0 = CpuMeter.processSeconds(ProcessHandle.current().pid());
-                long wal;
-                Map<String, String> theirs;
-                try (Connection c = BenchDatabases.connect(copy)) {
-                    long wal0 = BenchDatabases.walPosition(c);
-                    upstream = CurrentMessageBaseline.run(c, out);
-                    wal = BenchDatabases.walPosition(c) - wal0;
-                    c.setAutoCommit(true);
-                    theirs = values(c);
-                }
-                double client = CpuMeter.processSeconds(ProcessHandle.current().pid()) - client0;
-                double serverCpu = serverCpuSince(cpu, cpu0);
+                Map<String, String> ours = values;
+                Map<String, String> theirs = new HashMap<>();
+                Scenarios.InProcess<CurrentMessageBaseline.Result> m = scenarios.onCopy(t, "baseline_upstream", copy -> {
+                    out.println("baseline: upstream's algorithm (one connection, fetches of 150, two lookups and the UPDATEs per fetch, "
+                        + "one transaction) ...");
+                    return scenarios.inProcess(copy, c -> CurrentMessageBaseline.run(c, out), c -> {
+                        c.setAutoCommit(true);
+                        theirs.putAll(values(c));
+                        return null;
+                    });
+                });
+                upstream = m.value();
                 out.println("  " + upstream);
-                rows.add(new Row("upstream's algorithm (Java, Jackson tree)", upstream.totalSeconds() - upstream.commitSeconds(),
-                    0, upstream.commitSeconds(), upstream.totalSeconds(), wal, -1, -1, -1, serverCpu, client));
-                mismatches = differences(values, theirs, "pgbackfill", "upstream's algorithm", out);
-                dbs.release(copy);
+                rows.add(new SpeedRow("upstream's algorithm (Java, Jackson tree)", upstream.totalSeconds() - upstream.commitSeconds(),
+                    0, upstream.commitSeconds(), upstream.totalSeconds(), m.walBytes(), -1, -1, -1, m.serverCpu(), m.clientCpu()));
+                mismatches = differences(ours, theirs, "pgbackfill", "upstream's algorithm", out);
             }
 
             for (long size : o.memorySizes) {
                 BenchDatabases.Template m = size == o.sizeMb ? t : template(dbs, size, out);
                 Run r = byWorkers.get(m.name() + "/" + o.memoryWorkers);
-                if (r == null) r = pgbackfill(dbs, pgbackfill, cpu, m, o.memoryWorkers, "memory", out);
-                memory.add(new String[] {m.name(), mb(m.documentBytes()), mb(m.largestDocumentBytes()), String.valueOf(m.chats()),
-                    String.format(Locale.ROOT, "%.1f", r.row().total()), mb(r.row().heapBytes()), mb(r.row().liveHeapBytes()),
-                    mb(r.row().rssBytes())});
+                if (r == null) r = pgbackfill(scenarios, pgbackfill, m, o.memoryWorkers, "memory", out);
+                memory.add(Tables.memoryRow(m, m.chats(), r.row().total(), r.row().heapBytes(), r.row().liveHeapBytes(),
+                    r.row().rssBytes()));
             }
             for (Run r : byWorkers.values()) {
                 if (r.rejected() > 0) notes.add(r.row().name() + ": " + r.rejected() + " chats rejected");
@@ -172,19 +150,21 @@ public final class CurrentMessageBenchmark {
     }
 
     /** {@code pgbackfill run --job current_message_id} on a fresh copy of {@code t}; the copy is dropped afterwards. */
-    private Run pgbackfill(BenchDatabases dbs, PgbackfillProcess pgbackfill, CpuMeter cpu, BenchDatabases.Template t, int workers,
+    private Run pgbackfill(Scenarios scenarios, PgbackfillProcess pgbackfill, BenchDatabases.Template t, int workers,
                            String copyName, PrintStream out) throws Exception {
-        DatabaseUrl copy = dbs.copy(t, copyName);
+        return scenarios.onCopy(t, copyName, copy -> pgbackfill(scenarios, pgbackfill, t, workers, copy, out));
+    }
+
+    private Run pgbackfill(Scenarios scenarios, PgbackfillProcess pgbackfill, BenchDatabases.Template t, int workers,
+                           DatabaseUrl copy, PrintStream out) throws Exception {
         out.printf(Locale.ROOT, "pgbackfill run --job current_message_id --workers %d on %s (java -Xmx%s -jar %s) ...%n", workers, t.name(),
             o.maxHeap, o.cliJar);
-        double cpu0 = cpu == null ? 0 : cpu.serverSeconds();
-        PgbackfillProcess.Result r = pgbackfill.exec(copy, "run", "--job", "current_message_id", "--workers", String.valueOf(workers),
-            "--now-epoch", String.valueOf(o.nowEpoch));
-        double serverCpu = serverCpuSince(cpu, cpu0);
-        String name = "pgbackfill, " + workers + " worker" + (workers == 1 ? "" : "s");
-        Row row = new Row(name, r.phaseSeconds("check") + r.phaseSeconds("plan") + r.phaseSeconds("load"), r.phaseSeconds("build"),
-            r.phaseSeconds("settle") + r.phaseSeconds("stamp"), r.totalSeconds(), r.walBytes(), r.peakHeapBytes(), r.peakHeapAfterGcBytes(),
-            r.peakRssBytes(), serverCpu, r.cpuSeconds());
+        Scenarios.Measured<PgbackfillProcess.Result> m = scenarios.measured(x -> pgbackfill.exec(copy, "run", "--job", "current_message_id",
+            "--workers", String.valueOf(workers), "--now-epoch", String.valueOf(o.nowEpoch)));
+        PgbackfillProcess.Result r = m.value();
+        SpeedRow row = new SpeedRow(SpeedRow.pgbackfillName(workers), r.phaseSeconds("check") + r.phaseSeconds("plan") + r.phaseSeconds("load"),
+            r.phaseSeconds("build"), r.phaseSeconds("settle") + r.phaseSeconds("stamp"), r.totalSeconds(), r.walBytes(), r.peakHeapBytes(),
+            r.peakHeapAfterGcBytes(), r.peakRssBytes(), m.serverCpu(), r.cpuSeconds());
         Map<String, String> values;
         long rejected;
         try (Connection c = BenchDatabases.connect(copy)) {
@@ -192,9 +172,8 @@ public final class CurrentMessageBenchmark {
             rejected = Long.parseLong(BenchDatabases.one(c, "SELECT count(*) FROM pgbackfill.rejected_chat"));
         }
         out.printf(Locale.ROOT, "  %.2f s (load %.2f, merge %.2f), %d values written, %d rejected, WAL %.0f MB, peak heap %.0f MB "
-                + "(after GC %.0f), peak RSS %.0f MB%n", r.totalSeconds(), row.load(), row.merge(), r.rows(), rejected, r.walBytes() / 1e6,
+                + "(after GC %.0f), peak RSS %.0f MB%n", r.totalSeconds(), row.load(), row.middle(), r.rows(), rejected, r.walBytes() / 1e6,
             r.peakHeapBytes() / 1e6, r.peakHeapAfterGcBytes() / 1e6, r.peakRssBytes() / 1e6);
-        dbs.release(copy);
         return new Run(row, values, rejected, values.size());
     }
 
@@ -225,19 +204,8 @@ public final class CurrentMessageBenchmark {
         return n;
     }
 
-    /** Server CPU seconds since {@code before} (backends that exited), once the scenario's connections are closed; -1 if unknown. */
-    private static double serverCpuSince(CpuMeter meter, double before) throws InterruptedException {
-        if (meter == null) return -1;
-        Thread.sleep(300);   // the backends of the closed connections exit and are reaped
-        return meter.serverSeconds() - before;
-    }
-
-    private static String seconds(double s) { return s < 0 ? "" : String.format(Locale.ROOT, "%.1f", s); }
-
-    private static String mb(long bytes) { return bytes < 0 ? "-" : String.format(Locale.ROOT, "%.0f", bytes / 1e6); }
-
     private void printTables(PrintStream out, BenchDatabases.Template t, long messageRows, double readDocs, double readRows,
-                             Limits.Update update, List<Row> rows, CurrentMessageBaseline.Result upstream, int mismatches,
+                             Limits.Update update, List<SpeedRow> rows, CurrentMessageBaseline.Result upstream, int mismatches,
                              List<String[]> memory, List<String> notes) {
         double docMb = t.documentBytes() / 1e6;
         double sum = readDocs + update.seconds();
@@ -246,9 +214,10 @@ public final class CurrentMessageBenchmark {
         out.printf(Locale.ROOT, "## current_message_id (9a1b2c3d4e5f): %d chats, %.0f MB of documents, %d chat_message rows; %d-core machine; "
             + "pgbackfill runs with -Xmx%s%n", t.chats(), docMb, messageRows, cores, o.maxHeap);
         out.println();
-        out.println("| scenario | load s | merge s | other s | total s | MB/s | WAL MB | peak heap MB (after GC) | peak RSS MB "
-            + "| server CPU s | client CPU s | cores busy | × limits | × faster than upstream |");
-        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        String header = "| scenario | load s | merge s | other s | total s | MB/s | WAL MB | peak heap MB (after GC) | peak RSS MB "
+            + "| server CPU s | client CPU s | cores busy | × limits | × faster than upstream |";
+        out.println(header);
+        out.println(Tables.separator(header));
         String blank = " | | | | | | | |";
         out.printf(Locale.ROOT, "| limit: reading the documents out (COPY (SELECT id, chat FROM chat) TO STDOUT) | %.2f | | | %.2f | %.0f |%s%n",
             readDocs, readDocs, docMb / readDocs, blank);
@@ -258,14 +227,7 @@ public final class CurrentMessageBenchmark {
         out.printf(Locale.ROOT, "| (not summed) reading chat_message's id, chat_id, parent_id, created_at | %.2f | | | %.2f | |%s%n",
             readRows, readRows, blank);
         Double a = upstream == null ? null : upstream.totalSeconds();
-        for (Row r : rows) {
-            out.printf(Locale.ROOT, "| %s | %.2f | %s | %.2f | %.2f | %.0f | %s | %s | %s | %s | %s | %s | %.2f | %s |%n", r.name, r.load,
-                r.merge > 0 ? String.format(Locale.ROOT, "%.2f", r.merge) : "", r.rest, r.total, docMb / r.total, mb(r.walBytes),
-                r.heapBytes < 0 ? "-" : mb(r.heapBytes) + " (" + mb(r.liveHeapBytes) + ")", mb(r.rssBytes), seconds(r.serverCpu),
-                seconds(r.clientCpu), r.serverCpu < 0 || r.clientCpu < 0 ? "" : String.format(Locale.ROOT, "%.2f of %d",
-                    (r.serverCpu + r.clientCpu) / r.total, cores), r.total / sum,
-                a == null ? "" : String.format(Locale.ROOT, "%.1f", a / r.total));
-        }
+        for (SpeedRow r : rows) out.println(r.cells(docMb, cores, sum) + " | " + r.fasterThan(a) + " |");
         if (upstream != null) {
             out.println();
             out.printf(Locale.ROOT, "upstream's algorithm, where its time went (client clock): fetching %.2f s, parsing %.2f s, lookups %.2f s, "
@@ -275,27 +237,22 @@ public final class CurrentMessageBenchmark {
         if (!memory.isEmpty()) {
             out.println();
             out.printf(Locale.ROOT, "## Memory: pgbackfill run --job current_message_id --workers %d, -Xmx%s%n%n", o.memoryWorkers, o.maxHeap);
-            out.println("| dataset | MB of documents | largest document MB | chats | total s | peak heap MB | peak heap after GC MB | peak RSS MB |");
-            out.println("|---|---|---|---|---|---|---|---|");
-            for (String[] m : memory) out.println("| " + String.join(" | ", m) + " |");
+            Tables.print(out, "| dataset | MB of documents | largest document MB | chats | total s | peak heap MB | peak heap after GC MB "
+                + "| peak RSS MB |", memory);
         }
         out.println();
-        double best = rows.stream().filter(r -> r.name.startsWith("pgbackfill")).mapToDouble(Row::total).min().orElse(Double.NaN);
+        double best = SpeedRow.pgbackfill(rows).stream().mapToDouble(SpeedRow::total).min().orElse(Double.NaN);
         out.println("## Targets (best pgbackfill run)");
         out.println();
-        target(out, "end to end within 1.5× the sum of its limits", best / sum, "×", best <= 1.5 * sum);
-        if (a != null) target(out, "at least 5× faster than upstream's algorithm", a / best, "×", a / best >= 5);
-        if (mismatches >= 0) target(out, "upstream's algorithm gives pgbackfill's value for every chat", mismatches, "chats differ", mismatches == 0);
+        Tables.target(out, "end to end within 1.5× the sum of its limits", best / sum, "×", best <= 1.5 * sum);
+        if (a != null) Tables.target(out, "at least 5× faster than upstream's algorithm", a / best, "×", a / best >= 5);
+        if (mismatches >= 0) Tables.target(out, "upstream's algorithm gives pgbackfill's value for every chat", mismatches, "chats differ", mismatches == 0);
         if (memory.size() >= 2) {
             double small = Double.parseDouble(memory.get(0)[6]), large = Double.parseDouble(memory.get(memory.size() - 1)[6]);
-            target(out, "memory flat: peak heap after GC on the largest dataset within 1.25× (or 32 MB of) the smallest's", large / small,
+            Tables.target(out, "memory flat: peak heap after GC on the largest dataset within 1.25× (or 32 MB of) the smallest's", large / small,
                 "×", large <= Math.max(1.25 * small, small + 32));
         }
         for (String n : notes) out.println("- note: " + n);
-    }
-
-    private static void target(PrintStream out, String what, double value, String unit, boolean met) {
-        out.printf(Locale.ROOT, "- %s: %.2f %s — %s%n", what, value, unit, met ? "met" : "MISSED");
     }
 
     private GeneratorOptions generatorOptions(long sizeMb) {
@@ -310,7 +267,8 @@ public final class CurrentMessageBenchmark {
 
     // ---------------------------------------------------------------- options ---------------
 
-    static final class Options {
+    /** {@link BenchOptions} and this benchmark's own: --no-baseline, --jvm-option. */
+    static final class Options extends BenchOptions {
         static final String USAGE = """
             usage: CurrentMessageBenchmark --database-url URL [options]
               --database-url URL        a database on the server to use for CREATE/DROP DATABASE (e.g. .../postgres)
@@ -332,86 +290,30 @@ public final class CurrentMessageBenchmark {
               --now-epoch N             the backfill's fixed now (default 1750086400)
               --reseed                  seed the templates again even if they match""";
 
-        DatabaseUrl url;
-        long sizeMb = 1600;
-        List<Integer> workers = List.of(1, 2, 4);
         boolean baseline = true;
-        Path cliJar = Path.of("cli/target/pgbackfill.jar");
-        String maxHeap = "512m";
         List<String> jvmOptions = new ArrayList<>();
-        List<Long> memorySizes;
-        int memoryWorkers = 2;
-        String prefix = BenchDatabases.PREFIX;
-        long seed = 42;
-        int meanKb = 64;
-        double sigma = 2.0;
-        double incompressibleShare = 0.1;
-        int seedConnections = 2;
-        int limitRepeats = 1;
-        long nowEpoch = 1_750_086_400L;
-        boolean reseed;
 
-        static Options parse(String[] args) {
-            Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                switch (a) {
-                    case "--reseed" -> o.reseed = true;
-                    case "--no-baseline" -> o.baseline = false;
-                    case "-h", "--help" -> throw new IllegalArgumentException("help");
-                    default -> {
-                        if (i + 1 >= args.length) throw new IllegalArgumentException(a + " needs a value");
-                        String v = args[++i];
-                        try {
-                            switch (a) {
-                                case "--database-url" -> o.url = DatabaseUrl.parse(v);
-                                case "--size-mb" -> o.sizeMb = Long.parseLong(v);
-                                case "--workers" -> o.workers = parseList(v);
-                                case "--cli-jar" -> o.cliJar = Path.of(v);
-                                case "--max-heap" -> o.maxHeap = v;
-                                case "--jvm-option" -> o.jvmOptions.add(v);
-                                case "--memory-sizes" -> o.memorySizes = v.equals("none") ? List.of()
-                                    : parseList(v).stream().map(Long::valueOf).toList();
-                                case "--memory-workers" -> o.memoryWorkers = Integer.parseInt(v);
-                                case "--prefix" -> o.prefix = v;
-                                case "--seed" -> o.seed = Long.parseLong(v);
-                                case "--mean-kb" -> o.meanKb = Integer.parseInt(v);
-                                case "--sigma" -> o.sigma = Double.parseDouble(v);
-                                case "--incompressible-share" -> o.incompressibleShare = Double.parseDouble(v);
-                                case "--seed-connections" -> o.seedConnections = Integer.parseInt(v);
-                                case "--limit-repeats" -> o.limitRepeats = Integer.parseInt(v);
-                                case "--now-epoch" -> o.nowEpoch = Long.parseLong(v);
-                                default -> throw new IllegalArgumentException("unknown option " + a);
-                            }
-                        } catch (NumberFormatException e) {
-                            throw new IllegalArgumentException(a + ": not a number: " + v);
-                        }
-                    }
-                }
-            }
-            if (o.url == null) {
-                String env = System.getenv("DATABASE_URL");
-                if (env == null) throw new IllegalArgumentException("--database-url is required");
-                o.url = DatabaseUrl.parse(env);
-            }
-            if (o.sizeMb < 1) throw new IllegalArgumentException("--size-mb must be at least 1, got " + o.sizeMb);
-            if (o.limitRepeats < 1 || o.seedConnections < 1 || o.memoryWorkers < 1) {
-                throw new IllegalArgumentException("--limit-repeats, --seed-connections and --memory-workers must be at least 1");
-            }
-            if (!o.prefix.matches("[a-z_][a-z0-9_]*")) throw new IllegalArgumentException("--prefix: lower-case letters, digits, _");
-            if (o.memorySizes == null) o.memorySizes = o.sizeMb == 500 ? List.of(500L) : List.of(500L, o.sizeMb);
-            return o;
+        Options() { super(1600); }
+
+        static Options parse(String[] args) { return BenchOptions.parse(new Options(), args); }
+
+        @Override
+        boolean flag(String a) {
+            if (!a.equals("--no-baseline")) return false;
+            baseline = false;
+            return true;
         }
 
-        private static List<Integer> parseList(String v) {
-            List<Integer> l = new ArrayList<>();
-            for (String s : v.split(",")) {
-                int n = Integer.parseInt(s.trim());
-                if (n < 1) throw new IllegalArgumentException("counts must be at least 1, got " + n);
-                l.add(n);
-            }
-            if (l.isEmpty()) throw new IllegalArgumentException("no count given");
-            return l;
+        @Override
+        boolean option(String a, String v) {
+            if (!a.equals("--jvm-option")) return false;
+            jvmOptions.add(v);
+            return true;
+        }
+
+        @Override
+        void check() {
+            if (memorySizes == null) memorySizes = sizeMb == 500 ? List.of(500L) : List.of(500L, sizeMb);
         }
     }
 }

@@ -5,7 +5,6 @@ import org.pgbackfill.seed.EdgeCase;
 import org.pgbackfill.seed.GeneratorOptions;
 
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -40,72 +39,47 @@ import java.util.Set;
  */
 public final class EndToEndBenchmark {
     public static void main(String[] args) throws Exception {
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        }
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("error: " + e.getMessage());
-            System.err.println(Options.USAGE);
-            System.exit(2);
-            return;
-        }
-        System.exit(new EndToEndBenchmark(o).run(System.out));
+        BenchOptions.main(args, new Options(), Options.USAGE, o -> new EndToEndBenchmark(o).run(System.out));
     }
 
     private final Options o;
 
     EndToEndBenchmark(Options o) { this.o = o; }
 
-    /** One row of the speed table. */
-    private record Row(String name, double load, double merge, double build, double total, long walBytes, long heapBytes,
-                       long liveHeapBytes, long rssBytes, double serverCpu, double clientCpu) { }
-
-    /** Server CPU seconds since {@code before} (backends that exited), once the scenario's connections are closed; -1 if unknown. */
-    private static double serverCpuSince(CpuMeter meter, double before) throws InterruptedException {
-        if (meter == null) return -1;
-        Thread.sleep(300);   // the backends of the closed connections exit and are reaped
-        return meter.serverSeconds() - before;
-    }
-
     int run(PrintStream out) throws Exception {
         PgbackfillProcess pgbackfill = new PgbackfillProcess(o.cliJar, o.maxHeap);
-        List<Row> rows = new ArrayList<>();
+        List<SpeedRow> rows = new ArrayList<>();
         Map<String, Double> totals = new LinkedHashMap<>();
         Limits.Figures limits;
         BenchDatabases.Template t;
         List<String[]> memory = new ArrayList<>();
         List<String[]> onlineRows = new ArrayList<>();
-        try (BenchDatabases dbs = new BenchDatabases(o.url, o.reseed); Connection admin = BenchDatabases.connect(o.url)) {
-            CpuMeter cpu = CpuMeter.server(admin);
-            if (cpu == null) out.println("(the server's CPU time cannot be read from here: no CPU columns)");
-            t = dbs.generated(BenchDatabases.PREFIX + o.sizeMb + "mb", generatorOptions(o.sizeMb), fingerprint(o.sizeMb), o.seedConnections, out);
+        try (BenchDatabases dbs = new BenchDatabases(o.url, o.reseed, o.prefix); Connection admin = BenchDatabases.connect(o.url)) {
+            Scenarios scenarios = new Scenarios(dbs, admin, out);
+            t = template(dbs, o.sizeMb, out);
             out.printf(Locale.ROOT, "dataset %s: %d chats, %.1f MB of documents (%.1f MB read by the backfill's predicate), largest %.1f MB%n",
                 t.name(), t.chats(), t.documentBytes() / 1e6, t.readBytes() / 1e6, t.largestDocumentBytes() / 1e6);
 
             double[] writeAndIndex = null;
             for (int workers : o.workers) {
-                DatabaseUrl copy = dbs.copy(t, "w" + workers);
-                out.printf(Locale.ROOT, "pgbackfill run --workers %d (java -Xmx%s -jar %s) ...%n", workers, o.maxHeap, o.cliJar);
-                double cpu0 = cpu == null ? 0 : cpu.serverSeconds();
-                PgbackfillProcess.Result r = pgbackfill.run(copy, workers, o.nowEpoch);
-                double serverCpu = serverCpuSince(cpu, cpu0);
-                String name = "pgbackfill, " + workers + " worker" + (workers == 1 ? "" : "s");
-                rows.add(new Row(name, r.phaseSeconds("check") + r.phaseSeconds("plan") + r.phaseSeconds("load"), r.phaseSeconds("settle"),
-                    r.phaseSeconds("build") + r.phaseSeconds("stamp"), r.totalSeconds(), r.walBytes(), r.peakHeapBytes(),
-                    r.peakHeapAfterGcBytes(), r.peakRssBytes(), serverCpu, r.cpuSeconds()));
-                totals.put(name, r.totalSeconds());
-                out.printf(Locale.ROOT, "  %.2f s, %d rows, WAL %.0f MB, peak heap %.0f MB, peak RSS %.0f MB%n", r.totalSeconds(), r.rows(),
-                    r.walBytes() / 1e6, r.peakHeapBytes() / 1e6, r.peakRssBytes() / 1e6);
-                if (writeAndIndex == null) {
+                double[] measured = writeAndIndex;
+                writeAndIndex = scenarios.onCopy(t, "w" + workers, copy -> {
+                    out.printf(Locale.ROOT, "pgbackfill run --workers %d (java -Xmx%s -jar %s) ...%n", workers, o.maxHeap, o.cliJar);
+                    Scenarios.Measured<PgbackfillProcess.Result> m = scenarios.measured(x -> pgbackfill.run(copy, workers, o.nowEpoch));
+                    PgbackfillProcess.Result r = m.value();
+                    String name = SpeedRow.pgbackfillName(workers);
+                    rows.add(new SpeedRow(name, r.phaseSeconds("check") + r.phaseSeconds("plan") + r.phaseSeconds("load"),
+                        r.phaseSeconds("settle"), r.phaseSeconds("build") + r.phaseSeconds("stamp"), r.totalSeconds(), r.walBytes(),
+                        r.peakHeapBytes(), r.peakHeapAfterGcBytes(), r.peakRssBytes(), m.serverCpu(), r.cpuSeconds()));
+                    totals.put(name, r.totalSeconds());
+                    out.printf(Locale.ROOT, "  %.2f s, %d rows, WAL %.0f MB, peak heap %.0f MB, peak RSS %.0f MB%n", r.totalSeconds(), r.rows(),
+                        r.walBytes() / 1e6, r.peakHeapBytes() / 1e6, r.peakRssBytes() / 1e6);
+                    if (measured != null) return measured;
                     out.println("limits: writing the final rows into a fresh logged table, building the eight indexes ...");
                     try (Connection c = BenchDatabases.connect(copy)) {
-                        writeAndIndex = Limits.writeAndIndex(c, o.limitRepeats, "256MB", toastCompression(c));
+                        return Limits.writeAndIndex(c, o.limitRepeats, "256MB", toastCompression(c));
                     }
-                }
-                dbs.release(copy);
+                });
             }
             out.println("limits: reading the documents ...");
             double read;
@@ -115,34 +89,24 @@ public final class EndToEndBenchmark {
             limits = new Limits.Figures(read, writeAndIndex[0], writeAndIndex[1], (long) writeAndIndex[2]);
 
             for (String baseline : o.baselines) {
-                DatabaseUrl copy = dbs.copy(t, "baseline_" + baseline);
-                out.println("baseline (" + baseline + ") ...");
-                double cpu0 = cpu == null ? 0 : cpu.serverSeconds();
-                double client0 = CpuMeter.processSeconds(ProcessHandle.current().pid());
-                BaselineResult b;
-                long wal;
-                try (Connection c = BenchDatabases.connect(copy)) {
-                    long wal0 = BenchDatabases.walPosition(c);
-                    b = baseline.equals("a") ? UpstreamBaseline.run(c, o.nowEpoch, out) : JsonbBaseline.run(c, o.nowEpoch, out);
-                    wal = BenchDatabases.walPosition(c) - wal0;
-                }
-                double client = CpuMeter.processSeconds(ProcessHandle.current().pid()) - client0;
-                double serverCpu = serverCpuSince(cpu, cpu0);
-                out.println("  " + b);
-                String name = baseline.equals("a") ? "baseline (a) upstream's algorithm" : "baseline (b) INSERT … SELECT jsonb_each";
-                rows.add(new Row(name, b.loadSeconds(), 0, b.indexSeconds() + b.foreignKeySeconds(), b.totalSeconds(), wal, -1, -1, -1,
-                    serverCpu, client));
-                totals.put(baseline, b.totalSeconds());
-                dbs.release(copy);
+                scenarios.onCopy(t, "baseline_" + baseline, copy -> {
+                    out.println("baseline (" + baseline + ") ...");
+                    Scenarios.InProcess<BaselineResult> m = scenarios.inProcess(copy, c -> baseline.equals("a")
+                        ? UpstreamBaseline.run(c, o.nowEpoch, out) : JsonbBaseline.run(c, o.nowEpoch, out), c -> null);
+                    BaselineResult b = m.value();
+                    out.println("  " + b);
+                    String name = baseline.equals("a") ? "baseline (a) upstream's algorithm" : "baseline (b) INSERT … SELECT jsonb_each";
+                    rows.add(new SpeedRow(name, b.loadSeconds(), 0, b.indexSeconds() + b.foreignKeySeconds(), b.totalSeconds(), m.walBytes(),
+                        -1, -1, -1, m.serverCpu(), m.clientCpu()));
+                    totals.put(baseline, b.totalSeconds());
+                    return null;
+                });
             }
 
             List<BenchDatabases.Template> memoryTemplates = new ArrayList<>();
-            for (long size : o.memorySizes) {
-                memoryTemplates.add(size == o.sizeMb ? t
-                    : dbs.generated(BenchDatabases.PREFIX + size + "mb", generatorOptions(size), fingerprint(size), o.seedConnections, out));
-            }
+            for (long size : o.memorySizes) memoryTemplates.add(size == o.sizeMb ? t : template(dbs, size, out));
             if (o.hugeDocumentMb > 0) {
-                memoryTemplates.add(dbs.hugeDocument(BenchDatabases.PREFIX + "huge_" + o.hugeDocumentMb + "mb", o.hugeDocumentMb, out));
+                memoryTemplates.add(dbs.hugeDocument(o.prefix + "huge_" + o.hugeDocumentMb + "mb", o.hugeDocumentMb, out));
             }
             if (o.onlineShare > 0) {
                 double expected = totals.values().stream().mapToDouble(Double::doubleValue).min().orElse(20);
@@ -150,27 +114,27 @@ public final class EndToEndBenchmark {
                 memoryTemplates.stream().filter(m -> m.name().endsWith("00mb") && !m.name().contains("huge")).limit(1)
                     .forEach(onlineTemplates::add);
                 for (BenchDatabases.Template m : onlineTemplates) {
-                    DatabaseUrl copy = dbs.copy(m, "online");
-                    OnlineScenario.Result r = OnlineScenario.run(pgbackfill, copy, o.memoryWorkers, o.nowEpoch, o.onlineShare,
-                        expected * m.readBytes() / Math.max(1, t.readBytes()), out);
-                    onlineRows.add(new String[] {m.name(), mb(m.documentBytes()), String.format(Locale.ROOT, "%.1f", r.onlineSeconds()),
+                    OnlineScenario.Result r = scenarios.onCopy(m, "online", copy -> OnlineScenario.run(pgbackfill, copy, o.memoryWorkers,
+                        o.nowEpoch, o.onlineShare, expected * m.readBytes() / Math.max(1, t.readBytes()), out));
+                    onlineRows.add(new String[] {m.name(), Tables.mb(m.documentBytes()), String.format(Locale.ROOT, "%.1f", r.onlineSeconds()),
                         String.valueOf(r.changes()), String.format(Locale.ROOT, "%.2f", r.finishSeconds()),
                         String.format(Locale.ROOT, "%.2f", r.finishWallSeconds()), String.valueOf(r.rows())});
-                    dbs.release(copy);
                 }
             }
             for (BenchDatabases.Template m : memoryTemplates) {
-                DatabaseUrl copy = dbs.copy(m, "memory");
-                out.printf(Locale.ROOT, "memory: pgbackfill run --workers %d on %s ...%n", o.memoryWorkers, m.name());
-                PgbackfillProcess.Result r = pgbackfill.run(copy, o.memoryWorkers, o.nowEpoch);
-                memory.add(new String[] {m.name(), mb(m.documentBytes()), mb(m.largestDocumentBytes()), String.valueOf(r.rows()),
-                    String.format(Locale.ROOT, "%.1f", r.totalSeconds()), mb(r.peakHeapBytes()), mb(r.peakHeapAfterGcBytes()),
-                    mb(r.peakRssBytes())});
-                dbs.release(copy);
+                PgbackfillProcess.Result r = scenarios.onCopy(m, "memory", copy -> {
+                    out.printf(Locale.ROOT, "memory: pgbackfill run --workers %d on %s ...%n", o.memoryWorkers, m.name());
+                    return pgbackfill.run(copy, o.memoryWorkers, o.nowEpoch);
+                });
+                memory.add(Tables.memoryRow(m, r.rows(), r.totalSeconds(), r.peakHeapBytes(), r.peakHeapAfterGcBytes(), r.peakRssBytes()));
             }
         }
         printTables(out, t, limits, rows, totals, memory, onlineRows);
         return 0;
+    }
+
+    private BenchDatabases.Template template(BenchDatabases dbs, long sizeMb, PrintStream out) throws java.sql.SQLException {
+        return dbs.generated(o.prefix + sizeMb + "mb", generatorOptions(sizeMb), fingerprint(sizeMb), o.seedConnections, out);
     }
 
     private static String toastCompression(Connection c) {
@@ -182,11 +146,7 @@ public final class EndToEndBenchmark {
         }
     }
 
-    private static String seconds(double s) { return s < 0 ? "" : String.format(Locale.ROOT, "%.1f", s); }
-
-    private static String mb(long bytes) { return bytes < 0 ? "-" : String.format(Locale.ROOT, "%.0f", bytes / 1e6); }
-
-    private void printTables(PrintStream out, BenchDatabases.Template t, Limits.Figures limits, List<Row> rows,
+    private void printTables(PrintStream out, BenchDatabases.Template t, Limits.Figures limits, List<SpeedRow> rows,
                              Map<String, Double> totals, List<String[]> memory, List<String[]> onlineRows) {
         double docMb = t.readBytes() / 1e6;
         out.println();
@@ -194,9 +154,10 @@ public final class EndToEndBenchmark {
             Runtime.getRuntime().availableProcessors(), o.maxHeap);
         out.println();
         int cores = Runtime.getRuntime().availableProcessors();
-        out.println("| scenario | load s | merge s | build s | total s | MB/s | WAL MB | peak heap MB (after GC) | peak RSS MB "
-            + "| server CPU s | client CPU s | cores busy | × limits | × faster than (a) | × faster than (b) |");
-        out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        String header = "| scenario | load s | merge s | build s | total s | MB/s | WAL MB | peak heap MB (after GC) | peak RSS MB "
+            + "| server CPU s | client CPU s | cores busy | × limits | × faster than (a) | × faster than (b) |";
+        out.println(header);
+        out.println(Tables.separator(header));
         String blank = " | | | | | | | | | |";
         out.printf(Locale.ROOT, "| limit: read (COPY … TO STDOUT) | %.2f | | | %.2f | %.0f%s%n", limits.readSeconds(), limits.readSeconds(),
             docMb / limits.readSeconds(), blank);
@@ -206,44 +167,33 @@ public final class EndToEndBenchmark {
             limits.indexSeconds(), blank);
         out.printf(Locale.ROOT, "| **limits, sum** | | | | **%.2f** | %.0f | | | | | | | 1.00 | | |%n", limits.sum(), docMb / limits.sum());
         Double a = totals.get("a"), b = totals.get("b");
-        for (Row r : rows) {
-            out.printf(Locale.ROOT, "| %s | %.2f | %s | %.2f | %.2f | %.0f | %s | %s | %s | %s | %s | %s | %.2f | %s | %s |%n", r.name, r.load,
-                r.merge > 0 ? String.format(Locale.ROOT, "%.2f", r.merge) : "", r.build, r.total, docMb / r.total, mb(r.walBytes),
-                r.heapBytes < 0 ? "-" : mb(r.heapBytes) + " (" + mb(r.liveHeapBytes) + ")", mb(r.rssBytes), seconds(r.serverCpu),
-                seconds(r.clientCpu), r.serverCpu < 0 || r.clientCpu < 0 ? "" : String.format(Locale.ROOT, "%.2f of %d",
-                    (r.serverCpu + r.clientCpu) / r.total, cores), r.total / limits.sum(),
-                a == null ? "" : String.format(Locale.ROOT, "%.1f", a / r.total), b == null ? "" : String.format(Locale.ROOT, "%.1f", b / r.total));
+        for (SpeedRow r : rows) {
+            out.println(r.cells(docMb, cores, limits.sum()) + " | " + r.fasterThan(a) + " | " + r.fasterThan(b) + " |");
         }
         if (!memory.isEmpty()) {
             out.println();
             out.printf(Locale.ROOT, "## Memory: pgbackfill run --workers %d, -Xmx%s%n%n", o.memoryWorkers, o.maxHeap);
-            out.println("| dataset | MB of documents | largest document MB | rows | total s | peak heap MB | peak heap after GC MB | peak RSS MB |");
-            out.println("|---|---|---|---|---|---|---|---|");
-            for (String[] m : memory) out.println("| " + String.join(" | ", m) + " |");
+            Tables.print(out, "| dataset | MB of documents | largest document MB | rows | total s | peak heap MB | peak heap after GC MB "
+                + "| peak RSS MB |", memory);
         }
         if (!onlineRows.isEmpty()) {
             out.println();
             out.printf(Locale.ROOT, "## Online: run --online --workers %d while a writer adds a message to %.1f%% of the chats, then finish%n%n",
                 o.memoryWorkers, o.onlineShare * 100);
-            out.println("| dataset | MB of documents | run --online s | chats changed | finish s (the downtime) | finish wall s (JVM start included) | rows |");
-            out.println("|---|---|---|---|---|---|---|");
-            for (String[] r : onlineRows) out.println("| " + String.join(" | ", r) + " |");
+            Tables.print(out, "| dataset | MB of documents | run --online s | chats changed | finish s (the downtime) "
+                + "| finish wall s (JVM start included) | rows |", onlineRows);
         }
         out.println();
-        double best = rows.stream().filter(r -> r.name.startsWith("pgbackfill")).mapToDouble(Row::total).min().orElse(Double.NaN);
-        long heap = rows.stream().filter(r -> r.name.startsWith("pgbackfill")).mapToLong(Row::heapBytes).max().orElse(-1);
+        double best = SpeedRow.pgbackfill(rows).stream().mapToDouble(SpeedRow::total).min().orElse(Double.NaN);
+        long heap = SpeedRow.pgbackfill(rows).stream().mapToLong(SpeedRow::heapBytes).max().orElse(-1);
         double downtime = onlineRows.stream().mapToDouble(r -> Double.parseDouble(r[4])).max().orElse(-1);
         out.println("## Targets (best pgbackfill run)");
         out.println();
-        target(out, "end to end within 1.5× the sum of the limits", best / limits.sum(), "×", best <= 1.5 * limits.sum());
-        if (a != null) target(out, "at least 5× faster than baseline (a)", a / best, "×", a / best >= 5);
-        if (b != null) target(out, "at least 2.5× faster than baseline (b)", b / best, "×", b / best >= 2.5);
-        target(out, "peak heap under 512 MB", heap / 1e6, "MB", heap >= 0 && heap < 512e6);
-        if (downtime >= 0) target(out, "online: finish (the downtime) under 10 s", downtime, "s", downtime < 10);
-    }
-
-    private static void target(PrintStream out, String what, double value, String unit, boolean met) {
-        out.printf(Locale.ROOT, "- %s: %.2f %s — %s%n", what, value, unit, met ? "met" : "MISSED");
+        Tables.target(out, "end to end within 1.5× the sum of the limits", best / limits.sum(), "×", best <= 1.5 * limits.sum());
+        if (a != null) Tables.target(out, "at least 5× faster than baseline (a)", a / best, "×", a / best >= 5);
+        if (b != null) Tables.target(out, "at least 2.5× faster than baseline (b)", b / best, "×", b / best >= 2.5);
+        Tables.target(out, "peak heap under 512 MB", heap / 1e6, "MB", heap >= 0 && heap < 512e6);
+        if (downtime >= 0) Tables.target(out, "online: finish (the downtime) under 10 s", downtime, "s", downtime < 10);
     }
 
     private GeneratorOptions generatorOptions(long sizeMb) {
@@ -260,7 +210,8 @@ public final class EndToEndBenchmark {
 
     // ---------------------------------------------------------------- options ---------------
 
-    static final class Options {
+    /** {@link BenchOptions} and this benchmark's own: baselines, the huge document, the online scenario, edge cases. */
+    static final class Options extends BenchOptions {
         static final String USAGE = """
             usage: EndToEndBenchmark --database-url URL [options]
               --database-url URL        a database on the server to use for CREATE/DROP DATABASE (e.g. .../postgres)
@@ -273,6 +224,7 @@ public final class EndToEndBenchmark {
               --huge-document-mb N      one more dataset holding a single document this big (default 100; 0 to skip)
               --memory-workers N        workers of the memory and online runs (default 2)
               --online-share X          share of chats the writer changes during run --online (default 0.01; 0 to skip)
+              --prefix P                database names start with P (default pgbackfill_bench_)
               --seed N                  generator seed (default 42)
               --mean-kb N               mean document size in KiB (default 64)
               --sigma X                 log-normal sigma of document sizes (default 2.0)
@@ -284,26 +236,16 @@ public final class EndToEndBenchmark {
               --now-epoch N             the backfill's fixed now (default 1750086400)
               --reseed                  seed the templates again even if they match""";
 
-        DatabaseUrl url;
-        long sizeMb = 1000;
-        List<Integer> workers = List.of(1, 2, 4);
         List<String> baselines = List.of("a", "b");
-        Path cliJar = Path.of("cli/target/pgbackfill.jar");
-        String maxHeap = "512m";
-        List<Long> memorySizes = List.of(500L, 2000L);
         int hugeDocumentMb = 100;
-        int memoryWorkers = 2;
         double onlineShare = 0.01;
-        long seed = 42;
-        int meanKb = 64;
-        double sigma = 2.0;
         double edgeShare = 0;
-        double incompressibleShare = 0.1;
-        int seedConnections = 2;
-        int limitRepeats = 1;
-        long nowEpoch = 1_750_086_400L;
-        boolean reseed;
         Set<EdgeCase> excluded = EnumSet.noneOf(EdgeCase.class);
+
+        Options() {
+            super(1000);
+            memorySizes = List.of(500L, 2000L);
+        }
 
         Set<EdgeCase> edgeCases() {
             Set<EdgeCase> s = EnumSet.copyOf(EdgeCase.defaults());
@@ -311,86 +253,38 @@ public final class EndToEndBenchmark {
             return s;
         }
 
-        static Options parse(String[] args) {
-            Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                switch (a) {
-                    case "--reseed" -> o.reseed = true;
-                    case "-h", "--help" -> throw new IllegalArgumentException("help");
-                    default -> {
-                        if (i + 1 >= args.length) throw new IllegalArgumentException(a + " needs a value");
-                        String v = args[++i];
+        static Options parse(String[] args) { return BenchOptions.parse(new Options(), args); }
+
+        @Override
+        boolean option(String a, String v) {
+            switch (a) {
+                case "--baselines" -> baselines = v.equals("none") ? List.of() : List.of(v.split(","));
+                case "--huge-document-mb" -> hugeDocumentMb = Integer.parseInt(v);
+                case "--online-share" -> onlineShare = Double.parseDouble(v);
+                case "--edge-share" -> edgeShare = Double.parseDouble(v);
+                case "--exclude-edge-cases" -> {
+                    for (String n : v.split(",")) {
                         try {
-                            switch (a) {
-                                case "--database-url" -> o.url = DatabaseUrl.parse(v);
-                                case "--size-mb" -> o.sizeMb = Long.parseLong(v);
-                                case "--workers" -> o.workers = parseList(v);
-                                case "--baselines" -> o.baselines = v.equals("none") ? List.of() : List.of(v.split(","));
-                                case "--cli-jar" -> o.cliJar = Path.of(v);
-                                case "--max-heap" -> o.maxHeap = v;
-                                case "--memory-sizes" -> o.memorySizes = v.equals("none") ? List.of()
-                                    : parseList(v).stream().map(Long::valueOf).toList();
-                                case "--huge-document-mb" -> o.hugeDocumentMb = Integer.parseInt(v);
-                                case "--memory-workers" -> o.memoryWorkers = Integer.parseInt(v);
-                                case "--online-share" -> o.onlineShare = Double.parseDouble(v);
-                                case "--seed" -> o.seed = Long.parseLong(v);
-                                case "--mean-kb" -> o.meanKb = Integer.parseInt(v);
-                                case "--sigma" -> o.sigma = Double.parseDouble(v);
-                                case "--edge-share" -> o.edgeShare = Double.parseDouble(v);
-                                case "--exclude-edge-cases" -> {
-                                    for (String n : v.split(",")) {
-                                        try {
-                                            o.excluded.add(EdgeCase.valueOf(n.trim().toUpperCase(Locale.ROOT)));
-                                        } catch (IllegalArgumentException e) {
-                                            throw new IllegalArgumentException("--exclude-edge-cases: no edge case " + n
-                                                + "; known: " + java.util.Arrays.toString(EdgeCase.values()));
-                                        }
-                                    }
-                                }
-                                case "--incompressible-share" -> o.incompressibleShare = Double.parseDouble(v);
-                                case "--seed-connections" -> o.seedConnections = Integer.parseInt(v);
-                                case "--limit-repeats" -> o.limitRepeats = Integer.parseInt(v);
-                                case "--now-epoch" -> o.nowEpoch = Long.parseLong(v);
-                                default -> throw new IllegalArgumentException("unknown option " + a);
-                            }
-                        } catch (NumberFormatException e) {
-                            throw new IllegalArgumentException(a + ": not a number: " + v);
+                            excluded.add(EdgeCase.valueOf(n.trim().toUpperCase(Locale.ROOT)));
+                        } catch (IllegalArgumentException e) {
+                            throw new IllegalArgumentException("--exclude-edge-cases: no edge case " + n
+                                + "; known: " + java.util.Arrays.toString(EdgeCase.values()));
                         }
                     }
                 }
+                default -> { return false; }
             }
-            if (o.url == null) {
-                String env = System.getenv("DATABASE_URL");
-                if (env == null) throw new IllegalArgumentException("--database-url is required");
-                o.url = DatabaseUrl.parse(env);
-            }
-            if (o.sizeMb < 1) throw new IllegalArgumentException("--size-mb must be at least 1, got " + o.sizeMb);
-            if (o.limitRepeats < 1 || o.seedConnections < 1 || o.memoryWorkers < 1) {
-                throw new IllegalArgumentException("--limit-repeats, --seed-connections and --memory-workers must be at least 1");
-            }
-            for (String b : o.baselines) {
-                if (!b.equals("a") && !b.equals("b")) throw new IllegalArgumentException("--baselines: a, b or none, got " + b);
-            }
-            o.generatorCheck();
-            return o;
+            return true;
         }
 
-        private void generatorCheck() {
+        @Override
+        void check() {
+            for (String b : baselines) {
+                if (!b.equals("a") && !b.equals("b")) throw new IllegalArgumentException("--baselines: a, b or none, got " + b);
+            }
             // fail here, with the option's name, rather than after connecting
             GeneratorOptions.builder().meanDocumentBytes(meanKb * 1024).sizeSigma(sigma).edgeCaseShare(edgeShare)
                 .edgeCases(edgeCases()).incompressibleShare(incompressibleShare).build();
-        }
-
-        private static List<Integer> parseList(String v) {
-            List<Integer> l = new ArrayList<>();
-            for (String s : v.split(",")) {
-                int n = Integer.parseInt(s.trim());
-                if (n < 1) throw new IllegalArgumentException("counts must be at least 1, got " + n);
-                l.add(n);
-            }
-            if (l.isEmpty()) throw new IllegalArgumentException("no count given");
-            return l;
         }
     }
 }
