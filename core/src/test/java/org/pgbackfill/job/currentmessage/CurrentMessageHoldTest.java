@@ -124,7 +124,7 @@ class CurrentMessageHoldTest {
             Future<RunReport> run = pool.submit(() -> new Backfill(CurrentMessageJobTest.config(url, 2, null).maxActiveSessions(2).build()).run());
             Thread.sleep(2_500);
             assertEquals(0, staged(c), "held while other clients have 3 active sessions > 2");
-            assertTrue(status(c).contains("held: 3 active sessions of other clients on the database > --max-active-sessions 2"), status(c));
+            assertTrue(status(c).contains("held: 3 active sessions of other clients on the database, above the limit of 2"), status(c));
             run.get();
             assertTrue((System.nanoTime() - t0) / 1e9 > 4, "the run waited for the sessions to end");
             CurrentMessageJobTest.assertExact(url, expected);
