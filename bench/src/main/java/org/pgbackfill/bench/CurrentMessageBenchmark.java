@@ -32,8 +32,8 @@ import java.util.TreeSet;
  * <li>The limits ({@link Limits}): reading the documents out ({@code COPY (SELECT id, chat FROM chat) TO STDOUT});
  *     the UPDATE of every chat the job changes, set-based, logged, on a fresh copy
  *     ({@link Limits#updateEveryChat}); and, shown but not summed, reading chat_message's four columns.</li>
- * <li>{@link CurrentMessageBaseline}, upstream's algorithm, on a fresh copy, and every chat's value compared with
- *     pgbackfill's.</li>
+ * <li>Upstream's algorithm on a fresh copy, twice: as upstream runs it, in Python ({@link PythonCurrentMessageBaseline}),
+ *     and re-created in Java ({@link CurrentMessageBaseline}); every chat's value compared with pgbackfill's.</li>
  * <li>Memory: pgbackfill on templates of other sizes with the same heap limit.</li>
  * <li>Prints the tables and whether each target of issue #16 is met.</li>
  * </ol>
@@ -65,6 +65,7 @@ public final class CurrentMessageBenchmark {
         double readDocs, readRows;
         Limits.Update update;
         CurrentMessageBaseline.Result upstream = null;
+        PythonCurrentMessageBaseline.Result python = null;
         long messageRows;
         Map<String, Run> byWorkers = new HashMap<>();
         int mismatches = -1;
@@ -127,6 +128,7 @@ public final class CurrentMessageBenchmark {
                 rows.add(new SpeedRow("upstream's algorithm (Java, Jackson tree)", upstream.totalSeconds() - upstream.commitSeconds(),
                     0, upstream.commitSeconds(), upstream.totalSeconds(), m.walBytes(), -1, -1, -1, m.serverCpu(), m.clientCpu()));
                 mismatches = differences(ours, theirs, "pgbackfill", "upstream's algorithm", out);
+                python = python(scenarios, t, ours, rows, notes, out);
             }
 
             for (long size : o.memorySizes) {
@@ -140,8 +142,37 @@ public final class CurrentMessageBenchmark {
                 if (r.rejected() > 0) notes.add(r.row().name() + ": " + r.rejected() + " chats rejected");
             }
         }
-        printTables(out, t, messageRows, readDocs, readRows, update, rows, upstream, mismatches, memory, notes);
+        printTables(out, t, messageRows, readDocs, readRows, update, rows, upstream, python, mismatches, memory, notes);
         return 0;
+    }
+
+    /**
+     * {@link PythonCurrentMessageBaseline} on a fresh copy, its row added and its values compared with {@code ours};
+     * null (and a note) when the interpreter cannot run it.
+     */
+    private PythonCurrentMessageBaseline.Result python(Scenarios scenarios, BenchDatabases.Template t, Map<String, String> ours,
+                                                       List<SpeedRow> rows, List<String> notes, PrintStream out) throws Exception {
+        String why = PythonCurrentMessageBaseline.unavailable(o.python);
+        if (why != null) {
+            notes.add("upstream's algorithm in Python skipped: " + why);
+            return null;
+        }
+        Map<String, String> theirs = new HashMap<>();
+        Scenarios.Measured<PythonCurrentMessageBaseline.Result> m = scenarios.onCopy(t, "baseline_python", copy -> {
+            out.println("baseline: upstream's algorithm in Python (" + o.python + ", psycopg2, json.loads) ...");
+            Scenarios.Measured<PythonCurrentMessageBaseline.Result> r = scenarios.measured(x -> PythonCurrentMessageBaseline.run(o.python, copy));
+            try (Connection c = BenchDatabases.connect(copy)) {
+                theirs.putAll(values(c));
+            }
+            return r;
+        });
+        PythonCurrentMessageBaseline.Result p = m.value();
+        out.println("  " + p);
+        rows.add(new SpeedRow("upstream's algorithm (Python: psycopg2, json.loads)", p.totalSeconds() - p.commitSeconds(), 0,
+            p.commitSeconds(), p.totalSeconds(), p.walBytes(), -1, -1, -1, m.serverCpu(), p.cpuSeconds()));
+        int d = differences(ours, theirs, "pgbackfill", "upstream's algorithm in Python", out);
+        if (d > 0) notes.add(d + " chats differ between pgbackfill and upstream's algorithm in Python");
+        return p;
     }
 
     private BenchDatabases.Template template(BenchDatabases dbs, long sizeMb, PrintStream out) throws SQLException {
@@ -205,7 +236,8 @@ public final class CurrentMessageBenchmark {
     }
 
     private void printTables(PrintStream out, BenchDatabases.Template t, long messageRows, double readDocs, double readRows,
-                             Limits.Update update, List<SpeedRow> rows, CurrentMessageBaseline.Result upstream, int mismatches,
+                             Limits.Update update, List<SpeedRow> rows, CurrentMessageBaseline.Result upstream,
+                             PythonCurrentMessageBaseline.Result python, int mismatches,
                              List<String[]> memory, List<String> notes) {
         double docMb = t.documentBytes() / 1e6;
         double sum = readDocs + update.seconds();
@@ -226,8 +258,13 @@ public final class CurrentMessageBenchmark {
         out.printf(Locale.ROOT, "| **limits, sum** | | | | **%.2f** | %.0f | | | | | | | 1.00 | |%n", sum, docMb / sum);
         out.printf(Locale.ROOT, "| (not summed) reading chat_message's id, chat_id, parent_id, created_at | %.2f | | | %.2f | |%s%n",
             readRows, readRows, blank);
-        Double a = upstream == null ? null : upstream.totalSeconds();
+        // the ratio is to upstream as it runs (Python) when that was measured, else to its re-creation in Java
+        Double a = python != null ? Double.valueOf(python.totalSeconds()) : upstream == null ? null : upstream.totalSeconds();
         for (SpeedRow r : rows) out.println(r.cells(docMb, cores, sum) + " | " + r.fasterThan(a) + " |");
+        if (python != null) {
+            out.println();
+            out.println(python);
+        }
         if (upstream != null) {
             out.println();
             out.printf(Locale.ROOT, "upstream's algorithm, where its time went (client clock): fetching %.2f s, parsing %.2f s, lookups %.2f s, "
@@ -245,7 +282,14 @@ public final class CurrentMessageBenchmark {
         out.println("## Targets (best pgbackfill run)");
         out.println();
         Tables.target(out, "end to end within 1.5× the sum of its limits", best / sum, "×", best <= 1.5 * sum);
-        if (a != null) Tables.target(out, "at least 5× faster than upstream's algorithm", a / best, "×", a / best >= 5);
+        if (a != null) {
+            Tables.target(out, "at least 5× faster than upstream's algorithm" + (python != null ? " (Python, as upstream runs it)" : " (in Java)"),
+                a / best, "×", a / best >= 5);
+        }
+        if (python != null && upstream != null) {
+            out.printf(Locale.ROOT, "- (for comparison) faster than upstream's algorithm re-created in Java with Jackson: %.2f ×%n",
+                upstream.totalSeconds() / best);
+        }
         if (mismatches >= 0) Tables.target(out, "upstream's algorithm gives pgbackfill's value for every chat", mismatches, "chats differ", mismatches == 0);
         if (memory.size() >= 2) {
             double small = Double.parseDouble(memory.get(0)[6]), large = Double.parseDouble(memory.get(memory.size() - 1)[6]);
@@ -267,14 +311,15 @@ public final class CurrentMessageBenchmark {
 
     // ---------------------------------------------------------------- options ---------------
 
-    /** {@link BenchOptions} and this benchmark's own: --no-baseline, --jvm-option. */
+    /** {@link BenchOptions} and this benchmark's own: --no-baseline, --python, --jvm-option. */
     static final class Options extends BenchOptions {
         static final String USAGE = """
             usage: CurrentMessageBenchmark --database-url URL [options]
               --database-url URL        a database on the server to use for CREATE/DROP DATABASE (e.g. .../postgres)
               --size-mb N               MB of documents to seed (default 1600)
               --workers 1,2,4           worker counts to run (default 1,2,4)
-              --no-baseline             skip upstream's algorithm
+              --no-baseline             skip upstream's algorithm (both re-creations)
+              --python PATH             the Python with psycopg2 that runs upstream's algorithm as upstream does (default python3)
               --cli-jar PATH            the pgbackfill jar (default cli/target/pgbackfill.jar)
               --max-heap SIZE           -Xmx of the pgbackfill runs (default 512m)
               --jvm-option OPT          one more option for the pgbackfill JVM (repeatable; e.g. -XX:StartFlightRecording=…)
@@ -291,6 +336,7 @@ public final class CurrentMessageBenchmark {
               --reseed                  seed the templates again even if they match""";
 
         boolean baseline = true;
+        String python = "python3";
         List<String> jvmOptions = new ArrayList<>();
 
         Options() { super(1600); }
@@ -306,6 +352,10 @@ public final class CurrentMessageBenchmark {
 
         @Override
         boolean option(String a, String v) {
+            if (a.equals("--python")) {
+                python = v;
+                return true;
+            }
             if (!a.equals("--jvm-option")) return false;
             jvmOptions.add(v);
             return true;
