@@ -33,8 +33,8 @@ final class PlanCommand implements Callable<Integer> {
         description = "The workers the run would use (default: the number of CPU cores). Env: PGBACKFILL_WORKERS.")
     Integer workers;
 
-    @Option(names = "--job", paramLabel = "<job>", description = RunOptions.JOB_DESCRIPTION)
-    String job;
+    @Mixin
+    JobOption job;
 
     @Option(names = "--calibration-seconds", defaultValue = "3",
         description = "How long to read sample documents to measure speed (default: ${DEFAULT-VALUE}).")
@@ -47,7 +47,7 @@ final class PlanCommand implements Callable<Integer> {
         }
         BackfillConfig.Builder b = BackfillConfig.builder().database(DatabaseOptions.parse(db.databaseUrl)).schema(db.schema);
         if (workers != null) b.workers(workers);
-        if (job != null) b.job(job); else b.jobFromRevision();
+        job.applyTo(b);
         BackfillConfig config = b.build();
         DatabaseUrl url = config.database();
         try {

@@ -1,6 +1,7 @@
 package org.pgbackfill.cli;
 
 import org.pgbackfill.engine.BackfillConfig;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The options {@code run} and {@code finish} share: where, how many, how big, how gently. */
@@ -70,13 +71,8 @@ final class RunOptions {
         description = "Hold while other clients (the application) have more than N active sessions on the database (default: off).", defaultValue = "0")
     int maxActiveSessions;
 
-    /** --job, as run and plan take it. */
-    static final String JOB_DESCRIPTION = "Which revision to run: chat_message (8452d01d26d7, from 374d2f66af06) or current_message_id "
-        + "(9a1b2c3d4e5f, from 856c5b02fb54). Default: the one the database's Alembic revision calls for; named, it refuses a database "
-        + "at another revision.";
-
-    @Option(names = "--job", paramLabel = "<job>", description = JOB_DESCRIPTION)
-    String job;
+    @Mixin
+    JobOption job;
 
     /** The configuration these options describe. */
     BackfillConfig.Builder builder() {
@@ -92,7 +88,7 @@ final class RunOptions {
             .maxRateBytesPerSecond((long) (maxRateMb * 1_000_000))
             .maxReplicationLagSeconds(maxReplicationLag)
             .maxActiveSessions(maxActiveSessions);
-        if (job != null) b.job(job); else b.jobFromRevision();
+        job.applyTo(b);
         if (workers != null) b.workers(workers);
         if (writers != null) b.writers(writers);
         return b;

@@ -158,7 +158,7 @@ public final class CopyWriter implements EventHandler<RowEvent> {
         } catch (SQLException e) {
             cancelCopy();
             rollbackQuietly(c);
-            if (SqlStates.connectionLost(e) || e instanceof Superseded || e instanceof CountMismatch) throw e;
+            if (notTheRows(e)) throw e;
             log.warn("COPY of {} rows failed ({}); isolating the rows PostgreSQL refuses", pending.rowCount(), e.getMessage());
             isolate(c, 0, pending.rowCount());
             insertRejections(c);
@@ -177,40 +177,46 @@ public final class CopyWriter implements EventHandler<RowEvent> {
         encoder.clear();
     }
 
-    /** Loads rows [from, to) each half in its own transaction until the refused rows stand alone. */
+    /** Loads rows [from, to) each half in its own transaction until the refused rows stand alone ({@link Halving}). */
     private void isolate(Connection c, int from, int to) throws SQLException {
-        if (from == to) return;
-        try {
-            CopyIn in = openCopy(c);
+        Halving.isolate(from, to, (a, b) -> {
             try {
-                encoder.clear();
-                for (int i = from; i < to; i++) {
-                    encoder.append(pending.row(i));
-                    if (encoder.length() >= FLUSH_BYTES) {
-                        in.writeToCopy(encoder.buffer(), 0, encoder.length());
-                        encoder.clear();
-                    }
+                copyAgain(c, a, b);
+                fence(c);
+                c.commit();
+                return null;
+            } catch (SQLException e) {
+                rollbackQuietly(c);
+                if (notTheRows(e)) throw e;
+                return e;
+            }
+        }, (i, e) -> pending.refused(i, "PostgreSQL refused the row: " + e.getMessage()));
+    }
+
+    /** Copies the pending rows [from, to) again in a COPY of their own. */
+    private void copyAgain(Connection c, int from, int to) throws SQLException {
+        CopyIn in = openCopy(c);
+        try {
+            encoder.clear();
+            for (int i = from; i < to; i++) {
+                encoder.append(pending.row(i));
+                if (encoder.length() >= FLUSH_BYTES) {
+                    in.writeToCopy(encoder.buffer(), 0, encoder.length());
+                    encoder.clear();
                 }
-                in.writeToCopy(encoder.buffer(), 0, encoder.length());
-                in.writeToCopy(BinaryCopyEncoder.TRAILER, 0, BinaryCopyEncoder.TRAILER.length);
-                requireCount(in.endCopy(), to - from);
-            } finally {
-                encoder.clear();
-                if (in.isActive()) in.cancelCopy();
             }
-            fence(c);
-            c.commit();
-        } catch (SQLException e) {
-            rollbackQuietly(c);
-            if (SqlStates.connectionLost(e) || e instanceof Superseded || e instanceof CountMismatch) throw e;
-            if (to - from == 1) {
-                pending.refused(from, "PostgreSQL refused the row: " + e.getMessage());
-                return;
-            }
-            int mid = (from + to) >>> 1;
-            isolate(c, from, mid);
-            isolate(c, mid, to);
+            in.writeToCopy(encoder.buffer(), 0, encoder.length());
+            in.writeToCopy(BinaryCopyEncoder.TRAILER, 0, BinaryCopyEncoder.TRAILER.length);
+            requireCount(in.endCopy(), to - from);
+        } finally {
+            encoder.clear();
+            if (in.isActive()) in.cancelCopy();
         }
+    }
+
+    /** A failure that is not the rows' (the connection, another claim, a count the server got wrong): no halving helps it. */
+    private static boolean notTheRows(SQLException e) {
+        return SqlStates.connectionLost(e) || e instanceof Superseded || e instanceof CountMismatch;
     }
 
     /** The server took another number of rows than was sent: the transaction must not commit (its ranges are loaded again). */

@@ -43,7 +43,7 @@ public final class Backfill {
     static final int MAX_RECONNECTS = 3;
 
     private final BackfillConfig config;
-    /** The job; chosen at the check when it follows from the database's revision. */
+    /** The job; chosen at the check (it may follow from the database's revision). */
     private Job job;
     private final ProgressListener progress;
     private final ControlTables control;
@@ -57,7 +57,6 @@ public final class Backfill {
 
     public Backfill(BackfillConfig config) {
         this.config = config;
-        this.job = config.jobFromRevision() ? null : config.newJob();
         this.metrics = RunMetrics.on(config.meterRegistry());
         ProgressListener told = config.progress();
         this.progress = new ProgressListener() {   // the meters follow the phases too
@@ -108,12 +107,8 @@ public final class Backfill {
         SchemaCheck.Facts facts;
         long walAtStart;
         try (Connection c = connect(db, server)) {
-            if (config.jobFromRevision()) {
-                Jobs.Known known = Jobs.forDatabase(c);
-                job = known.factory().get();
-                progress.info("the database is at " + SchemaCheck.revision(c) + ": running the " + known.name() + " job (Open WebUI's "
-                    + "revision " + known.toRevision() + ", \"" + known.title() + "\")");
-            }
+            job = Jobs.chosen(c, config, (revision, known) -> progress.info("the database is at " + revision + ": running the "
+                + known.name() + " job (Open WebUI's revision " + known.toRevision() + ", \"" + known.title() + "\")"));
             steps = new PhaseContext(config, job, control, progress, metrics, owner);
             report.job(job.name(), job.fromRevision(), job.toRevision());
             report.writes(job.writes(), job.resultDescription());

@@ -121,7 +121,7 @@ public final class DryRun {
 
     /** Runs the job's checks and its estimate on {@code c} (which it leaves as it found it). */
     public static Estimate estimate(Connection c, BackfillConfig config, double calibrationSeconds) throws SQLException, BackfillException {
-        Job job = config.jobFromRevision() ? Jobs.forDatabase(c).factory().get() : config.newJob();
+        Job job = Jobs.chosen(c, config, (revision, known) -> { });
         ControlTables control = new ControlTables(config.schema());
         ControlTables.OpenRun open = control.openRun(c);
         SchemaCheck.Facts facts = job.check(c, control, open != null && open.createdTarget());

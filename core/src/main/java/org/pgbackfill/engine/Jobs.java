@@ -15,6 +15,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -54,11 +55,27 @@ public final class Jobs {
     }
 
     /**
+     * The job {@code config} runs on the database of {@code c}: its own, or, when it follows from the
+     * database's revision, the one {@link #forDatabase} finds, of which {@code fromRevision} is told
+     * (with the revision).
+     */
+    static Job chosen(Connection c, BackfillConfig config, BiConsumer<String, Known> fromRevision) throws SQLException, BackfillException {
+        if (!config.jobFromRevision()) return config.newJob();
+        String revision = SchemaCheck.revision(c);
+        Known known = forRevision(revision);
+        fromRevision.accept(revision, known);
+        return known.factory().get();
+    }
+
+    /**
      * The job the database's revision calls for. At any other revision, a refusal that says which
      * revision each job starts from and what brings the database to the next one.
      */
     static Known forDatabase(Connection c) throws SQLException, BackfillException {
-        String revision = SchemaCheck.revision(c);
+        return forRevision(SchemaCheck.revision(c));
+    }
+
+    private static Known forRevision(String revision) throws BackfillException {
         for (Known k : ALL) if (k.fromRevision().equals(revision)) return k;
         // after its stamp, a job is still the one to ask: its check says there is nothing to do (or what is missing)
         for (Known k : ALL) if (k.toRevision().equals(revision)) return k;

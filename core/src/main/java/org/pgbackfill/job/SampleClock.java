@@ -5,24 +5,24 @@ package org.pgbackfill.job;
  * of the time warms the JIT up and is left out of the rate, as a run of minutes amortizes it; a
  * sample too short to get past it is measured whole.
  */
-public final class SampleClock {
+final class SampleClock {
     private final long start = System.nanoTime();
     private final long limit;
     private long bytes;
     private long warmBytes = -1;
     private long warmAt;
 
-    public SampleClock(double seconds) {
+    SampleClock(double seconds) {
         this.limit = (long) (seconds * 1e9);
     }
 
     /** Whether the sample may read more. */
-    public boolean running() {
+    boolean running() {
         return System.nanoTime() - start < limit;
     }
 
     /** A document of {@code n} bytes was read and decided. */
-    public void read(long n) {
+    void read(long n) {
         bytes += n;
         if (warmBytes < 0 && System.nanoTime() - start >= limit / 3) {
             warmBytes = bytes;
@@ -31,12 +31,12 @@ public final class SampleClock {
     }
 
     /** Seconds since the start. */
-    public double seconds() {
+    double seconds() {
         return (System.nanoTime() - start) / 1e9;
     }
 
     /** Bytes a second after the warm-up (or over the whole sample when it ended before). */
-    public double bytesPerSecond() {
+    double bytesPerSecond() {
         long now = System.nanoTime();
         if (warmBytes >= 0 && bytes > warmBytes && now > warmAt) return (bytes - warmBytes) / ((now - warmAt) / 1e9);
         return now > start ? bytes / ((now - start) / 1e9) : 0;

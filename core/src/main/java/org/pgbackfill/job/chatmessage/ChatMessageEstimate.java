@@ -5,16 +5,12 @@ import org.pgbackfill.extract.ExtractionSink;
 import org.pgbackfill.extract.MessageExtractor;
 import org.pgbackfill.extract.MessageRow;
 import org.pgbackfill.extract.RejectReason;
+import org.pgbackfill.job.DocumentSample;
 import org.pgbackfill.job.DryRunRequest;
 import org.pgbackfill.job.JobEstimate;
-import org.pgbackfill.job.SampleClock;
-import org.pgbackfill.source.RangePlanner;
 
-import java.io.IOException;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 
 /**
  * The first job's dry run: a timed sample of documents extracted as the load extracts them, which
@@ -48,42 +44,16 @@ final class ChatMessageEstimate {
             @Override public void rejectedChat(String chatId, RejectReason reason, String detail, byte[] prefix) { }
         };
         MessageExtractor extractor = new MessageExtractor(r.nowEpoch(), r.inlineBytes(), r.asciiJson());
-        long chats = 0, bytes = 0, stored = 0;
-        SampleClock clock = new SampleClock(r.calibrationSeconds());
-        try (Statement st = c.createStatement()) {
-            st.setFetchSize(50);
-            try (ResultSet rs = st.executeQuery("SELECT id, user_id, chat::text, pg_column_size(chat) FROM chat "
-                    + "TABLESAMPLE SYSTEM (5) REPEATABLE (7) WHERE " + ChatMessageJob.SCOPE.predicate() + " AND octet_length(chat::text) <= "
-                    + r.inlineBytes())) {
-                while (clock.running() && rs.next()) {
-                    byte[] doc = rs.getBytes(3);
-                    chats++;
-                    if (doc == null) continue;
-                    bytes += doc.length;
-                    stored += rs.getLong(4);
-                    try {
-                        extractor.extract(rs.getString(1), rs.getString(2), DocumentSource.of(doc), counting);
-                        clock.read(doc.length);
-                    } catch (IOException e) {
-                        throw new SQLException("reading a sample document failed: " + e.getMessage(), e);
-                    }
-                }
-            }
-        }
-        double seconds = clock.seconds();
-        RangePlanner.Plan plan = r.plan();
-        long planChats = Math.max(plan.estimatedChats(), chats);
-        // The sample gives ratios (raw bytes and rows per stored byte, row bytes per raw byte), which vary much less from
-        // sample to sample than sizes per chat do; the table's stored size, known exactly, scales them.
-        boolean ratios = stored > 0 && bytes > 0 && plan.estimatedBytes() > 0;
-        long docBytes = ratios ? r.scaled(bytes, stored) : chats == 0 ? 0 : bytes * planChats / chats;
-        long estRows = ratios ? r.scaled(rows[0], stored) : chats == 0 ? 0 : rows[0] * planChats / chats;
+        DocumentSample sample = DocumentSample.read(c, r, ChatMessageJob.SCOPE, ", user_id", (rs, doc) -> {
+            if (doc != null) extractor.extract(rs.getString(1), rs.getString(4), DocumentSource.of(doc), counting);
+        });
+        boolean ratios = sample.byStoredBytes();
+        long docBytes = sample.documentBytes();
+        long estRows = sample.scaled(rows[0]);
         long estRowBytes = rows[0] == 0 ? 0 : rowBytes[0] * estRows / rows[0];
-        double rate = clock.bytesPerSecond();
-        double loadSeconds = rate <= 0 ? 0 : docBytes / (rate * r.parallelism());
         // chat_message is TOAST-compressed like chat: its rows take about the share of chat's stored size that their bytes
         // are of the documents' bytes, plus each row's other columns and tuple overhead
-        long table = (ratios ? (long) (r.scaled(rowBytes[0], bytes) * ROWS_OVER_DOCUMENT_COMPRESSION) : estRowBytes)
+        long table = (ratios ? (long) (r.scaled(rowBytes[0], sample.bytes()) * ROWS_OVER_DOCUMENT_COMPRESSION) : estRowBytes)
             + estRows * ROW_OVERHEAD_BYTES;
         long indexes = estRows * INDEX_BYTES_PER_ROW;
         long wal = table + indexes;
@@ -91,7 +61,6 @@ final class ChatMessageEstimate {
                 estRows, docBytes / 1e6, estRowBytes / 1e6);
         String disk = String.format("disk on the server: chat_message about %.1f MB, its indexes about %.1f MB, WAL about %.1f MB: "
                 + "about %.1f MB in all%n", table / 1e6, indexes / 1e6, wal / 1e6, (table + indexes + wal) / 1e6);
-        return new JobEstimate(chats, bytes, seconds, rate, loadSeconds, "indexes and constraints", estRows * BUILD_SECONDS_PER_ROW,
-            table + indexes + wal, made, disk);
+        return sample.estimate("indexes and constraints", estRows * BUILD_SECONDS_PER_ROW, table + indexes + wal, made, disk);
     }
 }

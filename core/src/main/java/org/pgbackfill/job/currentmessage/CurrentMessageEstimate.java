@@ -1,9 +1,10 @@
 package org.pgbackfill.job.currentmessage;
 
 import org.pgbackfill.extract.DocumentSource;
+import org.pgbackfill.job.DocumentSample;
 import org.pgbackfill.job.DryRunRequest;
 import org.pgbackfill.job.JobEstimate;
-import org.pgbackfill.job.SampleClock;
+import org.pgbackfill.source.Scope;
 
 import java.io.IOException;
 import java.sql.Connection;
@@ -48,43 +49,24 @@ final class CurrentMessageEstimate {
     static JobEstimate estimate(Connection c, DryRunRequest r) throws SQLException {
         boolean rows = r.atStartRevision() || !CurrentMessageCheck.columns(c, "chat_message").isEmpty();
         boolean column = CurrentMessageCheck.columns(c, "chat").containsKey("current_message_id");
-        long chats = 0, bytes = 0, stored = 0;
         long[] decided = new long[2];   // writes, rejections
-        SampleClock clock = new SampleClock(r.calibrationSeconds());
         List<Sampled> batch = new ArrayList<>();
         Map<String, String> current = new HashMap<>();
-        try (Statement st = c.createStatement()) {
-            st.setFetchSize(50);
-            try (ResultSet rs = st.executeQuery("SELECT id, chat::text, pg_column_size(chat)"
-                    + (column ? ", current_message_id" : ", NULL") + " FROM chat TABLESAMPLE SYSTEM (5) REPEATABLE (7) "
-                    + "WHERE octet_length(chat::text) <= " + r.inlineBytes())) {
-                while (clock.running() && rs.next()) {
-                    byte[] doc = rs.getBytes(2);
-                    chats++;
-                    if (doc != null) {
-                        bytes += doc.length;
-                        stored += rs.getLong(3);
-                    }
+        DocumentSample sample = DocumentSample.read(c, r, Scope.EVERY_CHAT, column ? ", current_message_id" : ", NULL",
+            new DocumentSample.Reader() {
+                @Override public void read(ResultSet rs, byte[] doc) throws SQLException, IOException {
                     if (rs.getString(4) != null) current.put(rs.getString(1), rs.getString(4));
-                    try {
-                        batch.add(new Sampled(rs.getString(1), doc == null ? DocumentFacts.EMPTY : DocumentFacts.read(DocumentSource.of(doc))));
-                    } catch (IOException e) {
-                        throw new SQLException("reading a sample document failed: " + e.getMessage(), e);
-                    }
-                    if (doc != null) clock.read(doc.length);
+                    batch.add(new Sampled(rs.getString(1), doc == null ? DocumentFacts.EMPTY : DocumentFacts.read(DocumentSource.of(doc))));
                     if (batch.size() >= SAMPLE_BATCH) decide(c, batch, current, rows, decided);
                 }
-            }
-        }
-        decide(c, batch, current, rows, decided);
+
+                @Override public void end() throws SQLException { decide(c, batch, current, rows, decided); }
+            });
         long writes = decided[0], rejected = decided[1];
-        double seconds = clock.seconds();
-        long planChats = Math.max(r.plan().estimatedChats(), chats);
-        long docBytes = stored > 0 && r.plan().estimatedBytes() > 0 ? r.scaled(bytes, stored) : chats == 0 ? 0 : bytes * planChats / chats;
-        long changing = chats == 0 ? 0 : writes * planChats / chats;
-        long rejections = chats == 0 ? 0 : rejected * planChats / chats;
-        double rate = clock.bytesPerSecond();
-        double loadSeconds = rate <= 0 ? 0 : docBytes / (rate * r.parallelism());
+        long chats = sample.chats(), planChats = sample.planChats();
+        long docBytes = sample.documentBytes();
+        long changing = sample.perChat(writes);
+        long rejections = sample.perChat(rejected);
         long heapRow = heapBytesPerChat(c, planChats);
         long staging = changing * STAGED_BYTES_PER_CHAT;
         long grown = changing * heapRow;   // the new versions of the updated rows, until vacuum reclaims the old ones
@@ -94,7 +76,7 @@ final class CurrentMessageEstimate {
                 rows ? "" : " (chat_message is not there yet: the sample decided from the documents alone)");
         String disk = String.format("disk on the server: staging about %.1f MB (dropped at the stamp), chat grows about %.1f MB, "
                 + "WAL about %.1f MB: about %.1f MB in all%n", staging / 1e6, grown / 1e6, wal / 1e6, (staging + grown + wal) / 1e6);
-        return new JobEstimate(chats, bytes, seconds, rate, loadSeconds, "merge", changing * MERGE_SECONDS_PER_CHAT, staging + grown + wal, made, disk);
+        return sample.estimate("merge", changing * MERGE_SECONDS_PER_CHAT, staging + grown + wal, made, disk);
     }
 
     /** Decides {@code batch} as the load would (its rows looked up when chat_message is there), counts, and empties it. */

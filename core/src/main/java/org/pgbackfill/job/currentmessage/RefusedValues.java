@@ -1,5 +1,6 @@
 package org.pgbackfill.job.currentmessage;
 
+import org.pgbackfill.copy.Halving;
 import org.pgbackfill.db.SqlStates;
 
 import java.sql.Connection;
@@ -13,8 +14,8 @@ import java.util.List;
  * catch-up batch: the write of a list of (chat id, value) runs under a savepoint; if the server
  * refuses it for its data (a value the database's encoding cannot hold, say U+1F600 in a LATIN1
  * database: upstream's UPDATE, and its chat_message lookup before it, would fail on that chat and
- * abort the migration), the list is written again in halves, each under its own savepoint, until
- * the refused values stand alone. Those are returned, to be recorded as {@link
+ * abort the migration), the list is written again in halves ({@link Halving}), each under its own
+ * savepoint, until the refused values stand alone. Those are returned, to be recorded as {@link
  * CurrentMessageReject#VALUE_REFUSED}; the rest is written. A lost connection, or a failure that is
  * not the data's ({@link SqlStates#connectionLost}), is thrown as it is.
  */
@@ -30,31 +31,23 @@ final class RefusedValues {
 
     private RefusedValues() { }
 
-    /** Writes {@code writes} with {@code write}, isolating what the server refuses; returns the refused ones (writes not made). */
+    /** Writes {@code writes} with {@code write}, isolating what the server refuses ({@link Halving}); returns the refused ones (writes not made). */
     static List<Refused> write(Connection c, List<String[]> writes, Write write) throws SQLException {
         List<Refused> refused = new ArrayList<>();
-        if (!writes.isEmpty()) write(c, writes, write, refused);
-        return refused;
-    }
-
-    private static void write(Connection c, List<String[]> writes, Write write, List<Refused> refused) throws SQLException {
-        Savepoint sp = c.setSavepoint();
-        try {
-            write.write(c, writes);
-            c.releaseSavepoint(sp);
-            return;
-        } catch (SQLException e) {
-            if (e instanceof RangeWork.Superseded || SqlStates.connectionLost(e)) throw e;
-            c.rollback(sp);
-            if (writes.size() == 1) {
-                refused.add(new Refused(writes.get(0)[0], "the server refused the value " + ascii(writes.get(0)[1]) + ": "
-                    + ascii(String.valueOf(e.getMessage())) + " (SQLSTATE " + e.getSQLState() + ")"));
-                return;
+        Halving.isolate(0, writes.size(), (from, to) -> {
+            Savepoint sp = c.setSavepoint();
+            try {
+                write.write(c, writes.subList(from, to));
+                c.releaseSavepoint(sp);
+                return null;
+            } catch (SQLException e) {
+                if (e instanceof RangeWork.Superseded || SqlStates.connectionLost(e)) throw e;
+                c.rollback(sp);
+                return e;
             }
-        }
-        int half = writes.size() / 2;
-        write(c, writes.subList(0, half), write, refused);
-        write(c, writes.subList(half, writes.size()), write, refused);
+        }, (i, e) -> refused.add(new Refused(writes.get(i)[0], "the server refused the value " + ascii(writes.get(i)[1]) + ": "
+            + ascii(String.valueOf(e.getMessage())) + " (SQLSTATE " + e.getSQLState() + ")")));
+        return refused;
     }
 
     /** {@code s} as a JSON string literal with every character outside printable ASCII escaped ({@code \\uXXXX}): exact, and storable anywhere. */
