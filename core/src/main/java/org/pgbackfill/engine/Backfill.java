@@ -113,6 +113,7 @@ public final class Backfill {
             report.job(job.name(), job.fromRevision(), job.toRevision());
             report.writes(job.writes(), job.resultDescription());
             progress.job(job.name(), job.writes());
+            metrics.job(job.name(), job.writes());
             ControlTables.OpenRun open = control.openRun(c);
             facts = job.check(c, control, open != null && open.createdTarget());
             // a mode that does not fit the unfinished run is refused here, before the plan starts (and again under the run lock)
@@ -121,7 +122,7 @@ public final class Backfill {
         }
         report.serverVersion(facts.serverVersion());
         report.toastCompression(facts.toastCompression());
-        if (!facts.lz4()) progress.info(facts.pglzReason());
+        if (facts.pglzReason() != null) progress.info(facts.pglzReason());
         try (MetricsSampler sampler = new MetricsSampler(db::connection, control, metrics, walAtStart)) {
             clock.finish(report, 0, 0);
 

@@ -60,7 +60,7 @@ public final class RunReport {
     void nowEpoch(long n) { nowEpoch = n; }
     void runId(long n) { runId = n; }
     void serverVersion(String v) { serverVersion = v; }
-    void toastCompression(String method) { toastCompression = method; }
+    void toastCompression(String method) { toastCompression = method; }   // null: the job compresses nothing
     void walBytes(long n) { walBytes = n; }
     void rejections(Map<String, Long> byReason) { rejectionsByReason.clear(); rejectionsByReason.putAll(byReason); }
 
@@ -155,9 +155,10 @@ public final class RunReport {
                 ? " (" + (rowsLoaded - rowsWritten) + " fewer: set aside by the build as DUPLICATE_ID or INDEX_ROW_TOO_LARGE, "
                     + "see the rejections, or their chat was deleted meanwhile)" : ""));
         long live = HeapWatch.peakAfterGcBytes();
-        b.append(String.format("WAL written by the server meanwhile: %s; peak heap: %.0f MB (%s); PostgreSQL %s, "
-            + "TOAST compression %s%n", walBytes < 0 ? "unknown" : String.format("%.1f MB", walBytes / 1e6), peakHeapBytes() / 1e6,
-            live < 0 ? "no collection ran yet" : String.format("%.0f MB after a collection", live / 1e6), serverVersion, toastCompression));
+        b.append(String.format("WAL written by the server meanwhile: %s; peak heap: %.0f MB (%s); PostgreSQL %s"
+            + "%s%n", walBytes < 0 ? "unknown" : String.format("%.1f MB", walBytes / 1e6), peakHeapBytes() / 1e6,
+            live < 0 ? "no collection ran yet" : String.format("%.0f MB after a collection", live / 1e6), serverVersion,
+            toastCompression == null ? "" : ", TOAST compression " + toastCompression));
         if (rejectionsByReason.isEmpty()) {
             b.append("rejections: none\n");
         } else {

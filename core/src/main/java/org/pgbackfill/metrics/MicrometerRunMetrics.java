@@ -50,6 +50,12 @@ public final class MicrometerRunMetrics implements RunMetrics {
 
     public MeterRegistry registry() { return registry; }
 
+    @Override public void job(String name, String writes) {
+        // an info series: dashboards join on it to label the rows counters, whose names stay the same for both jobs
+        Gauge.builder("pgbackfill.job", () -> 1).tag("job", name).tag("writes", writes)
+            .description("1, labelled with the run's job and what its rows counters count (rows or values)").register(registry);
+    }
+
     @Override public void phaseStarted(Phase p) { phaseActive.get(p).set(1); }
 
     @Override public void phaseFinished(PhaseReport r) {
@@ -66,7 +72,8 @@ public final class MicrometerRunMetrics implements RunMetrics {
         FunctionCounter.builder("pgbackfill.document.read", loadRounds, l -> sum(l, LoadCounts::documentBytes)).baseUnit("bytes")
             .description("bytes of chat documents read").register(registry);
         FunctionCounter.builder("pgbackfill.rows.written", loadRounds, l -> sum(l, LoadCounts::rowsWritten))
-            .description("rows copied into chat_message").register(registry);
+            .description("rows copied into chat_message, or values staged for chat.current_message_id (see pgbackfill_job)")
+            .register(registry);
     }
 
     private static double sum(java.util.List<LoadCounts> rounds, ToDoubleFunction<LoadCounts> f) {
@@ -83,7 +90,7 @@ public final class MicrometerRunMetrics implements RunMetrics {
     }
 
     @Override public void settled(long rows) {
-        Counter.builder("pgbackfill.rows.settled").description("rows of the ranges the reconciliation checked and settled")
+        Counter.builder("pgbackfill.rows.settled").description("rows (or values) of the ranges the reconciliation checked and settled")
             .register(registry).increment(rows);
     }
 

@@ -11,6 +11,7 @@ import java.util.function.ToDoubleFunction;
 enum NoRunMetrics implements RunMetrics {
     INSTANCE;
 
+    @Override public void job(String name, String writes) { }
     @Override public void phaseStarted(Phase p) { }
     @Override public void phaseFinished(PhaseReport r) { }
     @Override public void loadCounters(LoadCounts round) { }

@@ -32,6 +32,13 @@ public interface RunMetrics {
         double rowsWritten();
     }
 
+    /**
+     * The job the run turned out to be (known at the check when it follows from the revision): {@code name} and what
+     * its load writes ({@code rows} of chat_message, or {@code values} of chat.current_message_id), which is what
+     * the rows counters count.
+     */
+    void job(String name, String writes);
+
     void phaseStarted(Phase p);
 
     void phaseFinished(PhaseReport r);

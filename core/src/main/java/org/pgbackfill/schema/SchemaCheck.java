@@ -23,9 +23,15 @@ public final class SchemaCheck {
         /** Whether chat_message's values are compressed with lz4 (else with pglz, the server's only other method). */
         public boolean lz4() { return "lz4".equals(toastCompression); }
 
-        /** Why there is no lz4, for the operator; null when there is. */
+        /**
+         * The same facts for a job that writes no compressed values (the current_message_id job writes short ids into
+         * chat's heap): no TOAST compression to report, and no pglz notice.
+         */
+        public Facts withoutCompression() { return new Facts(serverVersion, serverEncoding, idCollation, null); }
+
+        /** Why there is no lz4, for the operator; null when there is, or when the job compresses nothing. */
         public String pglzReason() {
-            return lz4() ? null : "this PostgreSQL has no lz4 (" + serverVersion + (serverVersion.matches("1[0-3]\\b.*") ? ": lz4 came in 14"
+            return lz4() || toastCompression == null ? null : "this PostgreSQL has no lz4 (" + serverVersion + (serverVersion.matches("1[0-3]\\b.*") ? ": lz4 came in 14"
                 : ": built without it") + "): chat_message's values are compressed with pglz, which costs the server more CPU than lz4; "
                 + "the rows are the same";
         }

@@ -40,6 +40,15 @@ class MicrometerRunMetricsTest {
         assertEquals(1, registry.find("pgbackfill.chats.read").functionCounters().size(), "one meter, not one per round");
     }
 
+    /** The rows counters keep their names for both jobs; the job series says which job ran and what they count. */
+    @Test
+    void theJobSeriesLabelsWhatTheRowsCountersCount() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        RunMetrics.on(registry).job("current_message_id", "values");
+        assertEquals(1, registry.get("pgbackfill.job").tag("job", "current_message_id").tag("writes", "values").gauge().value());
+        assertEquals(1, registry.find("pgbackfill.job").gauges().size());
+    }
+
     @Test
     void everySeriesTheReadmeAndTheDashboardNameIsRegistered() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -77,6 +86,7 @@ class MicrometerRunMetricsTest {
     }
 
     static void callEveryMethod(RunMetrics metrics) {
+        metrics.job("current_message_id", "values");
         metrics.phaseStarted(Phase.LOAD);
         metrics.phaseFinished(new PhaseReport(Phase.LOAD, 1.5, 10, 100));
         metrics.loadCounters(counts(new AtomicLong(3)));

@@ -93,7 +93,7 @@ public final class CurrentMessageJob implements Job {
     public SchemaCheck.Facts check(Connection c, ControlTables control, boolean ownTargetExists) throws SQLException, BackfillException {
         schema = control.schema();
         CurrentMessageCheck.check(c, control);
-        facts = SchemaCheck.facts(c);
+        facts = SchemaCheck.facts(c).withoutCompression();
         return facts;
     }
 

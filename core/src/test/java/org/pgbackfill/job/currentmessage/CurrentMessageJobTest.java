@@ -26,6 +26,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -240,6 +242,14 @@ class CurrentMessageJobTest {
         assertExact(url, expected);
         assertEquals(expected.chats(), report.chatsRead());
         assertEquals(expected.values().size(), report.rowsWritten());
+        // the job compresses nothing: chat_message's TOAST compression is the first job's to report
+        assertNull(report.toastCompression(), report.summary());
+        assertFalse(report.summary().contains("TOAST"), report.summary());
+        try (Connection c = PostgresFixture.connect(url); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT toast_compression FROM pgbackfill.run")) {
+            assertTrue(rs.next());
+            assertNull(rs.getString(1), "status names no compression for this job");
+        }
         assertTrue(expected.rejections().size() > 5 && expected.values().size() > 200, "the data exercise the rule: " + expected.rejections());
         // and again: the database is done
         BackfillException again = assertThrows(BackfillException.class, () -> new Backfill(config(url, 1, null).build()).run());
