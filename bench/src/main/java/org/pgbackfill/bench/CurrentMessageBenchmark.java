@@ -58,6 +58,13 @@ public final class CurrentMessageBenchmark {
 
     int run(PrintStream out) throws Exception {
         PgbackfillProcess pgbackfill = new PgbackfillProcess(o.cliJar, o.maxHeap, o.jvmOptions);
+        // each variant is the same run in a JVM with more options (a JIT or GC to compare), measured in this same run
+        Map<String, PgbackfillProcess> variants = new java.util.LinkedHashMap<>();
+        o.variants.forEach((name, options) -> {
+            List<String> all = new ArrayList<>(o.jvmOptions);
+            all.addAll(List.of(options.trim().split("\\s+")));
+            variants.put(name, new PgbackfillProcess(o.cliJar, o.maxHeap, all));
+        });
         List<SpeedRow> rows = new ArrayList<>();
         List<String[]> memory = new ArrayList<>();
         List<String> notes = new ArrayList<>();
@@ -89,6 +96,14 @@ public final class CurrentMessageBenchmark {
                     int d = differences(values, r.values(), "pgbackfill, " + o.workers.get(0) + " workers", r.row().name(), out);
                     if (d > 0) notes.add(d + " chats differ between " + o.workers.get(0) + " and " + workers + " workers");
                 }
+            }
+            for (Map.Entry<String, PgbackfillProcess> v : variants.entrySet()) {
+                int workers = o.workers.get(0);
+                Run r = pgbackfill(scenarios, v.getValue(), t, workers, "v_" + rows.size(), out);
+                SpeedRow named = r.row().named(SpeedRow.pgbackfillName(workers) + ", JVM " + v.getKey());
+                rows.add(named);
+                int d = differences(values, r.values(), "pgbackfill", named.name(), out);
+                if (d > 0) notes.add(d + " chats differ between pgbackfill and " + named.name());
             }
 
             out.println("limits: reading the documents out, reading chat_message's rows ...");
@@ -323,6 +338,8 @@ public final class CurrentMessageBenchmark {
               --cli-jar PATH            the pgbackfill jar (default cli/target/pgbackfill.jar)
               --max-heap SIZE           -Xmx of the pgbackfill runs (default 512m)
               --jvm-option OPT          one more option for the pgbackfill JVM (repeatable; e.g. -XX:StartFlightRecording=…)
+              --jvm-variant NAME=OPTS   one more pgbackfill run (the first worker count) with these JVM options too, in the same
+                                        run (repeatable; e.g. c1=-XX:TieredStopAtLevel=1 serial=-XX:+UseSerialGC)
               --memory-sizes MB,MB      datasets for the memory table (default 500,SIZE; none to skip)
               --memory-workers N        workers of the memory runs (default 2)
               --prefix P                database names start with P (default pgbackfill_bench_)
@@ -338,6 +355,7 @@ public final class CurrentMessageBenchmark {
         boolean baseline = true;
         String python = "python3";
         List<String> jvmOptions = new ArrayList<>();
+        Map<String, String> variants = new java.util.LinkedHashMap<>();
 
         Options() { super(1600); }
 
@@ -354,6 +372,12 @@ public final class CurrentMessageBenchmark {
         boolean option(String a, String v) {
             if (a.equals("--python")) {
                 python = v;
+                return true;
+            }
+            if (a.equals("--jvm-variant")) {
+                int eq = v.indexOf('=');
+                if (eq < 1) throw new IllegalArgumentException("--jvm-variant NAME=OPTIONS, got " + v);
+                variants.put(v.substring(0, eq), v.substring(eq + 1));
                 return true;
             }
             if (!a.equals("--jvm-option")) return false;
