@@ -10,15 +10,9 @@ import org.pgbackfill.testing.PostgresFixture;
 import org.pgbackfill.testing.VersionMatrix;
 
 import java.sql.Connection;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Random;
-import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.function.ToDoubleFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,20 +26,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * must end as {@code ReferenceRule} says, each rejection recorded once, and every killed run must have
  * left the database unstamped (856c5b02fb54) or completely finished, never stamped with unreconciled values.
  *
- * <p>The kill schedule's seed is printed and can be set with {@code -Dtorture.seed=N}, as for {@link CrashTortureIT}.
+ * <p>The kill schedule's seed is printed and can be set with {@code -Dtorture.seed=N}, as for {@link CrashTortureIT}
+ * ({@link KillSchedule} deals the kills of both).
  */
 @VersionMatrix
 class SecondJobFaultsIT {
     private static final String BEFORE = "856c5b02fb54", AFTER = "9a1b2c3d4e5f";
     private static final int CHATS = Math.max(600, 6000 * BackfillChecks.SIZE_PERCENT / 100);
-    private static final List<String> PHASES = List.of("check", "plan", "load", "settle", "build", "stamp");
     /** What each kill aims at, in phase order past the load (a resumed run skips phases done); "start": before any output. */
     private static final List<String> TARGETS = List.of("start", "load", "check", "load", "plan", "load", "load", "settle", "settle",
         "build", "build", "build", "stamp", "stamp", "stamp");
     private static final int MIN_KILLS = 8;
-    private static final Pattern PHASE_LINE = Pattern.compile("^(check|plan|load|settle|build|stamp)\\b");
-    private static final Pattern PHASE_DONE = Pattern.compile("^(check|plan|load|settle|build|stamp) done in ([0-9.]+) s");
-
     @RegisterExtension
     static PostgresFixture pg = new PostgresFixture();
 
@@ -75,22 +66,13 @@ class SecondJobFaultsIT {
         CliProcess first = CliProcess.runToEnd("uninterrupted run", straight, 300, runArgs());
         assertEquals(0, first.exitCode(), "the uninterrupted run:\n" + first.output());
         assertTrue(first.output().contains("running the current_message_id job"), first.output());
-        Map<String, Double> phaseStart = new TreeMap<>(), phaseSeconds = new TreeMap<>();
-        for (CliProcess.Line l : first.lines()) {
-            Matcher m = PHASE_LINE.matcher(l.text());
-            if (m.find()) phaseStart.putIfAbsent(m.group(1), l.seconds());
-            Matcher d = PHASE_DONE.matcher(l.text());
-            if (d.find()) phaseSeconds.put(d.group(1), Double.parseDouble(d.group(2)));
-        }
-        log("uninterrupted run: phases started at %s s; durations %s s", phaseStart, phaseSeconds);
+        KillSchedule.Timing timing = KillSchedule.Timing.of(first);
+        log("uninterrupted run: %s", timing);
         reference.assertExact(straight);
 
         DatabaseUrl tortured = BackfillChecks.copyOf(pg, template, "tortured");
-        String db = BackfillChecks.databaseName(tortured);
-        long seed = Long.getLong("torture.seed", 20_261_202L);
-        Random random = new Random(seed);
-        List<String> schedule = new ArrayList<>(List.of("seed " + seed + " (-Dtorture.seed=" + seed + " repeats this schedule)"));
-        int kills = 0;
+        KillSchedule schedule = new KillSchedule("SecondJobFaultsIT", 20_261_202L);
+        ToDoubleFunction<String> window = timing.windows(0.6, "stamp", 0.05);
         boolean stamped = false, blockedKillsDone = false;
         for (int i = 0; i < TARGETS.size() && !stamped; i++) {
             String target = TARGETS.get(i);
@@ -99,80 +81,40 @@ class SecondJobFaultsIT {
                 // each while they are held up by an application's row lock (the merge on the last chats, the stamp on
                 // alembic_version), after part of the merge has committed; the random kills follow
                 blockedKillsDone = true;
-                kills += killWhileBlocked(tortured, db, "build", "SELECT id FROM chat ORDER BY id DESC LIMIT 400 FOR UPDATE", schedule);
+                killWhileBlocked(tortured, "build", "SELECT id FROM chat ORDER BY id DESC LIMIT 400 FOR UPDATE", schedule);
                 if (stampedNow(tortured)) {
                     stamped = true;
                     break;
                 }
-                kills += killWhileBlocked(tortured, db, "stamp", "SELECT * FROM alembic_version FOR UPDATE", schedule);
+                killWhileBlocked(tortured, "stamp", "SELECT * FROM alembic_version FOR UPDATE", schedule);
                 if (stampedNow(tortured)) {
                     stamped = true;
                     break;
                 }
             }
-            double u = random.nextDouble();
             CliProcess p = CliProcess.start("run #" + (i + 1), tortured, runArgs());
-            try {
-                double anchor, window;
-                String note;
-                if (target.equals("start")) {
-                    anchor = 0;
-                    window = phaseStart.getOrDefault("check", 0.8);
-                    note = "after start";
-                } else {
-                    int wanted = PHASES.indexOf(target);
-                    Optional<CliProcess.Line> seen = p.awaitLine(s -> phaseIndex(s) >= wanted, 120);
-                    anchor = seen.map(CliProcess.Line::seconds).orElse(p.secondsSinceStart());
-                    String in = seen.map(l -> PHASES.get(phaseIndex(l.text()))).orElse(target);
-                    window = in.equals("stamp") ? 0.05 : Math.max(phaseSeconds.getOrDefault(in, 0.5) * (in.equals("load") ? 0.6 : 1), 0.05);
-                    note = seen.map(l -> "after '" + l.text() + "'").orElse("(no '" + target + "' line)");
+            stamped = schedule.killDuring(p, target, tortured, timing, window, () -> {
+                String revision = single(tortured, "SELECT version_num FROM alembic_version");
+                if (!revision.equals(AFTER)) {
+                    assertEquals(BEFORE, revision, "a killed run left alembic_version at neither revision");
+                    return new KillSchedule.Found(false, "not stamped");
                 }
-                double delay = u * window;
-                while (p.isAlive() && p.secondsSinceStart() < anchor + delay) Thread.sleep(5);
-                if (!p.isAlive()) {
-                    int code = p.waitFor(10);
-                    schedule.add(String.format(Locale.ROOT, "run #%d (target %s): finished by itself, exit %d", i + 1, target, code));
-                    log("%s", schedule.get(schedule.size() - 1));
-                    assertEquals(0, code, "a run between kills failed on its own; schedule:\n" + String.join("\n", schedule) + "\n" + p.output());
-                    stamped = true;
-                    break;
-                }
-                double at = p.secondsSinceStart();
-                String last = p.lastLine();
-                p.kill();
-                kills++;
-                BackfillChecks.awaitNoClients(db, 30);
-                String state;
-                try (Connection c = PostgresFixture.connect(tortured)) {
-                    String revision = BackfillChecks.alembicRevision(c);
-                    if (revision.equals(AFTER)) {
-                        stamped = true;
-                        state = "stamped (the run had finished)";
-                    } else {
-                        assertEquals(BEFORE, revision, "a killed run left alembic_version at neither revision");
-                        state = "not stamped";
-                    }
-                }
-                if (stamped) reference.assertExact(tortured);   // a stamp promises every value: it must hold at once
-                String line = String.format(Locale.ROOT, "kill %2d (target %-6s): +%.3f s %s = %.2f s after start; last line '%s'; %s",
-                    kills, target, delay, note, at, last, state);
-                schedule.add(line);
-                log("%s", line);
-            } finally {
-                p.killIfAlive();
-            }
+                reference.assertExact(tortured);   // a stamp promises every value: it must hold at once
+                return new KillSchedule.Found(true, "stamped (the run had finished)");
+            });
         }
-        assertTrue(kills >= MIN_KILLS, "only " + kills + " kills landed; schedule:\n" + String.join("\n", schedule));
+        int kills = schedule.kills();
+        assertTrue(kills >= MIN_KILLS, "only " + kills + " kills landed; " + schedule.text());
         CliProcess last = CliProcess.runToEnd("final run", tortured, 300, runArgs());
         log("final run: exit %d after %.1f s", last.exitCode(), last.secondsSinceStart());
         if (stamped) {
-            assertTrue(last.exitCode() == 0 || last.exitCode() == 4, "after a finished run: exit " + last.exitCode() + "\n" + last.output());
+            assertTrue(last.exitCode() == 0 || last.exitCode() == 4, "after a finished run: exit " + last.exitCode() + "\n" + last.output()
+                + "\n" + schedule.text());
         } else {
-            assertEquals(0, last.exitCode(), "the final run after " + kills + " kills; schedule:\n" + String.join("\n", schedule)
-                + "\n" + last.output());
-            assertTrue(last.output().contains("resuming unfinished run"), last.output());
+            assertEquals(0, last.exitCode(), "the final run after " + kills + " kills; " + schedule.text() + "\n" + last.output());
+            assertTrue(last.output().contains("resuming unfinished run"), last.output() + "\n" + schedule.text());
         }
-        reference.assertExact(tortured);
+        schedule.check(() -> reference.assertExact(tortured));
         log("after %d kills every chat holds the reference's value", kills);
     }
 
@@ -211,39 +153,36 @@ class SecondJobFaultsIT {
     /**
      * Runs, waits for {@code phase}'s line while another session holds {@code lockSql}'s locks (taken once the run
      * is loading, so its plan's ALTER TABLE is not held up), kills the run while it waits on them, and checks nothing
-     * was stamped. Returns 1 (the kill).
+     * was stamped; the kill goes into {@code schedule}.
      */
-    private static int killWhileBlocked(DatabaseUrl url, String db, String phase, String lockSql, List<String> schedule) throws Exception {
+    private static void killWhileBlocked(DatabaseUrl url, String phase, String lockSql, KillSchedule schedule) throws Exception {
         CliProcess p = CliProcess.start("run blocked in " + phase, url, runArgs());
         try (Connection app = PostgresFixture.connect(url); var st = app.createStatement()) {
-            int before = PHASES.indexOf(phase) - 1;
-            assertTrue(p.awaitLine(s -> phaseIndex(s) >= Math.min(before, PHASES.indexOf("load")), 120).isPresent(),
+            int before = KillSchedule.phase(phase) - 1;
+            assertTrue(p.awaitLine(s -> KillSchedule.phaseIndex(s) >= Math.min(before, KillSchedule.phase("load")), 120).isPresent(),
                 "the run got going\n" + p.output());
             app.setAutoCommit(false);
             st.executeQuery(lockSql).close();
-            assertTrue(p.awaitLine(s -> phaseIndex(s) >= PHASES.indexOf(phase), 120).isPresent(), "the run reached " + phase + "\n" + p.output());
+            assertTrue(p.awaitLine(s -> KillSchedule.phaseIndex(s) >= KillSchedule.phase(phase), 120).isPresent(),
+                "the run reached " + phase + "\n" + p.output());
             Thread.sleep(1500);   // within the tool's lock_timeout (10 s): it waits on the lock
             if (p.output().contains(phase + ": already done") || !p.isAlive()) {
                 // an earlier random kill landed after this phase's work: nothing left to hold up
-                String line = "no kill while blocked in " + phase + ": an earlier run had done it; last line '" + p.lastLine() + "'";
-                schedule.add(line);
-                log("%s", line);
+                schedule.note("no kill while blocked in " + phase + ": an earlier run had done it; last line '" + p.lastLine() + "'");
                 app.rollback();
                 p.waitFor(120);
-                return 0;
+                return;
             }
             String merged = single(url, "SELECT count(*) FILTER (WHERE done) || ' of ' || count(*) FROM pgbackfill.current_message_merge");
             String last = p.lastLine();
             p.kill();
             app.rollback();
             app.close();   // the application's session too: no client may be left on the database
-            BackfillChecks.awaitNoClients(db, 30);
+            BackfillChecks.awaitNoClients(BackfillChecks.databaseName(url), 30);
             String revision = single(url, "SELECT version_num FROM alembic_version");
-            assertEquals(BEFORE, revision, "a run killed while blocked in " + phase + " stamped");
-            String line = String.format(Locale.ROOT, "kill while blocked in %s: last line '%s'; ranges merged %s; not stamped", phase, last, merged);
-            schedule.add(line);
-            log("%s", line);
-            return 1;
+            assertEquals(BEFORE, revision, "a run killed while blocked in " + phase + " stamped; " + schedule.text());
+            schedule.landed(String.format(Locale.ROOT, "kill while blocked in %s: last line '%s'; ranges merged %s; not stamped",
+                phase, last, merged));
         } finally {
             p.killIfAlive();
         }
@@ -260,11 +199,6 @@ class SecondJobFaultsIT {
         try (Connection c = PostgresFixture.connect(url)) {
             return BackfillChecks.single(c, sql);
         }
-    }
-
-    private static int phaseIndex(String line) {
-        Matcher m = PHASE_LINE.matcher(line);
-        return m.find() ? PHASES.indexOf(m.group(1)) : -1;
     }
 
     private static void log(String format, Object... args) {
