@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * must end as {@code ReferenceRule} says, each rejection recorded once, and every killed run must have
  * left the database unstamped (856c5b02fb54) or completely finished, never stamped with unreconciled values.
  *
+ * <p>Two runs started together finish one run between them.
+ *
  * <p>The kill schedule's seed is printed and can be set with {@code -Dtorture.seed=N}, as for {@link CrashTortureIT}
  * ({@link KillSchedule} deals the kills of both).
  */
@@ -37,6 +40,9 @@ class SecondJobFaultsIT {
     private static final List<String> TARGETS = List.of("start", "load", "check", "load", "plan", "load", "load", "settle", "settle",
         "build", "build", "build", "stamp", "stamp", "stamp");
     private static final int MIN_KILLS = 8;
+    private static final Pattern ONE_RUN_OUTCOME = Pattern.compile("(?s).*(Alembic revision is now " + AFTER + "|nothing to do"
+        + "|finished by another process).*");
+
     @RegisterExtension
     static PostgresFixture pg = new PostgresFixture();
 
@@ -58,6 +64,35 @@ class SecondJobFaultsIT {
 
     private static String[] runArgs() {
         return new String[] {"run", "--workers", "2"};
+    }
+
+    /**
+     * Two runs started together on one database (two operators, or a retry while the first still runs) finish one
+     * run between them with the exact result: both exit 0, one stamps, the other stamps the same run too (finding it
+     * done) or says there was nothing left to do.
+     */
+    @Test
+    void twoRunsStartedTogetherFinishOneRunWithTheExactResult() throws Exception {
+        DatabaseUrl url = BackfillChecks.copyOf(pg, template, "together");
+        CurrentMessageExpectation expected = CurrentMessageExpectation.of(url);
+        CliProcess a = CliProcess.start("run A", url, runArgs());
+        CliProcess b = CliProcess.start("run B", url, runArgs());
+        int codeA, codeB;
+        try {
+            codeA = a.waitFor(300);
+            codeB = b.waitFor(300);
+        } finally {
+            a.killIfAlive();
+            b.killIfAlive();
+        }
+        log("run A: exit %d after %.1f s; run B: exit %d after %.1f s", codeA, a.secondsSinceStart(), codeB, b.secondsSinceStart());
+        String both = "run A exited " + codeA + ":\n" + a.output() + "\nrun B exited " + codeB + ":\n" + b.output();
+        assertEquals(0, codeA, "run A failed\n" + both);
+        assertEquals(0, codeB, "run B failed\n" + both);
+        assertTrue(ONE_RUN_OUTCOME.matcher(a.output()).matches() && ONE_RUN_OUTCOME.matcher(b.output()).matches(),
+            "each says what it found\n" + both);
+        assertTrue((a.output() + b.output()).contains("Alembic revision is now " + AFTER), "one of them stamped\n" + both);
+        expected.assertExact(url);
     }
 
     @Test
