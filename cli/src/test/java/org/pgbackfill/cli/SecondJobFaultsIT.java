@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.pgbackfill.db.DatabaseUrl;
 import org.pgbackfill.embedded.EmbeddedServer;
+import org.pgbackfill.job.currentmessage.AppWriter;
 import org.pgbackfill.job.currentmessage.CurrentMessageExpectation;
 import org.pgbackfill.testing.PostgresFixture;
 import org.pgbackfill.testing.VersionMatrix;
@@ -12,6 +13,7 @@ import org.pgbackfill.testing.VersionMatrix;
 import java.sql.Connection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.ToDoubleFunction;
 import java.util.regex.Pattern;
 
@@ -27,9 +29,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * must end as {@code ReferenceRule} says, each rejection recorded once, and every killed run must have
  * left the database unstamped (856c5b02fb54) or completely finished, never stamped with unreconciled values.
  *
- * <p>Two runs started together finish one run between them.
+ * <p>Online: {@code run --online} killed in every phase while the old application writes chat and chat_message
+ * ({@link AppWriter}), completed, then {@code finish} killed after the application stopped, and finished: every chat as
+ * the reference says of the final tables with the column as it was before the run, and the capture gone. And two runs
+ * started together finish one run between them.
  *
- * <p>The kill schedule's seed is printed and can be set with {@code -Dtorture.seed=N}, as for {@link CrashTortureIT}
+ * <p>The kill schedules' seed is printed and can be set with {@code -Dtorture.seed=N}, as for {@link CrashTortureIT}
  * ({@link KillSchedule} deals the kills of both).
  */
 @VersionMatrix
@@ -40,6 +45,16 @@ class SecondJobFaultsIT {
     private static final List<String> TARGETS = List.of("start", "load", "check", "load", "plan", "load", "load", "settle", "settle",
         "build", "build", "build", "stamp", "stamp", "stamp");
     private static final int MIN_KILLS = 8;
+    /** The online run's kills, in phase order past the load; its catch-up is the only phase a resumed online run repeats. */
+    private static final List<String> ONLINE_TARGETS = List.of("plan", "start", "load", "check", "load", "load", "settle", "build",
+        "build", "catch-up", "catch-up", "catch-up");
+    /** The online load's kills land in its first 30%: a resumed run keeps the ranges loaded, and the load must last to the settle kill. */
+    private static final double ONLINE_LOAD_WINDOW_SHARE = 0.3;
+    private static final int MIN_ONLINE_KILLS = 5;
+    /** finish's kills: it reads nothing but the chats changed since the online run, so its phases take fractions of a second. */
+    private static final List<String> FINISH_TARGETS = List.of("check", "plan", "catch-up", "catch-up", "stamp", "stamp", "stamp");
+    /** MB of documents per second: the online load lasts seconds, so kills land in it and the application writes under it. */
+    private static final String ONLINE_MAX_RATE = "4";
     private static final Pattern ONE_RUN_OUTCOME = Pattern.compile("(?s).*(Alembic revision is now " + AFTER + "|nothing to do"
         + "|finished by another process).*");
 
@@ -64,6 +79,10 @@ class SecondJobFaultsIT {
 
     private static String[] runArgs() {
         return new String[] {"run", "--workers", "2"};
+    }
+
+    private static String[] onlineArgs() {
+        return new String[] {"run", "--online", "--workers", "2", "--max-rate", ONLINE_MAX_RATE};
     }
 
     /**
@@ -93,6 +112,103 @@ class SecondJobFaultsIT {
             "each says what it found\n" + both);
         assertTrue((a.output() + b.output()).contains("Alembic revision is now " + AFTER), "one of them stamped\n" + both);
         expected.assertExact(url);
+    }
+
+    /**
+     * {@code run --online} killed at random moments of its load, settle, merge (build) and catch-up while the old
+     * application writes chat and chat_message, then let complete (not stamped); the application stopped (the
+     * cut-over); {@code finish} killed at random moments, then run to the end. Every killed run leaves 856c5b02fb54 (a
+     * killed finish: or 9a1b2c3d4e5f, exact at once); at the end every chat holds what the reference computes on the final
+     * tables with each chat's column as it was before the run, and the capture is gone. The windows come from an
+     * uninterrupted online run and finish on another copy, which must end exact too.
+     */
+    @Test
+    void onlineRunAndFinishKilledWhileTheApplicationWritesHoldTheReferenceOfTheFinalTables() throws Exception {
+        // the uninterrupted online run and finish: how long each phase takes, and the result without kills
+        DatabaseUrl straight = BackfillChecks.copyOf(pg, template, "online_straight");
+        Map<String, String> straightBefore = CurrentMessageExpectation.columnValues(straight);
+        CliProcess online;
+        try (AppWriter app = new AppWriter(straight, 11)) {
+            app.start();
+            online = CliProcess.runToEnd("uninterrupted online run", straight, 300, onlineArgs());
+            app.close();
+            app.rethrow();
+        }
+        assertEquals(0, online.exitCode(), "the uninterrupted online run:\n" + online.output());
+        CliProcess finish = CliProcess.runToEnd("uninterrupted finish", straight, 120, "finish");
+        assertEquals(0, finish.exitCode(), "the uninterrupted finish:\n" + finish.output());
+        KillSchedule.Timing onlineTiming = KillSchedule.Timing.of(online), finishTiming = KillSchedule.Timing.of(finish);
+        log("uninterrupted online run: %s; finish: %s", onlineTiming, finishTiming);
+        CurrentMessageExpectation.onFinalTables(straight, straightBefore).assertExact(straight);
+        CurrentMessageExpectation.assertCaptureRemoved(straight);
+
+        DatabaseUrl url = BackfillChecks.copyOf(pg, template, "online_tortured");
+        Map<String, String> before = CurrentMessageExpectation.columnValues(url);
+        KillSchedule schedule = new KillSchedule("SecondJobFaultsIT", 20_261_203L).alongside(AppWriter.APPLICATION_NAME);
+        ToDoubleFunction<String> windows = onlineTiming.windows(ONLINE_LOAD_WINDOW_SHARE);
+        // the merge takes a fraction of a second, and a resumed one less: its kills land in the first half of it
+        ToDoubleFunction<String> onlineWindow = in -> windows.applyAsDouble(in) / (in.equals("build") ? 2 : 1);
+        KillSchedule.Judge unstamped = () -> {
+            assertEquals(BEFORE, single(url, "SELECT version_num FROM alembic_version"), "a killed online run stamped");
+            return new KillSchedule.Found(false, "not stamped; " + runState(url));
+        };
+        long t0 = System.nanoTime();
+        try (AppWriter app = new AppWriter(url, schedule.seed())) {
+            app.start();
+            boolean ended = false;
+            for (int i = 0; i < ONLINE_TARGETS.size() && !ended; i++) {
+                CliProcess p = CliProcess.start("online run #" + (i + 1), url, onlineArgs());
+                ended = schedule.killDuring(p, ONLINE_TARGETS.get(i), url, onlineTiming, onlineWindow, unstamped);
+            }
+            int kills = schedule.kills();
+            assertTrue(kills >= MIN_ONLINE_KILLS, "only " + kills + " kills landed in the online runs; " + schedule.text());
+            CliProcess complete = CliProcess.runToEnd("online run to the end", url, 300, onlineArgs());
+            schedule.note(String.format(Locale.ROOT, "online run to the end: exit %d after %.1f s", complete.exitCode(),
+                complete.secondsSinceStart()));
+            assertEquals(0, complete.exitCode(), "the online run after " + kills + " kills; " + schedule.text() + "\n" + complete.output());
+            assertTrue(complete.output().contains("is built and current, not stamped"), complete.output() + "\n" + schedule.text());
+            assertEquals(BEFORE, single(url, "SELECT version_num FROM alembic_version"), "an online run stamped; " + schedule.text());
+            // the cut-over: the application stops
+            app.close();
+            app.rethrow();
+            schedule.note("the application stopped after " + String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - t0) / 1e9)
+                + ": " + app.counts());
+            assertTrue(app.fewestOfAKind() > 0, "every kind of write happened under the online runs: " + app.counts() + "; " + schedule.text());
+        }
+        int onlineKills = schedule.kills();
+
+        // the tables are final now (finish writes only the column): the reference of every kill of finish, and of the end
+        CurrentMessageExpectation expected = CurrentMessageExpectation.onFinalTables(url, before);
+        ToDoubleFunction<String> finishWindow = finishTiming.windows(1);
+        boolean stamped = false;
+        for (int i = 0; i < FINISH_TARGETS.size() && !stamped; i++) {
+            CliProcess p = CliProcess.start("finish #" + (i + 1), url, "finish");
+            stamped = schedule.killDuring(p, FINISH_TARGETS.get(i), url, finishTiming, finishWindow, () -> {
+                String revision = single(url, "SELECT version_num FROM alembic_version");
+                if (revision.equals(AFTER)) {   // the stamp promises every value, and the capture gone, at once
+                    expected.assertExact(url);
+                    CurrentMessageExpectation.assertCaptureRemoved(url);
+                    return new KillSchedule.Found(true, "stamped (finish had finished)");
+                }
+                assertEquals(BEFORE, revision, "a killed finish left alembic_version at neither revision");
+                // the capture goes in the stamp's transaction: unstamped, it must still record every change
+                assertEquals("2", single(url, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'pgbackfill_current_message_%'"),
+                    "an unstamped run lost its capture");
+                return new KillSchedule.Found(false, "not stamped, capture in place; " + runState(url));
+            });
+        }
+        assertTrue(schedule.kills() > onlineKills, "no kill landed in finish; " + schedule.text());
+        CliProcess last = CliProcess.runToEnd("finish to the end", url, 120, "finish");
+        schedule.note(String.format(Locale.ROOT, "finish to the end: exit %d after %.1f s", last.exitCode(), last.secondsSinceStart()));
+        assertEquals(0, last.exitCode(), "the last finish; " + schedule.text() + "\n" + last.output());
+        // after a killed finish that had stamped, the database is at the target: nothing to do (exit 0 too)
+        assertTrue(last.output().contains(stamped ? "nothing to do" : "Alembic revision is now " + AFTER), last.output() + "\n" + schedule.text());
+        schedule.check(() -> {
+            expected.assertExact(url);
+            CurrentMessageExpectation.assertCaptureRemoved(url);
+        });
+        log("after %d kills of the online runs and %d of finish every chat holds the reference's value of the final tables (%d chats)",
+            onlineKills, schedule.kills() - onlineKills, expected.chats());
     }
 
     @Test
@@ -220,6 +336,22 @@ class SecondJobFaultsIT {
                 phase, last, merged));
         } finally {
             p.killIfAlive();
+        }
+    }
+
+    /** Where the last run is, as its control tables say: the phase it completed last, its ranges' states, the ranges merged. */
+    private static String runState(DatabaseUrl url) throws Exception {
+        try (Connection c = PostgresFixture.connect(url); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT to_regclass('pgbackfill.run') IS NOT NULL, to_regclass('pgbackfill.current_message_merge') IS NOT NULL")) {
+            rs.next();
+            if (!rs.getBoolean(1)) return "no run yet";
+            boolean merges = rs.getBoolean(2);
+            try (var r = st.executeQuery("SELECT 'phase done: ' || phase || '; ranges ' || (SELECT string_agg(state || ' ' || n, ', ' ORDER BY state) "
+                    + "FROM (SELECT state, count(*) n FROM pgbackfill.range g WHERE g.run_id = run.run_id GROUP BY state) x)"
+                    + (merges ? " || '; merged ' || (SELECT count(*) FILTER (WHERE done) || ' of ' || count(*) FROM pgbackfill.current_message_merge m "
+                    + "WHERE m.run_id = run.run_id)" : "") + " FROM pgbackfill.run ORDER BY run_id DESC LIMIT 1")) {
+                return r.next() ? r.getString(1) : "no run yet";
+            }
         }
     }
 
