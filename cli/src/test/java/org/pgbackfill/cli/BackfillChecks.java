@@ -124,11 +124,18 @@ final class BackfillChecks {
      * server notices the closed sockets and ends the sessions, rolling back what was open).
      */
     static void awaitNoClients(String database, double timeoutSeconds) throws Exception {
+        awaitNoClients(database, timeoutSeconds, null);
+    }
+
+    /** The same, but sessions whose application_name is {@code application} (an application writing meanwhile) may stay; null: none. */
+    static void awaitNoClients(String database, double timeoutSeconds, String application) throws Exception {
         long deadline = System.nanoTime() + (long) (timeoutSeconds * 1e9);
-        String sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid() AND backend_type = 'client backend'";
+        String sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+            + "AND application_name IS DISTINCT FROM ?";
         while (true) {
             try (Connection c = PostgresFixture.connect(PostgresFixture.serverUrl()); PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setString(1, database);
+                ps.setString(2, application);
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     if (rs.getLong(1) == 0) return;

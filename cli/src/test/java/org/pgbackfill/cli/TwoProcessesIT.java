@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Two {@code pgbackfill run} processes on one database at once (as two operators, or a retry
  * while the first is still going, would start them): they finish one run between them with the
  * exact result. Each must exit 0: one stamps, and the other either stamps the same run too (it
- * found the stamp done by the first) or says truthfully that there was nothing left to do.
+ * found the stamp done by the first) or says truthfully that there was nothing left to do. (The
+ * current_message_id job's two runs are in {@link SecondJobFaultsIT}, on its seeded template.)
  */
 @VersionMatrix
 class TwoProcessesIT {
