@@ -138,7 +138,7 @@ class FaultsIT {
             // Mid-load: some ranges loaded and committed, others in flight.
             long t0 = System.nanoTime();
             while (p.isAlive() && activeCopies(db) == 0 && System.nanoTime() - t0 < 60_000_000_000L) Thread.sleep(20);
-            Thread.sleep(1500);
+            Thread.sleep(300);   // the load takes 1.5 s here: 1.5 s of sleep landed the restart in the build
             assertTrue(p.isAlive(), "the run finished before the restart:\n" + p.output());
             String before = p.lastLine();
             double at = p.secondsSinceStart();
@@ -149,6 +149,33 @@ class FaultsIT {
             // the server was back within seconds: the run waits for it and completes, without being run again
             assertEquals(0, code, "a run whose server restarted for a few seconds completes:\n" + p.output());
             assertTrue(p.output().contains("load interrupted") || p.output().contains("lost the server"), p.output());
+        } finally {
+            p.killIfAlive();
+            if (!server.isRunning()) server.startAgain();
+        }
+        BackfillChecks.assertExactResult(url, reference);
+    }
+
+    /**
+     * The server crashes in the build (the indexes, the long-row judgement): the run waits for it and completes. It gave
+     * up with exit 3 when the judgement's rollback on the broken connection threw "Connection is closed" (no SQLSTATE)
+     * over the server's error.
+     */
+    @Test
+    void serverRestartedInImmediateModeInTheBuild() throws Exception {
+        EmbeddedServer server = PostgresFixture.ownServer();
+        DatabaseUrl url = BackfillChecks.copyOf(pg, pg.databaseName(), "restarted_build");
+        CliProcess p = CliProcess.start("run", url, BackfillChecks.runArgs());
+        try {
+            assertTrue(p.awaitLine(s -> s.startsWith("build"), 120).isPresent(), "the run reached its build\n" + p.output());
+            Thread.sleep(50);
+            String before = p.lastLine();
+            server.restart(EmbeddedServer.Shutdown.IMMEDIATE);
+            log("restarted the server in immediate mode in the build, %.2f s after the start (its last line: '%s')",
+                p.secondsSinceStart(), before);
+            int code = p.waitFor(300);
+            assertEquals(0, code, "a run whose server restarted for a few seconds in the build completes:\n" + p.output());
+            assertTrue(p.output().contains("lost the server"), p.output());
         } finally {
             p.killIfAlive();
             if (!server.isRunning()) server.startAgain();

@@ -1,6 +1,7 @@
 package org.pgbackfill.schema;
 
 import org.pgbackfill.db.SqlStates;
+import org.pgbackfill.db.Transactions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -94,8 +95,8 @@ public final class TargetTable {
                         probe.executeUpdate();
                         c.releaseSavepoint(sp);
                     } catch (SQLException e) {
-                        c.rollback(sp);
-                        if (!SqlStates.PROGRAM_LIMIT_EXCEEDED.equals(e.getSQLState())) throw e;   // program_limit_exceeded: index row too large
+                        if (!SqlStates.PROGRAM_LIMIT_EXCEEDED.equals(e.getSQLState())) throw e;   // (the outer catch rolls back)
+                        c.rollback(sp);   // program_limit_exceeded: index row too large; set it aside
                         reject.setString(1, e.getMessage());
                         reject.setString(2, ctid);
                         reject.executeUpdate();
@@ -112,10 +113,10 @@ public final class TargetTable {
             c.commit();
             return new Judged(rejected, rejected + rewritten > 0);
         } catch (SQLException e) {
-            c.rollback();
+            Transactions.rollbackAfter(c, e);
             throw e;
         } finally {
-            c.setAutoCommit(auto);
+            Transactions.restoreAutoCommit(c, auto);
         }
     }
 
@@ -202,10 +203,10 @@ public final class TargetTable {
             c.commit();
             return rejected;
         } catch (SQLException e) {
-            c.rollback();
+            Transactions.rollbackAfter(c, e);
             throw e;
         } finally {
-            c.setAutoCommit(auto);
+            Transactions.restoreAutoCommit(c, auto);
         }
     }
 }

@@ -1,5 +1,6 @@
 package org.pgbackfill.job.currentmessage;
 
+import org.pgbackfill.db.Transactions;
 import org.pgbackfill.job.JobRun;
 import org.pgbackfill.phase.Phase;
 import org.pgbackfill.source.KeyRange;
@@ -140,12 +141,10 @@ final class CurrentMessageMerge {
                 if (done) return updated;
                 after = last;
             } catch (Exception e) {
-                try { c.rollback(); } catch (SQLException ignored) { }
+                Transactions.rollbackAfter(c, e);
                 throw e;
             } finally {
-                // on a connection the server broke, the pool has closed it: this would throw "Connection is closed" (no
-                // SQLSTATE) over the server's error, and the run would give up instead of waiting for the server
-                try { c.setAutoCommit(true); } catch (SQLException ignored) { }
+                Transactions.restoreAutoCommit(c, true);
             }
         }
     }
