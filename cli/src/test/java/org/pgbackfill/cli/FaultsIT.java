@@ -5,7 +5,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.pgbackfill.db.DatabaseUrl;
-import org.pgbackfill.embedded.EmbeddedServer;
 import org.pgbackfill.seed.SeedReport;
 import org.pgbackfill.testing.PostgresFixture;
 import org.pgbackfill.testing.ReferenceBackfill;
@@ -129,57 +128,28 @@ class FaultsIT {
 
     @Test
     void serverRestartedInImmediateModeMidLoad() throws Exception {
-        EmbeddedServer server = PostgresFixture.ownServer();
         DatabaseUrl url = BackfillChecks.copyOf(pg, pg.databaseName(), "restarted");
         String db = BackfillChecks.databaseName(url);
-
-        CliProcess p = CliProcess.start("run", url, BackfillChecks.runArgs());
-        try {
-            // Mid-load: some ranges loaded and committed, others in flight.
+        // mid-load: some ranges loaded and committed, others in flight
+        String output = ServerRestart.completes("FaultsIT", url, "mid-load", p -> {
             long t0 = System.nanoTime();
             while (p.isAlive() && activeCopies(db) == 0 && System.nanoTime() - t0 < 60_000_000_000L) Thread.sleep(20);
             Thread.sleep(300);   // the load takes 1.5 s here: 1.5 s of sleep landed the restart in the build
-            assertTrue(p.isAlive(), "the run finished before the restart:\n" + p.output());
-            String before = p.lastLine();
-            double at = p.secondsSinceStart();
-            server.restart(EmbeddedServer.Shutdown.IMMEDIATE);
-            log("restarted the server in immediate mode %.2f s after the run started (its last line: '%s')", at, before);
-            int code = p.waitFor(300);
-            log("run: exit %d after %.1f s", code, p.secondsSinceStart());
-            // the server was back within seconds: the run waits for it and completes, without being run again
-            assertEquals(0, code, "a run whose server restarted for a few seconds completes:\n" + p.output());
-            assertTrue(p.output().contains("load interrupted") || p.output().contains("lost the server"), p.output());
-        } finally {
-            p.killIfAlive();
-            if (!server.isRunning()) server.startAgain();
-        }
+        }, BackfillChecks.runArgs());
+        assertTrue(output.contains("load interrupted") || output.contains("lost the server"), output);
         BackfillChecks.assertExactResult(url, reference);
     }
 
     /**
-     * The server crashes in the build (the indexes, the long-row judgement): the run waits for it and completes. It gave
-     * up with exit 3 when the judgement's rollback on the broken connection threw "Connection is closed" (no SQLSTATE)
-     * over the server's error.
+     * The server crashes in the build (the indexes, the long-row judgement, the wait for older snapshots): the run waits
+     * for it and completes. It gave up with exit 3 when a rollback or an auto-commit restore on the broken connection threw
+     * "Connection is closed" (no SQLSTATE) over the server's error.
      */
     @Test
     void serverRestartedInImmediateModeInTheBuild() throws Exception {
-        EmbeddedServer server = PostgresFixture.ownServer();
         DatabaseUrl url = BackfillChecks.copyOf(pg, pg.databaseName(), "restarted_build");
-        CliProcess p = CliProcess.start("run", url, BackfillChecks.runArgs());
-        try {
-            assertTrue(p.awaitLine(s -> s.startsWith("build"), 120).isPresent(), "the run reached its build\n" + p.output());
-            Thread.sleep(50);
-            String before = p.lastLine();
-            server.restart(EmbeddedServer.Shutdown.IMMEDIATE);
-            log("restarted the server in immediate mode in the build, %.2f s after the start (its last line: '%s')",
-                p.secondsSinceStart(), before);
-            int code = p.waitFor(300);
-            assertEquals(0, code, "a run whose server restarted for a few seconds in the build completes:\n" + p.output());
-            assertTrue(p.output().contains("lost the server"), p.output());
-        } finally {
-            p.killIfAlive();
-            if (!server.isRunning()) server.startAgain();
-        }
+        String output = ServerRestart.completes("FaultsIT", url, "in the build", ServerRestart.in("build", 50), BackfillChecks.runArgs());
+        assertTrue(output.contains("lost the server"), output);
         BackfillChecks.assertExactResult(url, reference);
     }
 

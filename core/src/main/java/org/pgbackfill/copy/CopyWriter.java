@@ -6,6 +6,7 @@ import org.pgbackfill.extract.MessageRow;
 import org.pgbackfill.extract.RejectReason;
 import org.pgbackfill.db.Database;
 import org.pgbackfill.db.SqlStates;
+import org.pgbackfill.db.Transactions;
 import org.pgbackfill.state.ControlTables;
 import org.pgbackfill.state.Rejection;
 import org.pgbackfill.ring.RowEvent;
@@ -157,7 +158,7 @@ public final class CopyWriter implements EventHandler<RowEvent> {
             c.commit();
         } catch (SQLException e) {
             cancelCopy();
-            rollbackQuietly(c);
+            Transactions.rollbackAfter(c, e);
             if (notTheRows(e)) throw e;
             log.warn("COPY of {} rows failed ({}); isolating the rows PostgreSQL refuses", pending.rowCount(), e.getMessage());
             isolate(c, 0, pending.rowCount());
@@ -186,7 +187,7 @@ public final class CopyWriter implements EventHandler<RowEvent> {
                 c.commit();
                 return null;
             } catch (SQLException e) {
-                rollbackQuietly(c);
+                Transactions.rollbackAfter(c, e);
                 if (notTheRows(e)) throw e;
                 return e;
             }
@@ -303,9 +304,5 @@ public final class CopyWriter implements EventHandler<RowEvent> {
             conn.commit();
         }
         return conn;
-    }
-
-    private static void rollbackQuietly(Connection c) {
-        try { c.rollback(); } catch (SQLException ignored) { }
     }
 }

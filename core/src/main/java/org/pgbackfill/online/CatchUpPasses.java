@@ -2,6 +2,7 @@ package org.pgbackfill.online;
 
 import org.pgbackfill.control.Backoff;
 import org.pgbackfill.db.SqlStates;
+import org.pgbackfill.db.Transactions;
 
 import java.io.IOException;
 import java.sql.Connection;
@@ -89,19 +90,6 @@ public final class CatchUpPasses {
         return new CatchUp.Pass(chats, rows, (System.nanoTime() - t0) / 1e9);
     }
 
-    /**
-     * Rolls back, ignoring a failure: on a connection the server broke (a restart), the pool has closed it and a
-     * rollback throws "Connection is closed" with no SQLSTATE, which would hide the server's error (class 08) and
-     * make the run give up instead of waiting for the server.
-     */
-    private static void rollbackQuietly(Connection c) {
-        try {
-            c.rollback();
-        } catch (SQLException ignored) {
-            // the transaction is gone with the connection
-        }
-    }
-
     private static long[] withRetries(Connection c, long upTo, Batch batch) throws SQLException, IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
             c.setAutoCommit(false);
@@ -110,14 +98,14 @@ public final class CatchUpPasses {
                 c.commit();
                 return done;
             } catch (SQLException e) {
-                rollbackQuietly(c);
+                Transactions.rollbackAfter(c, e);
                 if (!SqlStates.retryableConflict(e) || attempt >= RETRIES) throw e;
                 Backoff.CONFLICT.sleep(attempt);   // a chat deleted or saved under the batch: take the batch again
             } catch (IOException | RuntimeException | InterruptedException e) {
-                rollbackQuietly(c);
+                Transactions.rollbackAfter(c, e);
                 throw e;
             } finally {
-                try { c.setAutoCommit(true); } catch (SQLException ignored) { }   // see rollbackQuietly
+                Transactions.restoreAutoCommit(c, true);
             }
         }
     }

@@ -2,6 +2,7 @@ package org.pgbackfill.online;
 
 import org.pgbackfill.control.Backoff;
 import org.pgbackfill.db.SqlStates;
+import org.pgbackfill.db.Transactions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -167,14 +168,14 @@ public final class ChangeCapture {
                     for (Source s : sources) log.info("change capture installed on {} (trigger {})", s.table(), s.trigger());
                     return;
                 } catch (SQLException e) {
-                    c.rollback();
+                    Transactions.rollbackAfter(c, e);
                     if (!SqlStates.LOCK_NOT_AVAILABLE.equals(e.getSQLState()) || attempt >= INSTALL_TRIES) throw e;   // lock_not_available
                     log.info("{} is busy; trying to install the change capture again ({} of {})", tables(), attempt, INSTALL_TRIES);
                     Backoff.LOCK.sleep(attempt);
                 }
             }
         } finally {
-            c.setAutoCommit(auto);
+            Transactions.restoreAutoCommit(c, auto);
         }
     }
 

@@ -155,7 +155,7 @@ public final class TargetTable {
             // the build indexes the heap only: the TOAST table's dead chunks can wait for autovacuum (the option exists from 14 on)
             st.execute(hasFunction(c, "pg_column_compression") ? "VACUUM (PROCESS_TOAST false) chat_message" : "VACUUM chat_message");
         } finally {
-            c.setAutoCommit(auto);
+            Transactions.restoreAutoCommit(c, auto);
         }
     }
 
