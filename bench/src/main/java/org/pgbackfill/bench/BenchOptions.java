@@ -28,6 +28,10 @@ abstract class BenchOptions {
     int limitRepeats = 1;
     long nowEpoch = 1_750_086_400L;
     boolean reseed;
+    /** Options of every pgbackfill JVM the benchmark starts (a JFR recording, say). */
+    List<String> jvmOptions = new ArrayList<>();
+    /** More pgbackfill runs, of the first worker count, in JVMs with these options too (a JIT or GC to compare), by name. */
+    java.util.Map<String, String> variants = new java.util.LinkedHashMap<>();
 
     BenchOptions(long sizeMb) { this.sizeMb = sizeMb; }
 
@@ -89,6 +93,12 @@ abstract class BenchOptions {
             case "--seed-connections" -> seedConnections = Integer.parseInt(v);
             case "--limit-repeats" -> limitRepeats = Integer.parseInt(v);
             case "--now-epoch" -> nowEpoch = Long.parseLong(v);
+            case "--jvm-option" -> jvmOptions.add(v);
+            case "--jvm-variant" -> {
+                int eq = v.indexOf('=');
+                if (eq < 1) throw new IllegalArgumentException("--jvm-variant NAME=OPTIONS, got " + v);
+                variants.put(v.substring(0, eq), v.substring(eq + 1));
+            }
             default -> { return false; }
         }
         return true;
@@ -103,6 +113,22 @@ abstract class BenchOptions {
         }
         if (l.isEmpty()) throw new IllegalArgumentException("no count given");
         return l;
+    }
+
+    /** The pgbackfill process of the benchmark's main runs. */
+    PgbackfillProcess pgbackfill() {
+        return new PgbackfillProcess(cliJar, maxHeap, jvmOptions);
+    }
+
+    /** Each variant's pgbackfill process: the main runs' options and the variant's. */
+    java.util.Map<String, PgbackfillProcess> variantProcesses() {
+        java.util.Map<String, PgbackfillProcess> m = new java.util.LinkedHashMap<>();
+        variants.forEach((name, options) -> {
+            List<String> all = new ArrayList<>(jvmOptions);
+            all.addAll(List.of(options.trim().split("\\s+")));
+            m.put(name, new PgbackfillProcess(cliJar, maxHeap, all));
+        });
+        return m;
     }
 
     /** A benchmark's {@code main}: parses (usage and exit 2 on a bad option), runs, exits with its status. */

@@ -57,14 +57,9 @@ public final class CurrentMessageBenchmark {
     private record Run(SpeedRow row, Map<String, String> values, long rejected, long chats) { }
 
     int run(PrintStream out) throws Exception {
-        PgbackfillProcess pgbackfill = new PgbackfillProcess(o.cliJar, o.maxHeap, o.jvmOptions);
+        PgbackfillProcess pgbackfill = o.pgbackfill();
         // each variant is the same run in a JVM with more options (a JIT or GC to compare), measured in this same run
-        Map<String, PgbackfillProcess> variants = new java.util.LinkedHashMap<>();
-        o.variants.forEach((name, options) -> {
-            List<String> all = new ArrayList<>(o.jvmOptions);
-            all.addAll(List.of(options.trim().split("\\s+")));
-            variants.put(name, new PgbackfillProcess(o.cliJar, o.maxHeap, all));
-        });
+        Map<String, PgbackfillProcess> variants = o.variantProcesses();
         List<SpeedRow> rows = new ArrayList<>();
         List<String[]> memory = new ArrayList<>();
         List<String> notes = new ArrayList<>();
@@ -354,8 +349,6 @@ public final class CurrentMessageBenchmark {
 
         boolean baseline = true;
         String python = "python3";
-        List<String> jvmOptions = new ArrayList<>();
-        Map<String, String> variants = new java.util.LinkedHashMap<>();
 
         Options() { super(1600); }
 
@@ -374,15 +367,7 @@ public final class CurrentMessageBenchmark {
                 python = v;
                 return true;
             }
-            if (a.equals("--jvm-variant")) {
-                int eq = v.indexOf('=');
-                if (eq < 1) throw new IllegalArgumentException("--jvm-variant NAME=OPTIONS, got " + v);
-                variants.put(v.substring(0, eq), v.substring(eq + 1));
-                return true;
-            }
-            if (!a.equals("--jvm-option")) return false;
-            jvmOptions.add(v);
-            return true;
+            return false;
         }
 
         @Override

@@ -47,7 +47,7 @@ public final class EndToEndBenchmark {
     EndToEndBenchmark(Options o) { this.o = o; }
 
     int run(PrintStream out) throws Exception {
-        PgbackfillProcess pgbackfill = new PgbackfillProcess(o.cliJar, o.maxHeap);
+        PgbackfillProcess pgbackfill = o.pgbackfill();
         List<SpeedRow> rows = new ArrayList<>();
         Map<String, Double> totals = new LinkedHashMap<>();
         Limits.Figures limits;
@@ -61,13 +61,21 @@ public final class EndToEndBenchmark {
                 t.name(), t.chats(), t.documentBytes() / 1e6, t.readBytes() / 1e6, t.largestDocumentBytes() / 1e6);
 
             double[] writeAndIndex = null;
-            for (int workers : o.workers) {
+            List<Map.Entry<String, PgbackfillProcess>> runs = new ArrayList<>();
+            for (int workers : o.workers) runs.add(Map.entry(SpeedRow.pgbackfillName(workers), pgbackfill));
+            // each variant is the first worker count's run in a JVM with more options (a JIT or GC to compare)
+            o.variantProcesses().forEach((variant, process) ->
+                runs.add(Map.entry(SpeedRow.pgbackfillName(o.workers.get(0)) + ", JVM " + variant, process)));
+            for (int i = 0; i < runs.size(); i++) {
                 double[] measured = writeAndIndex;
-                writeAndIndex = scenarios.onCopy(t, "w" + workers, copy -> {
-                    out.printf(Locale.ROOT, "pgbackfill run --workers %d (java -Xmx%s -jar %s) ...%n", workers, o.maxHeap, o.cliJar);
-                    Scenarios.Measured<PgbackfillProcess.Result> m = scenarios.measured(x -> pgbackfill.run(copy, workers, o.nowEpoch));
+                String name = runs.get(i).getKey();
+                PgbackfillProcess process = runs.get(i).getValue();
+                int workers = i < o.workers.size() ? o.workers.get(i) : o.workers.get(0);
+                writeAndIndex = scenarios.onCopy(t, "w" + workers + "_" + i, copy -> {
+                    out.printf(Locale.ROOT, "%s: pgbackfill run --workers %d (java -Xmx%s %s-jar %s) ...%n", name, workers, o.maxHeap,
+                        process.jvmOptions().isEmpty() ? "" : String.join(" ", process.jvmOptions()) + " ", o.cliJar);
+                    Scenarios.Measured<PgbackfillProcess.Result> m = scenarios.measured(x -> process.run(copy, workers, o.nowEpoch));
                     PgbackfillProcess.Result r = m.value();
-                    String name = SpeedRow.pgbackfillName(workers);
                     rows.add(new SpeedRow(name, r.phaseSeconds("check") + r.phaseSeconds("plan") + r.phaseSeconds("load"),
                         r.phaseSeconds("settle"), r.phaseSeconds("build") + r.phaseSeconds("stamp"), r.totalSeconds(), r.walBytes(),
                         r.peakHeapBytes(), r.peakHeapAfterGcBytes(), r.peakRssBytes(), m.serverCpu(), r.cpuSeconds()));
@@ -220,6 +228,9 @@ public final class EndToEndBenchmark {
               --baselines a,b           baselines to run: a (upstream's algorithm), b (INSERT … SELECT), none (default a,b)
               --cli-jar PATH            the pgbackfill jar (default cli/target/pgbackfill.jar)
               --max-heap SIZE           -Xmx of the pgbackfill runs (default 512m)
+              --jvm-option OPT          one more option for the pgbackfill JVM (repeatable; e.g. -XX:StartFlightRecording=…)
+              --jvm-variant NAME=OPTS   one more pgbackfill run (the first worker count) with these JVM options too, in the same
+                                        run (repeatable; e.g. c1=-XX:TieredStopAtLevel=1 serial=-XX:+UseSerialGC)
               --memory-sizes MB,MB      datasets for the memory table (default 500,2000; none to skip)
               --huge-document-mb N      one more dataset holding a single document this big (default 100; 0 to skip)
               --memory-workers N        workers of the memory and online runs (default 2)

@@ -34,10 +34,6 @@ final class PgbackfillProcess {
     private final String maxHeap;
     private final List<String> jvmOptions;
 
-    PgbackfillProcess(Path jar, String maxHeap) {
-        this(jar, maxHeap, List.of());
-    }
-
     /** With more options for its JVM (a flight recording, say) before {@code -jar}. */
     PgbackfillProcess(Path jar, String maxHeap, List<String> jvmOptions) {
         if (!Files.isRegularFile(jar)) {
@@ -47,6 +43,11 @@ final class PgbackfillProcess {
         this.jar = jar;
         this.maxHeap = maxHeap;
         this.jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    /** The options this process's JVM gets besides -Xmx. */
+    List<String> jvmOptions() {
+        return jvmOptions;
     }
 
     Result run(DatabaseUrl url, int workers, long nowEpoch) throws IOException, InterruptedException {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.io.IOContext;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.core.json.UTF8StreamJsonParser;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -73,6 +72,8 @@ final class PythonJson {
     static JsonFactory factory(boolean strictDuplicates) {
         JsonFactoryBuilder b = new JsonFactoryBuilder();
         b.enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS);
+        // every message key of history.messages is a new UUID: interning each in the JVM's string table costs and buys nothing
+        b.disable(JsonFactory.Feature.INTERN_FIELD_NAMES);
         b.streamReadConstraints(StreamReadConstraints.builder()
                 .maxStringLength(Integer.MAX_VALUE)
                 .maxNumberLength(Integer.MAX_VALUE)
@@ -104,6 +105,7 @@ final class PythonJson {
     /**
      * Bytes are UTF-8, always: Jackson's bootstrapper would guess UTF-16/32 from NUL bytes and
      * skip a byte-order mark; here a NUL or a BOM is just an unexpected character, as for Python.
+     * The parser is Jackson's UTF-8 one with a faster string skip ({@link WordSkippingParser}).
      */
     private static final class Utf8Only extends JsonFactory {
         private static final long serialVersionUID = 1L;
@@ -112,13 +114,13 @@ final class PythonJson {
 
         @Override
         protected JsonParser _createParser(InputStream in, IOContext ctxt) {
-            return new UTF8StreamJsonParser(ctxt, _parserFeatures, in, _objectCodec,
+            return new WordSkippingParser(ctxt, _parserFeatures, in, _objectCodec,
                 _byteSymbolCanonicalizer.makeChild(_factoryFeatures), ctxt.allocReadIOBuffer(), 0, 0, true);
         }
 
         @Override
         protected JsonParser _createParser(byte[] data, int offset, int len, IOContext ctxt) {
-            return new UTF8StreamJsonParser(ctxt, _parserFeatures, null, _objectCodec,
+            return new WordSkippingParser(ctxt, _parserFeatures, null, _objectCodec,
                 _byteSymbolCanonicalizer.makeChild(_factoryFeatures), data, offset, offset + len, false);
         }
     }
