@@ -38,13 +38,12 @@ final class JitChoice {
 
     /** Turns C2 off unless the command line chose the JIT; returns whether it did. Called once, first thing. */
     static boolean apply() {
-        return !userChose() && withoutC2();
+        return !userChose(ManagementFactory.getRuntimeMXBean().getInputArguments()) && withoutC2();
     }
 
-    /** Whether the JVM's command line chose its JIT itself. */
-    static boolean userChose() {
-        return ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-            .anyMatch(a -> USER_CHOICES.stream().anyMatch(a::startsWith));
+    /** Whether these JVM options (the command line's) choose the JIT. */
+    static boolean userChose(List<String> jvmOptions) {
+        return jvmOptions.stream().anyMatch(a -> USER_CHOICES.stream().anyMatch(a::startsWith));
     }
 
     /** Adds the directive that keeps C2 from compiling anything from now on; false if the JVM refused it. */

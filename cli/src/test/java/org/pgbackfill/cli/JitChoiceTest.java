@@ -1,0 +1,51 @@
+package org.pgbackfill.cli;
+
+import org.junit.jupiter.api.Test;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The tool turns C2 off for itself (issue #17): the directive must reach this JVM's compiler
+ * (its directive stack then excludes C2 for every method), and a JIT the command line chose is left alone.
+ */
+class JitChoiceTest {
+    @Test
+    void theDirectiveExcludesC2ForEveryMethod() throws Exception {
+        assertFalse(stack().contains("Exclude:true"), "no directive excludes anything before:\n" + stack());
+        try {
+            assertTrue(JitChoice.withoutC2(), "the JVM took the directive");
+            String after = stack();
+            int c2 = after.indexOf("c2 directives:");
+            assertTrue(after.contains("matching: *.*") && c2 >= 0 && after.indexOf("Exclude:true", c2) > c2,
+                "C2 is excluded for every method:\n" + after);
+        } finally {
+            dcmd("compilerDirectivesRemove");   // this test JVM goes on with its default JIT
+        }
+        assertFalse(stack().contains("Exclude:true"), stack());
+    }
+
+    @Test
+    void aJitChosenOnTheCommandLineIsLeftAlone() {
+        assertTrue(JitChoice.userChose(List.of("-Xmx512m", "-XX:TieredStopAtLevel=4")));
+        assertTrue(JitChoice.userChose(List.of("-XX:-TieredCompilation")));
+        assertTrue(JitChoice.userChose(List.of("-XX:CompilerDirectivesFile=/etc/jit.json")));
+        assertFalse(JitChoice.userChose(List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:StartFlightRecording=filename=a.jfr")));
+        assertFalse(JitChoice.userChose(List.of()));
+    }
+
+    private static String stack() throws Exception {
+        return String.valueOf(dcmd("compilerDirectivesPrint"));
+    }
+
+    private static Object dcmd(String operation) throws Exception {
+        MBeanServer s = ManagementFactory.getPlatformMBeanServer();
+        return s.invoke(new ObjectName("com.sun.management:type=DiagnosticCommand"), operation, new Object[] {null},
+            new String[] {String[].class.getName()});
+    }
+}
