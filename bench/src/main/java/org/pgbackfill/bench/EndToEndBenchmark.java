@@ -142,7 +142,12 @@ public final class EndToEndBenchmark {
     }
 
     private BenchDatabases.Template template(BenchDatabases dbs, long sizeMb, PrintStream out) throws java.sql.SQLException {
-        return dbs.generated(o.prefix + sizeMb + "mb", generatorOptions(sizeMb), fingerprint(sizeMb), o.seedConnections, out);
+        return template(dbs, o, sizeMb, out);
+    }
+
+    /** The generated template of {@code sizeMb} for these options (seeded unless one that matches is kept). */
+    static BenchDatabases.Template template(BenchDatabases dbs, Options o, long sizeMb, PrintStream out) throws java.sql.SQLException {
+        return dbs.generated(o.prefix + sizeMb + "mb", generatorOptions(o, sizeMb), fingerprint(o, sizeMb), o.seedConnections, out);
     }
 
     private static String toastCompression(Connection c) {
@@ -204,13 +209,13 @@ public final class EndToEndBenchmark {
         if (downtime >= 0) Tables.target(out, "online: finish (the downtime) under 10 s", downtime, "s", downtime < 10);
     }
 
-    private GeneratorOptions generatorOptions(long sizeMb) {
+    private static GeneratorOptions generatorOptions(Options o, long sizeMb) {
         return GeneratorOptions.builder().seed(o.seed).chats(Long.MAX_VALUE).targetBytes(sizeMb * 1_000_000L)
             .meanDocumentBytes(o.meanKb * 1024).sizeSigma(o.sigma).edgeCaseShare(o.edgeShare).edgeCases(o.edgeCases())
             .incompressibleShare(o.incompressibleShare).build();
     }
 
-    private String fingerprint(long sizeMb) {
+    private static String fingerprint(Options o, long sizeMb) {
         return String.format(Locale.ROOT, "pgbackfill-bench v%s seed=%d size=%dMB mean=%dKB sigma=%s edge=%s%s incompressible=%s",
             BenchDatabases.GENERATOR_VERSION, o.seed, sizeMb, o.meanKb, o.sigma, o.edgeShare,
             o.excluded.isEmpty() ? "" : " without " + o.excluded, o.incompressibleShare);
