@@ -62,7 +62,7 @@ final class BackfillRunner {
         BackfillConfig config;
         try {
             if (metrics != null) builder.meterRegistry(metrics.registry());
-            config = builder.progress(progress).build();
+            config = builder.progress(JitChoice.afterPlan(progress)).build();
         } catch (RuntimeException e) {
             if (metrics != null) metrics.close();
             throw e;

@@ -1,5 +1,9 @@
 package org.pgbackfill.cli;
 
+import org.pgbackfill.phase.IndexProgress;
+import org.pgbackfill.phase.Phase;
+import org.pgbackfill.phase.PhaseReport;
+import org.pgbackfill.phase.ProgressListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,22 +14,24 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The JIT of the tool's JVM, chosen by the tool itself: C1 alone. A jar cannot carry JVM options,
- * and few users would pass them, so the choice is made at start with a compiler directive (the
- * {@code Compiler.directives_add} diagnostic command): a method C2 may not compile is compiled by C1
- * at its full optimisation instead.
+ * The JIT of the tool's JVM for the run at hand, chosen by the tool itself: a jar cannot carry JVM
+ * options, and few users would pass them.
  *
- * <p>Why, measured end to end in one run each (bench/RESULTS.md, issue #17): C2 spends 6–8
- * CPU-seconds compiling Jackson's parser and the extractor, a third of the client's CPU on a 1.6 GB
- * table, and its code then reads no faster than C1's in this pipeline: client CPU per GB at 6 GB
- * was 6.3 s with C1 and, net of compilation, about the same with C2. On a machine shared with
- * PostgreSQL every CPU-second the client saves goes to the server: C1 finished 1.6 GB in 13.3 s
- * instead of 16.6 s and 6 GB in 53 s instead of 62 s. Nothing in those figures grows with the
- * table, so C2 never catches up on the hours-long runs either.
+ * <p>Measured end to end, each pair in one benchmark run (bench/RESULTS.md, issue #17): C2 spends
+ * 6–8 CPU-seconds compiling Jackson's parser and the extractor, a third of the client's CPU on a
+ * 1.6 GB table, for code that then reads documents only about 12% cheaper per GB than C1's. On a
+ * 2-core machine shared with PostgreSQL every CPU-second the client saves goes to the server: at
+ * 1.6 GB C1 alone finished in 15.1 s instead of 16.6 s with 12.8 instead of 17.7 client CPU-seconds;
+ * at 6 GB the two were even (54.5 and 52.5 s, 38.5 and 40.4 CPU-seconds). So C1 for a run with less
+ * than {@link #C2_FROM_STORED_BYTES} of documents left to load (about 8 GB of documents as they
+ * compress here), C2 beyond, where its cheaper reading pays for its compilation.
  *
- * <p>A JIT chosen on the command line ({@code -XX:TieredStopAtLevel}, {@code -XX:-TieredCompilation},
- * a directives file …) is the user's and is left alone, and so is a JVM without the diagnostic
- * command (the default JIT is as correct, only slower here).
+ * <p>The JVM is running before the tool knows the table's size, so the choice is made after the plan
+ * and before the load (whose code has not been compiled yet) with a compiler directive added at run
+ * time (the {@code Compiler.directives_add} diagnostic command): a method C2 may not compile is
+ * compiled by C1 at its full optimisation instead. A JIT chosen on the command line
+ * ({@code -XX:TieredStopAtLevel}, {@code -XX:-TieredCompilation}, a directives file …) is the user's
+ * and is left alone, and so is a JVM without the diagnostic command (its default JIT is as correct).
  */
 final class JitChoice {
     private static final Logger log = LoggerFactory.getLogger(JitChoice.class);
@@ -34,11 +40,47 @@ final class JitChoice {
     private static final List<String> USER_CHOICES = List.of("-XX:TieredStopAtLevel", "-XX:-TieredCompilation",
         "-XX:+TieredCompilation", "-XX:CompilerDirectivesFile", "-XX:CompilationMode", "-XX:CompileCommand", "-Xint", "-Xcomp");
 
+    /** Stored (compressed) bytes of documents to load from which C2 is kept: its break-even, measured (above). */
+    static final long C2_FROM_STORED_BYTES = 4_000_000_000L;
+
+    private static boolean decided;
+
     private JitChoice() { }
 
-    /** Turns C2 off unless the command line chose the JIT; returns whether it did. Called once, first thing. */
-    static boolean apply() {
-        return !userChose(ManagementFactory.getRuntimeMXBean().getInputArguments()) && withoutC2();
+    /** {@code display}, and the choice made once the plan says how much is left to load. */
+    static ProgressListener afterPlan(ProgressListener display) {
+        return new ProgressListener() {
+            @Override public void phaseStarted(Phase phase) { display.phaseStarted(phase); }
+            @Override public void job(String name, String writes) { display.job(name, writes); }
+            @Override public void phaseFinished(PhaseReport report) { display.phaseFinished(report); }
+            @Override public void loadProgress(long bytesRead, double fractionDone, long rowsWritten) {
+                display.loadProgress(bytesRead, fractionDone, rowsWritten);
+            }
+            @Override public void buildProgress(int done, int total, List<IndexProgress> building) { display.buildProgress(done, total, building); }
+            @Override public void catchUpProgress(int pass, long done, long pending) { display.catchUpProgress(pass, done, pending); }
+            @Override public void held(String reason) { display.held(reason); }
+            @Override public void info(String message) { display.info(message); }
+
+            @Override public void planned(long storedBytes) {
+                forRun(storedBytes);
+                display.planned(storedBytes);
+            }
+        };
+    }
+
+    /** Turns C2 off for a run with {@code storedBytes} left to load, if C1 is the better JIT for it; once per JVM. */
+    static synchronized void forRun(long storedBytes) {
+        if (decided) return;
+        decided = true;
+        if (prefersC1(storedBytes, ManagementFactory.getRuntimeMXBean().getInputArguments()) && withoutC2()) {
+            log.debug("{} MB of stored documents to load: C1 compiles everything (C2 from {} MB)", storedBytes / 1_000_000,
+                C2_FROM_STORED_BYTES / 1_000_000);
+        }
+    }
+
+    /** Whether a run with {@code storedBytes} left to load, in a JVM started with {@code jvmOptions}, is to run on C1 alone. */
+    static boolean prefersC1(long storedBytes, List<String> jvmOptions) {
+        return storedBytes < C2_FROM_STORED_BYTES && !userChose(jvmOptions);
     }
 
     /** Whether these JVM options (the command line's) choose the JIT. */

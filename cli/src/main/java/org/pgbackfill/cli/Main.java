@@ -31,7 +31,6 @@ public final class Main {
     public static final int USAGE = 2;
 
     public static void main(String[] args) {
-        JitChoice.apply();   // before any work is compiled
         System.exit(executeOnConsole(Terminal.consoleCharset(), args));
     }
 

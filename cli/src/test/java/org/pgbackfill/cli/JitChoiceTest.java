@@ -11,8 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The tool turns C2 off for itself (issue #17): the directive must reach this JVM's compiler
- * (its directive stack then excludes C2 for every method), and a JIT the command line chose is left alone.
+ * The tool chooses its JIT for the run (issue #17): C1 below the measured break-even, C2 beyond; the
+ * directive that turns C2 off must reach this JVM's compiler (its directive stack then excludes C2 for
+ * every method), and a JIT the command line chose is left alone.
  */
 class JitChoiceTest {
     @Test
@@ -28,6 +29,15 @@ class JitChoiceTest {
             dcmd("compilerDirectivesRemove");   // this test JVM goes on with its default JIT
         }
         assertFalse(stack().contains("Exclude:true"), stack());
+    }
+
+    @Test
+    void c1BelowTheBreakEvenC2Beyond() {
+        assertTrue(JitChoice.prefersC1(810_000_000L, List.of("-Xmx512m")), "a 1.6 GB table (810 MB stored)");
+        assertTrue(JitChoice.prefersC1(0, List.of()), "nothing left to load (finish, a resumed run)");
+        assertFalse(JitChoice.prefersC1(JitChoice.C2_FROM_STORED_BYTES, List.of()));
+        assertFalse(JitChoice.prefersC1(100_000_000_000L, List.of("-Xmx512m")), "a 200 GB table keeps C2");
+        assertFalse(JitChoice.prefersC1(810_000_000L, List.of("-XX:TieredStopAtLevel=4")), "the user's choice stands");
     }
 
     @Test

@@ -67,6 +67,7 @@ public final class Backfill {
             @Override public void catchUpProgress(int pass, long done, long pending) { told.catchUpProgress(pass, done, pending); }
             @Override public void info(String message) { told.info(message); }
             @Override public void job(String name, String writes) { told.job(name, writes); }
+            @Override public void planned(long storedBytes) { told.planned(storedBytes); }
             @Override public void held(String reason) {
                 if (reason != null) log.info("holding: {}", reason); else log.info("no longer held");
                 told.held(reason);

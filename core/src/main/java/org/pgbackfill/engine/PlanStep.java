@@ -71,6 +71,7 @@ final class PlanStep extends Step {
                     + "); finished work is kept");
             }
             control.toastCompression(c, run.runId(), facts.toastCompression());
+            progress.planned(control.bytesToLoad(c, run.runId()));
             return run;
         }
     }

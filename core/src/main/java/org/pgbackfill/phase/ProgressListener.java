@@ -14,6 +14,9 @@ public interface ProgressListener {
 
     default void phaseFinished(PhaseReport report) { }
 
+    /** The plan is made (or found, resuming): {@code storedBytes} of documents, as stored (compressed), are left to load. */
+    default void planned(long storedBytes) { }
+
     /** During load: bytes of documents read so far, the estimated fraction done (0..0.99), rows written to chat_message. */
     default void loadProgress(long bytesRead, double fractionDone, long rowsWritten) { }
 

@@ -180,6 +180,16 @@ public final class ControlTables {
         return out;
     }
 
+    /** The stored (compressed) document bytes of the run's ranges not loaded yet, as planned. */
+    public long bytesToLoad(Connection c, long runId) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT coalesce(sum(estimated_bytes), 0) FROM " + s + ".range WHERE run_id = " + runId
+                 + " AND state IN ('pending', 'loading')")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     /** A range this process holds: the range and the attempt number its rows are written under. */
     public record Claim(KeyRange range, int attempt) { }
 

@@ -187,10 +187,13 @@ class BackfillPipelineTest {
             expected = ReferenceBackfill.run(c, NOW);
         }
         Backfill[] first = new Backfill[1];
+        long[] planned = {-1, -1};
         ProgressListener stopOnFirstProgress = new ProgressListener() {
             @Override public void loadProgress(long bytesRead, double fractionDone, long rowsStaged) {
                 if (bytesRead > 0) first[0].stop();
             }
+
+            @Override public void planned(long storedBytes) { planned[0] = storedBytes; }
         };
         first[0] = new Backfill(config(url, 2).progress(stopOnFirstProgress).build());
         BackfillException stopped = org.junit.jupiter.api.Assertions.assertThrows(BackfillException.class, () -> first[0].run());
@@ -203,7 +206,19 @@ class BackfillPipelineTest {
                     + PipelineAssertions.single(c, "SELECT string_agg(application_name || ':' || coalesce(state, '?') || ':' "
                     + "|| left(query, 60), ' | ') FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"));
         }
-        RunReport report = new Backfill(config(url, 3).nowEpoch(NOW + 999).build()).run();
+        long whole, left;
+        try (Connection c = PostgresFixture.connect(url)) {
+            whole = Long.parseLong(PipelineAssertions.single(c, "SELECT sum(estimated_bytes) FROM pgbackfill.range"));
+            left = Long.parseLong(PipelineAssertions.single(c, "SELECT coalesce(sum(estimated_bytes), 0) FROM pgbackfill.range "
+                + "WHERE state IN ('pending', 'loading')"));
+        }
+        // the plan says what is left to load (the JIT is chosen from it): all of it at first, what the stopped run left after
+        assertEquals(whole, planned[0]);
+        assertTrue(whole > 0 && left <= whole, whole + " planned, " + left + " left");
+        RunReport report = new Backfill(config(url, 3).nowEpoch(NOW + 999).progress(new ProgressListener() {
+            @Override public void planned(long storedBytes) { planned[1] = storedBytes; }
+        }).build()).run();
+        assertEquals(left, planned[1], "a resumed run's plan: the bytes still to load");
         assertEquals(NOW, report.nowEpoch(), "a resumed run keeps the first run's now");
         try (Connection c = PostgresFixture.connect(url)) {
             PipelineAssertions.assertFinishedRun(c, expected, "pgbackfill");
