@@ -3,9 +3,12 @@ package org.pgbackfill.extract;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.ObjectCodec;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.io.IOContext;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.UTF8StreamJsonParser;
+import com.fasterxml.jackson.core.sym.ByteQuadsCanonicalizer;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,6 +73,17 @@ final class PythonJson {
      * parser closes its source.
      */
     static JsonFactory factory(boolean strictDuplicates) {
+        return factory(strictDuplicates, WordSkippingParser::new);
+    }
+
+    /** Makes the UTF-8 parser a factory hands out: its arguments are {@link UTF8StreamJsonParser}'s. */
+    interface Utf8Parsers {
+        UTF8StreamJsonParser create(IOContext ctxt, int features, InputStream in, ObjectCodec codec, ByteQuadsCanonicalizer symbols,
+                                    byte[] buffer, int start, int end, boolean recyclable);
+    }
+
+    /** The same factory handing out {@code parsers}' parsers (a test compares ours with Jackson's own {@code UTF8StreamJsonParser::new}). */
+    static JsonFactory factory(boolean strictDuplicates, Utf8Parsers parsers) {
         JsonFactoryBuilder b = new JsonFactoryBuilder();
         b.enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS);
         // every message key of history.messages is a new UUID: interning each in the JVM's string table costs and buys nothing
@@ -82,7 +96,7 @@ final class PythonJson {
                 .maxDocumentLength(-1)
                 .maxTokenCount(-1)
                 .build());
-        JsonFactory f = new Utf8Only(b);
+        JsonFactory f = new Utf8Only(b, parsers);
         if (strictDuplicates) f.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         return f;
     }
@@ -109,19 +123,23 @@ final class PythonJson {
      */
     private static final class Utf8Only extends JsonFactory {
         private static final long serialVersionUID = 1L;
+        private final transient Utf8Parsers parsers;
 
-        Utf8Only(JsonFactoryBuilder b) { super(b); }
+        Utf8Only(JsonFactoryBuilder b, Utf8Parsers parsers) {
+            super(b);
+            this.parsers = parsers;
+        }
 
         @Override
         protected JsonParser _createParser(InputStream in, IOContext ctxt) {
-            return new WordSkippingParser(ctxt, _parserFeatures, in, _objectCodec,
-                _byteSymbolCanonicalizer.makeChild(_factoryFeatures), ctxt.allocReadIOBuffer(), 0, 0, true);
+            return parsers.create(ctxt, _parserFeatures, in, _objectCodec, _byteSymbolCanonicalizer.makeChild(_factoryFeatures),
+                ctxt.allocReadIOBuffer(), 0, 0, true);
         }
 
         @Override
         protected JsonParser _createParser(byte[] data, int offset, int len, IOContext ctxt) {
-            return new WordSkippingParser(ctxt, _parserFeatures, null, _objectCodec,
-                _byteSymbolCanonicalizer.makeChild(_factoryFeatures), data, offset, offset + len, false);
+            return parsers.create(ctxt, _parserFeatures, null, _objectCodec, _byteSymbolCanonicalizer.makeChild(_factoryFeatures),
+                data, offset, offset + len, false);
         }
     }
 }

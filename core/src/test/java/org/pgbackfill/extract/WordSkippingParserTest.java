@@ -1,12 +1,8 @@
 package org.pgbackfill.extract;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.io.IOContext;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.UTF8StreamJsonParser;
 import org.junit.jupiter.api.Test;
 
@@ -64,7 +60,7 @@ class WordSkippingParserTest {
     @Test
     void skipsAndRefusesAsJacksonDoes() throws IOException {
         JsonFactory ours = PythonJson.factory(false);
-        JsonFactory jacksons = new StockUtf8(builder());
+        JsonFactory jacksons = PythonJson.factory(false, UTF8StreamJsonParser::new);
         Random r = new Random(17);
         int refused = 0;
         for (int i = 0; i < 20_000; i++) {
@@ -123,32 +119,6 @@ class WordSkippingParserTest {
             seen.add("refused: " + e.getMessage().replaceAll("(?s)\n.*", ""));
         }
         return String.join(" ", seen);
-    }
-
-    private static JsonFactoryBuilder builder() {
-        JsonFactoryBuilder b = new JsonFactoryBuilder();
-        b.enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS);
-        b.streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build());
-        return b;
-    }
-
-    /** Jackson's own UTF-8 parser, built as PythonJson builds its parser (no encoding detection). */
-    private static final class StockUtf8 extends JsonFactory {
-        private static final long serialVersionUID = 1L;
-
-        StockUtf8(JsonFactoryBuilder b) { super(b); }
-
-        @Override
-        protected JsonParser _createParser(InputStream in, IOContext ctxt) {
-            return new UTF8StreamJsonParser(ctxt, _parserFeatures, in, _objectCodec,
-                _byteSymbolCanonicalizer.makeChild(_factoryFeatures), ctxt.allocReadIOBuffer(), 0, 0, true);
-        }
-
-        @Override
-        protected JsonParser _createParser(byte[] data, int offset, int len, IOContext ctxt) {
-            return new UTF8StreamJsonParser(ctxt, _parserFeatures, null, _objectCodec,
-                _byteSymbolCanonicalizer.makeChild(_factoryFeatures), data, offset, offset + len, false);
-        }
     }
 
     /** A stream handing out at most {@code chunk} bytes per read. */
