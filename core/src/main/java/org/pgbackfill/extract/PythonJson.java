@@ -132,14 +132,22 @@ final class PythonJson {
 
         @Override
         protected JsonParser _createParser(InputStream in, IOContext ctxt) {
-            return parsers.create(ctxt, _parserFeatures, in, _objectCodec, _byteSymbolCanonicalizer.makeChild(_factoryFeatures),
-                ctxt.allocReadIOBuffer(), 0, 0, true);
+            return parsers.create(ctxt, _parserFeatures, in, _objectCodec, names(), ctxt.allocReadIOBuffer(), 0, 0, true);
         }
 
         @Override
         protected JsonParser _createParser(byte[] data, int offset, int len, IOContext ctxt) {
-            return parsers.create(ctxt, _parserFeatures, null, _objectCodec, _byteSymbolCanonicalizer.makeChild(_factoryFeatures),
-                data, offset, offset + len, false);
+            return parsers.create(ctxt, _parserFeatures, null, _objectCodec, names(), data, offset, offset + len, false);
+        }
+
+        /**
+         * The field names' table of one parser: its own, not a child of the factory's. Jackson merges
+         * each parser's new names into the factory's table, and every document's message keys are new
+         * UUIDs, so that table stays near its size limit (thousands of names) and every parser copied
+         * it whole at its first new name; a fresh table costs the few common names again instead.
+         */
+        private ByteQuadsCanonicalizer names() {
+            return ByteQuadsCanonicalizer.createRoot().makeChild(_factoryFeatures);
         }
     }
 }

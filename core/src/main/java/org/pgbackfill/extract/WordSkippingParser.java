@@ -19,7 +19,8 @@ import java.nio.ByteOrder;
  * of the client's CPU there. Here a run of plain bytes (printable ASCII other than {@code "} and
  * {@code \}) is crossed a 64-bit word at a time; the first byte that is not plain is handled exactly
  * as Jackson handles it (the end quote, an escape, a multi-byte UTF-8 sequence, a refused control
- * character), so what is accepted and refused, and the errors, are Jackson's.
+ * character), so what is accepted and refused, and the errors, are Jackson's; the common escapes are
+ * checked without Jackson's decoding of them.
  */
 final class WordSkippingParser extends UTF8StreamJsonParser {
     private static final VarHandle WORDS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -29,6 +30,12 @@ final class WordSkippingParser extends UTF8StreamJsonParser {
     private static final long BACKSLASHES = '\\' * ONES;
     private static final long SPACES = ' ' * ONES;
     private static final int[] CODES = CharTypes.getInputCodeUtf8();
+    /** The hex digits of a u-escape (a backslash, u, four of them), as Jackson's {@code CharTypes.charToHex} takes them. */
+    private static final boolean[] HEX = new boolean[256];
+
+    static {
+        for (int c = 0; c < 256; c++) HEX[c] = CharTypes.charToHex(c) >= 0;
+    }
 
     WordSkippingParser(IOContext ctxt, int features, InputStream in, ObjectCodec codec, ByteQuadsCanonicalizer sym,
                        byte[] buffer, int start, int end, boolean recyclable) {
@@ -79,7 +86,7 @@ final class WordSkippingParser extends UTF8StreamJsonParser {
             }
             if (c == '"') return;
             switch (codes[c]) {
-                case 1 -> _decodeEscaped();   // a backslash
+                case 1 -> escape();   // a backslash
                 case 2 -> continuation();
                 case 3 -> {
                     continuation();
@@ -99,6 +106,28 @@ final class WordSkippingParser extends UTF8StreamJsonParser {
                 }
             }
         }
+    }
+
+    /**
+     * Skips the escape after a backslash. The common ones, whole in the buffer ({@code \n}, {@code \"},
+     * a u-escape …: every message's text has them), are checked here without decoding; anything
+     * else, or an escape cut by the buffer's end, goes to Jackson's own decoding, with its errors.
+     */
+    private void escape() throws IOException {
+        int ptr = _inputPtr;
+        if (ptr + 5 <= _inputEnd) {
+            byte[] buf = _inputBuffer;
+            int e = buf[ptr];
+            if (e == 'n' || e == '"' || e == '\\' || e == 't' || e == 'r' || e == '/' || e == 'b' || e == 'f') {
+                _inputPtr = ptr + 1;
+                return;
+            }
+            if (e == 'u' && HEX[buf[ptr + 1] & 0xFF] && HEX[buf[ptr + 2] & 0xFF] && HEX[buf[ptr + 3] & 0xFF] && HEX[buf[ptr + 4] & 0xFF]) {
+                _inputPtr = ptr + 5;
+                return;
+            }
+        }
+        _decodeEscaped();
     }
 
     /** One continuation byte of a multi-byte UTF-8 sequence, checked as Jackson's own skip checks it. */
