@@ -136,10 +136,12 @@ public final class ServerCostBenchmark {
                 if (variant.equals("text")) st.execute("ALTER TABLE pgbackfill_bench_cost ALTER COLUMN " + col + " TYPE text");
             }
             if (variant.equals("external")) {
-                try (var rs = c.createStatement().executeQuery("SELECT attname FROM pg_attribute WHERE attrelid = "
-                        + "'pgbackfill_bench_cost'::regclass AND attnum > 0 AND NOT attisdropped AND attstorage <> 'p'")) {
-                    while (rs.next()) st.execute("ALTER TABLE pgbackfill_bench_cost ALTER COLUMN " + rs.getString(1) + " SET STORAGE EXTERNAL");
+                List<String> toasted = new ArrayList<>();
+                try (var rs = st.executeQuery("SELECT attname FROM pg_attribute WHERE attrelid = 'pgbackfill_bench_cost'::regclass "
+                        + "AND attnum > 0 AND NOT attisdropped AND attstorage <> 'p'")) {
+                    while (rs.next()) toasted.add(rs.getString(1));
                 }
+                for (String col : toasted) st.execute("ALTER TABLE pgbackfill_bench_cost ALTER COLUMN " + col + " SET STORAGE EXTERNAL");
             }
             st.execute("CHECKPOINT");
             Cost k = measure(c, what, () -> {

@@ -1,8 +1,5 @@
 package org.pgbackfill.cli;
 
-import org.pgbackfill.phase.IndexProgress;
-import org.pgbackfill.phase.Phase;
-import org.pgbackfill.phase.PhaseReport;
 import org.pgbackfill.phase.ProgressListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,23 +46,9 @@ final class JitChoice {
 
     /** {@code display}, and the choice made once the plan says how much is left to load. */
     static ProgressListener afterPlan(ProgressListener display) {
-        return new ProgressListener() {
-            @Override public void phaseStarted(Phase phase) { display.phaseStarted(phase); }
-            @Override public void job(String name, String writes) { display.job(name, writes); }
-            @Override public void phaseFinished(PhaseReport report) { display.phaseFinished(report); }
-            @Override public void loadProgress(long bytesRead, double fractionDone, long rowsWritten) {
-                display.loadProgress(bytesRead, fractionDone, rowsWritten);
-            }
-            @Override public void buildProgress(int done, int total, List<IndexProgress> building) { display.buildProgress(done, total, building); }
-            @Override public void catchUpProgress(int pass, long done, long pending) { display.catchUpProgress(pass, done, pending); }
-            @Override public void held(String reason) { display.held(reason); }
-            @Override public void info(String message) { display.info(message); }
-
-            @Override public void planned(long storedBytes) {
-                forRun(storedBytes);
-                display.planned(storedBytes);
-            }
-        };
+        return ProgressListener.both(new ProgressListener() {
+            @Override public void planned(long storedBytes) { forRun(storedBytes); }
+        }, display);
     }
 
     /** Turns C2 off for a run with {@code storedBytes} left to load, if C1 is the better JIT for it; once per JVM. */

@@ -11,7 +11,6 @@ import org.pgbackfill.job.Job;
 import org.pgbackfill.job.JobRun;
 import org.pgbackfill.metrics.MetricsSampler;
 import org.pgbackfill.metrics.RunMetrics;
-import org.pgbackfill.phase.IndexProgress;
 import org.pgbackfill.phase.Phase;
 import org.pgbackfill.phase.PhaseReport;
 import org.pgbackfill.phase.ProgressListener;
@@ -22,7 +21,6 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.List;
 
 /**
  * The engine: runs one {@link Job} phase by phase — check, plan, load, settle, build, catch-up
@@ -58,21 +56,14 @@ public final class Backfill {
     public Backfill(BackfillConfig config) {
         this.config = config;
         this.metrics = RunMetrics.on(config.meterRegistry());
-        ProgressListener told = config.progress();
-        this.progress = new ProgressListener() {   // the meters follow the phases too
-            @Override public void phaseStarted(Phase phase) { metrics.phaseStarted(phase); told.phaseStarted(phase); }
-            @Override public void phaseFinished(PhaseReport report) { metrics.phaseFinished(report); told.phaseFinished(report); }
-            @Override public void loadProgress(long bytesRead, double fractionDone, long rowsWritten) { told.loadProgress(bytesRead, fractionDone, rowsWritten); }
-            @Override public void buildProgress(int done, int total, List<IndexProgress> building) { told.buildProgress(done, total, building); }
-            @Override public void catchUpProgress(int pass, long done, long pending) { told.catchUpProgress(pass, done, pending); }
-            @Override public void info(String message) { told.info(message); }
-            @Override public void job(String name, String writes) { told.job(name, writes); }
-            @Override public void planned(long storedBytes) { told.planned(storedBytes); }
+        ProgressListener meters = new ProgressListener() {   // the meters follow the phases too, and the log the holds
+            @Override public void phaseStarted(Phase phase) { metrics.phaseStarted(phase); }
+            @Override public void phaseFinished(PhaseReport report) { metrics.phaseFinished(report); }
             @Override public void held(String reason) {
                 if (reason != null) log.info("holding: {}", reason); else log.info("no longer held");
-                told.held(reason);
             }
         };
+        this.progress = ProgressListener.both(meters, config.progress());
         this.control = new ControlTables(config.schema());
         this.throttle = new Throttle(config.maxRateBytesPerSecond(), this::stopping);
     }

@@ -7,6 +7,30 @@ package org.pgbackfill.phase;
 public interface ProgressListener {
     ProgressListener NONE = new ProgressListener() { };
 
+    /** Tells {@code first}, then {@code then}, of everything: the one place a new event must be passed on. */
+    static ProgressListener both(ProgressListener first, ProgressListener then) {
+        return new ProgressListener() {
+            @Override public void phaseStarted(Phase phase) { first.phaseStarted(phase); then.phaseStarted(phase); }
+            @Override public void job(String name, String writes) { first.job(name, writes); then.job(name, writes); }
+            @Override public void phaseFinished(PhaseReport report) { first.phaseFinished(report); then.phaseFinished(report); }
+            @Override public void planned(long storedBytes) { first.planned(storedBytes); then.planned(storedBytes); }
+            @Override public void loadProgress(long bytesRead, double fractionDone, long rowsWritten) {
+                first.loadProgress(bytesRead, fractionDone, rowsWritten);
+                then.loadProgress(bytesRead, fractionDone, rowsWritten);
+            }
+            @Override public void buildProgress(int done, int total, java.util.List<IndexProgress> building) {
+                first.buildProgress(done, total, building);
+                then.buildProgress(done, total, building);
+            }
+            @Override public void catchUpProgress(int pass, long done, long pending) {
+                first.catchUpProgress(pass, done, pending);
+                then.catchUpProgress(pass, done, pending);
+            }
+            @Override public void held(String reason) { first.held(reason); then.held(reason); }
+            @Override public void info(String message) { first.info(message); then.info(message); }
+        };
+    }
+
     default void phaseStarted(Phase phase) { }
 
     /** The job is known ({@code name}), and what it writes is called {@code writes} ("rows", "values"); before its first phase's progress. */
