@@ -11,6 +11,10 @@ import org.pgbackfill.testing.ReferenceBackfill;
 import org.pgbackfill.testing.StreamingStandby;
 import org.pgbackfill.testing.VersionMatrix;
 
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -30,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the run's own writes make its lag grow, the run holds (status says "replication lag … above the
  * limit of …" with the lag the primary reports) and no more rows are loaded; once replay resumes the
  * standby catches up, the hold ends and the run finishes with the reference's result, which the
- * standby then holds too. {@code HoldMonitorStandbyTest} checks the probe's readings themselves.
+ * standby then holds too. The log says the hold once, though its lag grows every second. {@code
+ * HoldMonitorStandbyTest} checks the probe's readings themselves.
  */
 @VersionMatrix
 class ReplicationLagHoldTest {
@@ -69,6 +74,19 @@ class ReplicationLagHoldTest {
         }
         servers.awaitReplayed(60_000);
         ExecutorService pool = Executors.newSingleThreadExecutor();
+        PrintStream err = System.err;
+        ByteArrayOutputStream logged = new ByteArrayOutputStream();   // the run's log (slf4j-simple writes to System.err)
+        System.setErr(new PrintStream(new OutputStream() {
+            @Override public void write(int b) {
+                err.write(b);
+                synchronized (logged) { logged.write(b); }
+            }
+
+            @Override public void write(byte[] b, int off, int len) {
+                err.write(b, off, len);
+                synchronized (logged) { logged.write(b, off, len); }
+            }
+        }, true, StandardCharsets.UTF_8));
         try (Connection c = PostgresFixture.connect(url)) {
             long t0 = System.nanoTime();
             // slow enough (1 MB/s of documents) that the run is still loading when the hold comes
@@ -106,6 +124,17 @@ class ReplicationLagHoldTest {
             assertFalse(status(c).contains("held:"), status(c));
         } finally {
             pool.shutdownNow();
+            System.setErr(err);
+        }
+        List<String> holds;
+        synchronized (logged) {
+            holds = logged.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("Backfill - holding: ")
+                || l.contains("Backfill - no longer held")).map(l -> l.replaceAll(".*Backfill - ", "")).toList();
+        }
+        assertTrue(!holds.isEmpty() && holds.get(0).startsWith("holding: replication lag"), holds.toString());
+        for (int i = 1; i < holds.size(); i++) {
+            assertFalse(holds.get(i).startsWith("holding:") && holds.get(i - 1).startsWith("holding:"),
+                "the log says a hold once, not each new lag: " + holds);
         }
         servers.awaitReplayed(60_000);
         try (Connection s = PostgresFixture.connect(servers.standbyUrl("lag"))) {
