@@ -42,22 +42,25 @@ public final class Throttle implements ReadGate {
     }
 
     /**
-     * Accounts for {@code bytes} just read: waits while the run is held, then until the rate limit
-     * allows that many bytes (the readers' reservations queue one after another).
+     * Accounts for {@code bytes} just read: waits until the rate limit allows that many bytes (the
+     * readers' reservations queue one after another), then while the run is held. The hold comes
+     * last: a reader returns from here to read its next document, and a hold that begins while it
+     * waits for its turn (seconds, at a low rate after a large document) must stop that document too.
      */
     public void admit(long bytes) throws InterruptedException {
+        if (bytesPerNano > 0 && bytes > 0) {
+            long wakeAt;
+            synchronized (this) {
+                long now = System.nanoTime();
+                long start = Math.max(now, nextFreeNanos);
+                nextFreeNanos = start + (long) (bytes / bytesPerNano);
+                wakeAt = nextFreeNanos;
+            }
+            long wait;
+            while ((wait = wakeAt - System.nanoTime()) > 0 && !stopping.getAsBoolean()) {
+                Thread.sleep(Math.min(200, Math.max(1, wait / 1_000_000)));
+            }
+        }
         while (holdReason != null && !stopping.getAsBoolean()) Thread.sleep(100);
-        if (bytesPerNano <= 0 || bytes <= 0) return;
-        long wakeAt;
-        synchronized (this) {
-            long now = System.nanoTime();
-            long start = Math.max(now, nextFreeNanos);
-            nextFreeNanos = start + (long) (bytes / bytesPerNano);
-            wakeAt = nextFreeNanos;
-        }
-        long wait;
-        while ((wait = wakeAt - System.nanoTime()) > 0 && !stopping.getAsBoolean()) {
-            Thread.sleep(Math.min(200, Math.max(1, wait / 1_000_000)));
-        }
     }
 }

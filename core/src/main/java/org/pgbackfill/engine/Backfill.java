@@ -56,11 +56,13 @@ public final class Backfill {
     public Backfill(BackfillConfig config) {
         this.config = config;
         this.metrics = RunMetrics.on(config.meterRegistry());
+        HoldLog holds = new HoldLog();
         ProgressListener meters = new ProgressListener() {   // the meters follow the phases too, and the log the holds
             @Override public void phaseStarted(Phase phase) { metrics.phaseStarted(phase); }
             @Override public void phaseFinished(PhaseReport report) { metrics.phaseFinished(report); }
             @Override public void held(String reason) {
-                if (reason != null) log.info("holding: {}", reason); else log.info("no longer held");
+                String line = holds.line(reason);
+                if (line != null) log.info(line);
             }
         };
         this.progress = ProgressListener.both(meters, config.progress());

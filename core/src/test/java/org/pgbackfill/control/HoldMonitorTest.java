@@ -17,9 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Why a run holds: paused first, then a standby's replay lag (a lagging standby is simulated: this
- * machine has none; the real probe is checked to read pg_stat_replication), then busy sessions.
- * The reason reaches the throttle, the progress listener and the control table.
+ * Why a run holds: paused first, then a standby's replay lag, then busy sessions. The lag is
+ * simulated here, so that it can be set at will against a pause; {@code HoldMonitorStandbyTest}
+ * reads it from a real streaming standby. The reason reaches the throttle, the progress listener
+ * and the control table.
  */
 class HoldMonitorTest {
     @RegisterExtension

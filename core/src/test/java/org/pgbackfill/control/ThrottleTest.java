@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The throttle's rules, each checked by what it forbids: reading faster than the limit (a lower
  * bound on elapsed time, which a slow machine cannot break), sharing the limit between readers,
- * passing while held, and holding up a run that is stopping.
+ * passing while held (also when the hold begins during a reader's wait for its turn), and holding
+ * up a run that is stopping.
  */
 class ThrottleTest {
     @Test
@@ -41,6 +42,27 @@ class ThrottleTest {
         Throttle t = new Throttle(0, () -> false);
         for (int i = 0; i < 1000; i++) t.admit(1 << 30);   // would take 1000 s at any finite rate worth having
         assertEquals(0, t.maxBytesPerSecond());
+    }
+
+    /** A real standby's lag came while the readers of a slow run (1 MB/s) waited for their turn: each then read one more document. */
+    @Test
+    void aHoldThatBeginsWhileAReaderWaitsForItsTurnHoldsItToo() throws Exception {
+        Throttle t = new Throttle(1_000_000, () -> false);
+        long t0 = System.nanoTime();
+        CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
+            try {
+                t.admit(1_000_000);   // its turn for the next document comes after 1 s
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(300);
+        t.hold("replication lag");
+        Thread.sleep(1_700);
+        assertFalse(reader.isDone(), "the reader's turn came during the hold: it waits for the hold to end");
+        t.hold(null);
+        reader.get(10, TimeUnit.SECONDS);
+        assertTrue((System.nanoTime() - t0) / 1e9 >= 1.99, "held until released");
     }
 
     @Test

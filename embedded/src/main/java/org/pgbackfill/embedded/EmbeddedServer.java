@@ -31,11 +31,16 @@ import java.util.function.Consumer;
  * #keepFiles(boolean)}. A shutdown hook does the same if the JVM ends first (Ctrl-C, SIGTERM),
  * and a failed {@link #start} cleans up before it throws.
  *
+ * <p>{@link #startStandby} makes a streaming standby of such a server, as pg_basebackup would
+ * (which the embedded binaries lack): a copy of its data directory, taken while it is stopped.
+ *
  * <p>As root, the server's processes run as an unprivileged account: see {@link ServerAccount}.
  */
 public final class EmbeddedServer implements AutoCloseable {
     /** The superuser initdb creates (trust authentication, on 127.0.0.1 only). */
     public static final String SUPERUSER = "postgres";
+    /** The standbys' application_name, as pg_stat_replication shows it on the primary. */
+    public static final String STANDBY_NAME = "pgbackfill-standby";
     private static final long START_TIMEOUT_MS = 60_000;
     private static final long STOP_TIMEOUT_MS = 30_000;
 
@@ -93,8 +98,39 @@ public final class EmbeddedServer implements AutoCloseable {
         if (unsupported != null) throw new IOException(unsupported);
         ServerAccount account = ServerAccount.choose(userWhenRoot);
         Path base = parent != null ? parent : Path.of(System.getProperty("java.io.tmpdir"));
+        return launch(base, Map.copyOf(settings), account, log, server -> server.initdb());
+    }
+
+    /**
+     * Starts a streaming standby of {@code primary}, on a port and in a directory of its own (next
+     * to the primary's): the primary is stopped (a fast shutdown, so that its last checkpoint leaves
+     * the data directory consistent), its data directory is copied, and it is started again on its
+     * port; the copy starts in standby mode ({@code standby.signal}) and streams from the primary
+     * ({@code primary_conninfo}, application_name {@value #STANDBY_NAME}). The primary's sessions
+     * end with the stop, so this is only for a primary nobody else uses yet. The primary must allow
+     * streaming replication, as it does by default: wal_level replica, max_wal_senders above 0, and
+     * initdb's pg_hba.conf lets 127.0.0.1 connect for replication (trust). Without a replication
+     * slot: the standby keeps up with the WAL as long as the primary keeps it (max_wal_size).
+     *
+     * @param settings the standby's postgresql.conf settings, over the primary's (e.g.
+     *                 wal_receiver_status_interval, how often it reports its replay position)
+     */
+    public static EmbeddedServer startStandby(EmbeddedServer primary, Map<String, String> settings, Consumer<String> log)
+            throws IOException {
+        Map<String, String> merged = new java.util.HashMap<>(primary.settings);
+        merged.putAll(settings);
+        merged.put("primary_conninfo", "host=127.0.0.1 port=" + primary.port() + " user=" + SUPERUSER
+            + " application_name=" + STANDBY_NAME);
+        return launch(primary.dir.getParent(), Map.copyOf(merged), primary.account, log, server -> server.copyOf(primary));
+    }
+
+    /** Fills the new server's empty data directory (initdb, or a copy of another server's). */
+    private interface DataMaker { void make(EmbeddedServer server) throws IOException; }
+
+    private static EmbeddedServer launch(Path base, Map<String, String> settings, ServerAccount account, Consumer<String> log,
+                                         DataMaker data) throws IOException {
         Path dir = Files.createTempDirectory(base.toAbsolutePath(), "pgbackfill-postgres-");
-        EmbeddedServer server = new EmbeddedServer(dir, Map.copyOf(settings), account, log);
+        EmbeddedServer server = new EmbeddedServer(dir, settings, account, log);
         try {
             Runtime.getRuntime().addShutdownHook(server.shutdownHook);
         } catch (IllegalStateException shuttingDown) {
@@ -103,7 +139,7 @@ public final class EmbeddedServer implements AutoCloseable {
         }
         try {
             synchronized (server.writing) {
-                server.boot();
+                server.boot(data);
             }
             return server;
         } catch (IOException | RuntimeException | Error e) {
@@ -112,7 +148,7 @@ public final class EmbeddedServer implements AutoCloseable {
         }
     }
 
-    private void boot() throws IOException {
+    private void boot(DataMaker maker) throws IOException {
         long t0 = System.nanoTime();
         // others may pass (the server's account, when it is not ours) but not list
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
@@ -125,8 +161,7 @@ public final class EmbeddedServer implements AutoCloseable {
             account.switchesUser() ? "; running it as '" + account.name() + "' (PostgreSQL refuses to run as root)" : ""));
 
         checkCancelled();
-        files.runToEnd(List.of(files.bin("initdb"), "-D", data.toString(), "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
-            "--locale=C", "--no-sync"), "initdb", p -> helper = p);   // no --no-instructions: PostgreSQL 13 lacks it
+        maker.make(this);
 
         IOException last = null;
         for (int attempt = 1; attempt <= 5; attempt++) {
@@ -141,6 +176,31 @@ public final class EmbeddedServer implements AutoCloseable {
             }
         }
         throw last;
+    }
+
+    private void initdb() throws IOException {
+        files.runToEnd(List.of(files.bin("initdb"), "-D", files.data().toString(), "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
+            "--locale=C", "--no-sync"), "initdb", p -> helper = p);   // no --no-instructions: PostgreSQL 13 lacks it
+    }
+
+    /**
+     * The standby's data: {@code primary}'s data directory, copied while it is stopped, then
+     * {@code standby.signal}. Under the primary's lock, so that nothing restarts it in between.
+     */
+    private void copyOf(EmbeddedServer primary) throws IOException {
+        long t0 = System.nanoTime();
+        synchronized (primary) {
+            primary.stop(Shutdown.FAST);
+            try {
+                files.copyData(primary.files.data());
+            } finally {
+                primary.startAgain();
+            }
+        }
+        Path signal = Files.createFile(files.data().resolve("standby.signal"));
+        account.give(signal);
+        log.accept(String.format("copied the data directory of the PostgreSQL on port %d (stopped for it) in %.1f s, for a standby",
+            primary.port(), (System.nanoTime() - t0) / 1e9));
     }
 
     private void checkCancelled() throws IOException {

@@ -95,7 +95,7 @@ final class ServerAccount {
         }
     }
 
-    /** Makes {@code file} this account's (a log the server appends to when restarted with pg_ctl). */
+    /** Makes {@code file} this account's (a log the server appends to when restarted with pg_ctl, a file of a copied cluster). */
     void give(Path file) throws IOException {
         if (switchesUser()) {
             Files.setAttribute(file, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);

@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A server of its own (not the suite's shared one): settings applied, an immediate restart is a
  * crash (committed rows kept, UNLOGGED tables emptied, same port), a fast one is not, and close
- * leaves no process and no file; and it is the PostgreSQL major {@code -Dpostgres.major} picked.
+ * leaves no process and no file; and it is the PostgreSQL major {@code -Dpostgres.major} picked. A
+ * standby made of it streams what it commits.
  *
  * <p>Tagged {@code matrix} (core's {@code @VersionMatrix}, which this module cannot see): {@code
  * .ci/run} runs it on every major version.
@@ -72,6 +73,45 @@ class EmbeddedServerTest {
         assertFalse(Files.exists(dir), "the server's directory is deleted at close");
         assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains(dir.toString())),
             "no process of the server is left");
+    }
+
+    @Test
+    void aStandbyStreamsWhatItsPrimaryCommitsAndIsClosedOnItsOwn() throws Exception {
+        List<String> said = new ArrayList<>();
+        Path standbyDir;
+        try (EmbeddedServer primary = EmbeddedServer.start(null, "nobody", Map.of("fsync", "off"), said::add)) {
+            int primaryPort = primary.port();
+            try (Connection c = connect(primary); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE before_the_copy (x int)");
+                st.execute("INSERT INTO before_the_copy VALUES (1)");
+            }
+            try (EmbeddedServer standby = EmbeddedServer.startStandby(primary, Map.of("wal_receiver_status_interval", "1"), said::add)) {
+                standbyDir = standby.directory();
+                assertEquals(primaryPort, primary.port(), "the primary is back on its port");
+                assertNotEquals(primaryPort, standby.port());
+                assertEquals(primary.version(), standby.version());
+                try (Connection p = connect(primary); Statement ps = p.createStatement();
+                     Connection s = connect(standby); Statement ss = s.createStatement()) {
+                    assertEquals("t", single(ss, "SELECT pg_is_in_recovery()"));
+                    assertEquals("f", single(ps, "SELECT pg_is_in_recovery()"));
+                    assertEquals("1", single(ss, "SELECT count(*) FROM before_the_copy"), "what the copy held");
+                    ps.execute("INSERT INTO before_the_copy SELECT generate_series(2, 1000)");
+                    long deadline = System.nanoTime() + 30_000_000_000L;
+                    while (!single(ss, "SELECT count(*) FROM before_the_copy").equals("1000")) {
+                        assertTrue(System.nanoTime() < deadline, "the standby did not receive the primary's commit within 30 s");
+                        Thread.sleep(50);
+                    }
+                    assertEquals(EmbeddedServer.STANDBY_NAME + " streaming", single(ps,
+                        "SELECT application_name || ' ' || state FROM pg_stat_replication"));
+                    assertThrows(SQLException.class, () -> ss.execute("INSERT INTO before_the_copy VALUES (0)"), "a standby is read-only");
+                }
+            }
+            assertFalse(Files.exists(standbyDir), "the standby's directory is deleted at its close");
+            try (Connection c = connect(primary); Statement st = c.createStatement()) {
+                assertEquals("1000", single(st, "SELECT count(*) FROM before_the_copy"), "the primary lives on without its standby");
+            }
+        }
+        assertTrue(said.stream().anyMatch(l -> l.startsWith("copied the data directory")), said.toString());
     }
 
     private static Connection connect(EmbeddedServer s) throws SQLException {

@@ -47,7 +47,7 @@ class CurrentMessageHoldTest {
         return pg.createDatabase(name, "TEMPLATE \"" + template + "\"");
     }
 
-    private static long staged(Connection c) throws Exception {
+    static long staged(Connection c) throws Exception {
         try (Statement st = c.createStatement()) {
             if (one(st, "SELECT to_regclass('pgbackfill.current_message_staging') IS NULL").equals("t")) return 0;
             return Long.parseLong(one(st, "SELECT (SELECT count(*) FROM pgbackfill.current_message_staging) "

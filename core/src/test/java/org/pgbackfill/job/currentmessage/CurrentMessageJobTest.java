@@ -93,7 +93,11 @@ class CurrentMessageJobTest {
      * first job, the revisions up to 856c5b02fb54, then the app's later life.
      */
     static DatabaseUrl seededAt856c5b02fb54(PostgresFixture pg, String name, String createOptions, long seed, int chats) throws Exception {
-        DatabaseUrl url = pg.createDatabase(name, createOptions);
+        return seededAt856c5b02fb54(pg.createDatabase(name, createOptions), seed, chats);
+    }
+
+    /** The same, into the empty database {@code url} (of a server other than the fixture's). */
+    static DatabaseUrl seededAt856c5b02fb54(DatabaseUrl url, long seed, int chats) throws Exception {
         try (Connection c = PostgresFixture.connect(url)) {
             new RevisionSeeder(GeneratorOptions.builder().seed(seed).chats(chats).meanDocumentBytes(6 << 10).sizeSigma(1.2)
                 .maxDocumentBytes(512 << 10).edgeCaseShare(0.08).sharedUserShare(0.1).epochBase(NOW - 30L * 86_400).build(),
