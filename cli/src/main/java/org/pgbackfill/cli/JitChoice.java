@@ -66,9 +66,13 @@ final class JitChoice {
         return storedBytes < C2_FROM_STORED_BYTES && !userChose(jvmOptions);
     }
 
-    /** Whether these JVM options (the command line's) choose the JIT. */
+    /**
+     * Whether these JVM options (the command line's) choose the JIT. The lines of a {@code -XX:Flags}
+     * file are among them without their {@code -XX:} ({@code -TieredCompilation}, {@code TieredStopAtLevel=1}):
+     * missing those would exclude C2 from a JVM that has no other compiler, leaving it interpreting.
+     */
     static boolean userChose(List<String> jvmOptions) {
-        return jvmOptions.stream().anyMatch(a -> USER_CHOICES.stream().anyMatch(a::startsWith));
+        return jvmOptions.stream().anyMatch(a -> USER_CHOICES.stream().anyMatch(c -> a.startsWith(c) || ("-XX:" + a).startsWith(c)));
     }
 
     /** Adds the directive that keeps C2 from compiling anything from now on; false if the JVM refused it. */
@@ -77,8 +81,10 @@ final class JitChoice {
         try {
             file = Files.createTempFile("pgbackfill-jit-", ".json");
             Files.writeString(file, NO_C2);
+            // quoted: the MBean joins the arguments into one command line, which the JVM splits at spaces
+            // (a temporary directory under a user profile such as "Jane Doe" on Windows would otherwise be two arguments)
             Object said = ManagementFactory.getPlatformMBeanServer().invoke(new ObjectName("com.sun.management:type=DiagnosticCommand"),
-                "compilerDirectivesAdd", new Object[] {new String[] {file.toString()}}, new String[] {String[].class.getName()});
+                "compilerDirectivesAdd", new Object[] {new String[] {"\"" + file + "\""}}, new String[] {String[].class.getName()});
             boolean added = String.valueOf(said).contains("1 compiler directives added");
             if (!added) log.debug("the JVM did not take the compiler directive: {}", said);
             return added;

@@ -50,6 +50,10 @@ class JitChoiceTest {
         assertTrue(JitChoice.userChose(List.of("-Xmx512m", "-XX:TieredStopAtLevel=4")));
         assertTrue(JitChoice.userChose(List.of("-XX:-TieredCompilation")));
         assertTrue(JitChoice.userChose(List.of("-XX:CompilerDirectivesFile=/etc/jit.json")));
+        // a -XX:Flags file's lines, as the JVM lists them
+        assertTrue(JitChoice.userChose(List.of("-TieredCompilation", "-XX:Flags=/etc/jvm.flags")));
+        assertTrue(JitChoice.userChose(List.of("TieredStopAtLevel=1", "-XX:Flags=/etc/jvm.flags")));
+        assertFalse(JitChoice.userChose(List.of("+UseSerialGC", "-XX:Flags=/etc/jvm.flags")));
         assertFalse(JitChoice.userChose(List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:StartFlightRecording=filename=a.jfr")));
         assertFalse(JitChoice.userChose(List.of()));
     }
