@@ -55,7 +55,7 @@ final class JitChoice {
     static synchronized void forRun(long storedBytes) {
         if (decided) return;
         decided = true;
-        if (prefersC1(storedBytes, ManagementFactory.getRuntimeMXBean().getInputArguments()) && withoutC2()) {
+        if (prefersC1(storedBytes, ManagementFactory.getRuntimeMXBean().getInputArguments()) && tieredWithC2ByDefault() && withoutC2()) {
             log.debug("{} MB of stored documents to load: C1 compiles everything (C2 from {} MB)", storedBytes / 1_000_000,
                 C2_FROM_STORED_BYTES / 1_000_000);
         }
@@ -73,6 +73,31 @@ final class JitChoice {
      */
     static boolean userChose(List<String> jvmOptions) {
         return jvmOptions.stream().anyMatch(a -> USER_CHOICES.stream().anyMatch(c -> a.startsWith(c) || ("-XX:" + a).startsWith(c)));
+    }
+
+    /**
+     * Whether this JVM compiles with C1 and C2, tiered, as its default: excluding C2 is only safe where C1
+     * compiles too (without tiered compilation, or with the JIT stopped below C2, C1 or the interpreter would be
+     * all there is, 30 times slower), and a flag set anywhere but by the JVM itself (an options file, an
+     * environment variable the arguments do not show) is the user's choice. Read from the flags in effect;
+     * a JVM that cannot tell keeps its default.
+     */
+    static boolean tieredWithC2ByDefault() {
+        try {
+            com.sun.management.HotSpotDiagnosticMXBean flags = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            return jvmDefault(flags.getVMOption("TieredCompilation"), "true")
+                && jvmDefault(flags.getVMOption("TieredStopAtLevel"), "4")
+                && jvmDefault(flags.getVMOption("CompilationMode"), "default");
+        } catch (RuntimeException | LinkageError e) {
+            log.debug("cannot read the JVM's compiler flags ({}); its default JIT stays", e.toString());
+            return false;
+        }
+    }
+
+    private static boolean jvmDefault(com.sun.management.VMOption flag, String value) {
+        com.sun.management.VMOption.Origin origin = flag.getOrigin();
+        return value.equals(flag.getValue())
+            && (origin == com.sun.management.VMOption.Origin.DEFAULT || origin == com.sun.management.VMOption.Origin.ERGONOMIC);
     }
 
     /** Adds the directive that keeps C2 from compiling anything from now on; false if the JVM refused it. */

@@ -52,6 +52,8 @@ class JitChoiceChildJvmTest {
         assertEquals(untouched, child(List.of(), Map.of("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1")), "JAVA_TOOL_OPTIONS");
         assertEquals(untouched, child(List.of(), Map.of("JDK_JAVA_OPTIONS", "-XX:-TieredCompilation")), "JDK_JAVA_OPTIONS");
         assertEquals(untouched, child(List.of(), Map.of("_JAVA_OPTIONS", "-XX:TieredStopAtLevel=3")), "_JAVA_OPTIONS");
+        // C2 alone: excluding it would leave the interpreter (the flags in effect say so too, not only the arguments)
+        assertEquals(untouched, child(List.of("-XX:CompilationMode=high-only"), Map.of()), "-XX:CompilationMode");
         Path dir = Files.createTempDirectory("jit-choice");
         try {
             Path flags = Files.writeString(dir.resolve("flags"), "-TieredCompilation\n");

@@ -37,6 +37,12 @@ class JitChoiceTest {
     }
 
     @Test
+    void theFlagsInEffectSayWhetherC1IsThereToTakeOver() {
+        // this JVM is started with no JIT option (the surefire argLine has none): tiered C1 and C2, the JVM's own
+        assertTrue(JitChoice.tieredWithC2ByDefault(), ManagementFactory.getRuntimeMXBean().getInputArguments().toString());
+    }
+
+    @Test
     void c1BelowTheBreakEvenC2Beyond() {
         assertTrue(JitChoice.prefersC1(810_000_000L, List.of("-Xmx512m")), "a 1.6 GB table (810 MB stored)");
         assertTrue(JitChoice.prefersC1(0, List.of()), "nothing left to load (finish, a resumed run)");
