@@ -1,6 +1,8 @@
 package org.pgbackfill.extract;
 
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.ObjectCodec;
+import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.CharTypes;
 import com.fasterxml.jackson.core.io.IOContext;
 import com.fasterxml.jackson.core.json.UTF8StreamJsonParser;
@@ -8,7 +10,9 @@ import com.fasterxml.jackson.core.sym.ByteQuadsCanonicalizer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
@@ -20,7 +24,8 @@ import java.nio.ByteOrder;
  * {@code \}) is crossed a 64-bit word at a time; the first byte that is not plain is handled exactly
  * as Jackson handles it (the end quote, an escape, a multi-byte UTF-8 sequence, a refused control
  * character), so what is accepted and refused, and the errors, are Jackson's; the common escapes are
- * checked without Jackson's decoding of them.
+ * checked without Jackson's decoding of them. It also keeps Jackson's field-name table from holding
+ * a document of long keys ({@link #LONG_NAME_INTS}).
  */
 final class WordSkippingParser extends UTF8StreamJsonParser {
     private static final VarHandle WORDS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -37,9 +42,89 @@ final class WordSkippingParser extends UTF8StreamJsonParser {
         for (int c = 0; c < 256; c++) HEX[c] = CharTypes.charToHex(c) >= 0;
     }
 
+    /**
+     * The most the field-name table may hold of long names (of more than 12 bytes; shorter ones live
+     * in its hash slots), in ints of 4 bytes, before it is emptied. Jackson's table keeps every distinct
+     * name a parser meets, its String and a copy of its bytes, and grows the copies' area by copying it
+     * whole, at every name once they are long: a document of distinct long keys (100 MB of 64 KB keys)
+     * took more than twice its size in heap, copied over and over (an OutOfMemoryError in 256 MB).
+     * Emptied, the table costs the few common names again; bounded, memory and copying are too.
+     */
+    static final int LONG_NAME_INTS = 64 << 10;
+    private static final VarHandle LONG_NAME_OFFSET, HASH_SIZE, HASH_SHARED;
+    private static final MethodHandle EMPTY;
+
+    static {
+        VarHandle offset = null, size = null, shared = null;
+        MethodHandle empty = null;
+        try {
+            // the table keeps these to itself; on the class path its package is open to us
+            MethodHandles.Lookup l = MethodHandles.privateLookupIn(ByteQuadsCanonicalizer.class, MethodHandles.lookup());
+            offset = l.findVarHandle(ByteQuadsCanonicalizer.class, "_longNameOffset", int.class);
+            size = l.findVarHandle(ByteQuadsCanonicalizer.class, "_hashSize", int.class);
+            shared = l.findVarHandle(ByteQuadsCanonicalizer.class, "_hashShared", boolean.class);
+            empty = l.findVirtual(ByteQuadsCanonicalizer.class, "nukeSymbols", MethodType.methodType(void.class, boolean.class));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // another Jackson, or its module closed to us: names stay unbounded, as with Jackson's own parser
+            empty = null;
+        }
+        LONG_NAME_OFFSET = offset;
+        HASH_SIZE = size;
+        HASH_SHARED = shared;
+        EMPTY = empty;
+    }
+
+    /** Whether the field-name table can be bounded here (a test fails when a Jackson upgrade takes that away). */
+    static boolean boundsNames() {
+        return EMPTY != null;
+    }
+
+    private int nameChars;   // of the names met since the field-name table was last looked at
+
     WordSkippingParser(IOContext ctxt, int features, InputStream in, ObjectCodec codec, ByteQuadsCanonicalizer sym,
                        byte[] buffer, int start, int end, boolean recyclable) {
         super(ctxt, features, in, codec, sym, buffer, start, end, recyclable);
+    }
+
+    @Override
+    public JsonToken nextToken() throws IOException {
+        JsonToken t = super.nextToken();
+        if (t == JsonToken.FIELD_NAME) boundNames();
+        return t;
+    }
+
+    @Override
+    public String nextFieldName() throws IOException {
+        String name = super.nextFieldName();
+        if (name != null) boundNames();
+        return name;
+    }
+
+    @Override
+    public boolean nextFieldName(SerializableString str) throws IOException {
+        boolean matched = super.nextFieldName(str);
+        if (currentToken() == JsonToken.FIELD_NAME) boundNames();
+        return matched;
+    }
+
+    /**
+     * Empties the field-name table once its long names take more than {@link #LONG_NAME_INTS}. The
+     * table is looked at only after names of that many characters (each at least a byte), so that
+     * the common case costs an addition per name.
+     */
+    private void boundNames() throws IOException {
+        if ((nameChars += currentName().length()) <= LONG_NAME_INTS || EMPTY == null) return;
+        nameChars = 0;
+        ByteQuadsCanonicalizer names = _symbols;
+        // long names are appended after the hash area, whose _hashSize slots take 8 ints each
+        if ((int) LONG_NAME_OFFSET.get(names) - ((int) HASH_SIZE.get(names) << 3) > LONG_NAME_INTS
+                && !(boolean) HASH_SHARED.get(names)) {
+            try {
+                EMPTY.invokeExact(names, true);
+            } catch (Throwable e) {
+                throw new IllegalStateException("cannot empty the field-name table", e);
+            }
+        }
     }
 
     /**

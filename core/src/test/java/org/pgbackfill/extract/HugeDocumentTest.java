@@ -111,6 +111,89 @@ class HugeDocumentTest {
         assertEquals(MESSAGES, rows[0]);
     }
 
+    /**
+     * A 100+ MB document whose bulk is distinct keys of 64 KB each, in a value the extractor skips
+     * (and in the messages' own {@code metadata}): a parser's field-name table would keep every
+     * distinct name it meets (the name and its bytes, copied whole at each long name added), so the
+     * table must not be what holds the document.
+     */
+    @Test
+    void extractsAHundredMegabyteDocumentOfLongDistinctKeysInBoundedMemory() throws IOException {
+        assertLongKeys(1700, 20);
+    }
+
+    /** The same keys as the message keys themselves: which occurrence of each wins must not hold them all either. */
+    @Test
+    void extractsAHundredMegabyteDocumentOfLongMessageKeysInBoundedMemory() throws IOException {
+        assertLongKeys(0, 1700);
+    }
+
+    /** {@code skipped} keys of 64 KB in a skipped object, then {@code messages} messages with keys of 64 KB, each with one more in its metadata. */
+    private static void assertLongKeys(int skipped, int messages) throws IOException {
+        assertTrue(Runtime.getRuntime().maxMemory() <= 300L << 20, "this test must run with -Xmx256m");
+        int keyChars = 64 << 10;
+        DocumentSource doc = new DocumentSource() {
+            @Override public long length() { return (long) (skipped + 2 * messages) * (keyChars + 100) + 100; }
+
+            @Override public InputStream open() {
+                return new InputStream() {
+                    private int part = -1;
+                    private byte[] chunk = new byte[0];
+                    private int pos;
+
+                    @Override public int read() {
+                        byte[] one = new byte[1];
+                        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                    }
+
+                    @Override public int read(byte[] b, int off, int len) {
+                        while (pos >= chunk.length) {
+                            if (++part > skipped + messages + 2) return -1;
+                            chunk = part(part).getBytes(StandardCharsets.UTF_8);
+                            pos = 0;
+                        }
+                        int n = Math.min(len, chunk.length - pos);
+                        System.arraycopy(chunk, pos, b, off, n);
+                        pos += n;
+                        return n;
+                    }
+                };
+            }
+
+            private String part(int i) {
+                if (i == 0) return "{\"files\":{";
+                if (i <= skipped) return (i > 1 ? "," : "") + "\"" + key("f", i) + "\":" + i;
+                if (i == skipped + 1) return "},\"history\":{\"messages\":{";
+                int m = i - skipped - 2;
+                if (m < messages) {
+                    return (m > 0 ? "," : "") + "\"" + key("m", m) + "\":{\"role\":\"user\",\"content\":\"c" + m
+                        + "\",\"sources\":[{\"metadata\":{\"" + key("s", m) + "\":1}}],\"timestamp\":" + (1_717_000_000L + m) + "}";
+                }
+                return "}}}";
+            }
+        };
+        long[] rows = {0};
+        ExtractionSink sink = new ExtractionSink() {
+            @Override public void row(MessageRow row) {
+                assertEquals(key("m", (int) (row.createdAt - 1_717_000_000L)), row.messageKey);
+                rows[0]++;
+            }
+            @Override public void rejectedMessage(String c, String k, RejectReason r, String d, byte[] raw) { throw new AssertionError(r + " " + d); }
+            @Override public void rejectedChat(String c, RejectReason r, String d, byte[] p) { throw new AssertionError(r + " " + d); }
+        };
+        long t0 = System.nanoTime();
+        new MessageExtractor(1_750_000_000L).extract("keys", "user", doc, sink);
+        assertEquals(messages, rows[0]);
+        long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+        assertTrue(seconds < 30, "two passes over " + doc.length() / 1_000_000 + " MB of keys took " + seconds + " s");
+    }
+
+    /** A key of 64 KB, distinct from the others only at its end (as long paths or URLs are). */
+    private static String key(String kind, int i) {
+        String n = kind + i;
+        return "k".repeat((64 << 10) - n.length()) + n;
+    }
+
     /** {"history":{"messages":{m0..mN}},"messages":[copies]} produced lazily, byte by byte, re-openable. */
     static final class GeneratedDocument implements DocumentSource {
         private final long length;

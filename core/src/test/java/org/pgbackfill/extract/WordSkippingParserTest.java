@@ -60,6 +60,12 @@ class WordSkippingParserTest {
     }
 
     @Test
+    void theFieldNameTableCanBeBounded() {
+        // Jackson's table keeps every distinct name: without this a document of long keys holds twice its size (HugeDocumentTest)
+        assertTrue(WordSkippingParser.boundsNames(), "this Jackson's ByteQuadsCanonicalizer lacks what WordSkippingParser uses to empty it");
+    }
+
+    @Test
     void skipsAndRefusesAsJacksonDoes() throws IOException {
         JsonFactory ours = PythonJson.factory(false);
         JsonFactory jacksons = PythonJson.factory(false, UTF8StreamJsonParser::new);
