@@ -35,7 +35,7 @@ final class JitChoice {
 
     private static final String NO_C2 = "[{ match: \"*.*\", c2: { Exclude: true } }]";
     private static final List<String> USER_CHOICES = List.of("-XX:TieredStopAtLevel", "-XX:-TieredCompilation",
-        "-XX:+TieredCompilation", "-XX:CompilerDirectivesFile", "-XX:CompilationMode", "-XX:CompileCommand", "-Xint", "-Xcomp");
+        "-XX:+TieredCompilation", "-XX:CompilerDirectivesFile", "-XX:CompilationMode", "-XX:CompileCommand", "-XX:+UseJVMCICompiler", "-Xint", "-Xcomp");
 
     /** Stored (compressed) bytes of documents to load from which C2 is kept: its break-even, measured (above). */
     static final long C2_FROM_STORED_BYTES = 4_000_000_000L;

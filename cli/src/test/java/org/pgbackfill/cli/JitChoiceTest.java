@@ -55,6 +55,7 @@ class JitChoiceTest {
     void aJitChosenOnTheCommandLineIsLeftAlone() {
         assertTrue(JitChoice.userChose(List.of("-Xmx512m", "-XX:TieredStopAtLevel=4")));
         assertTrue(JitChoice.userChose(List.of("-XX:-TieredCompilation")));
+        assertTrue(JitChoice.userChose(List.of("-XX:+UnlockExperimentalVMOptions", "-XX:+UseJVMCICompiler")), "Graal in place of C2");
         assertTrue(JitChoice.userChose(List.of("-XX:CompilerDirectivesFile=/etc/jit.json")));
         // a -XX:Flags file's lines, as the JVM lists them
         assertTrue(JitChoice.userChose(List.of("-TieredCompilation", "-XX:Flags=/etc/jvm.flags")));
