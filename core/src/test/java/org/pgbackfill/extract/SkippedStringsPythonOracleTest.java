@@ -1,16 +1,14 @@
 package org.pgbackfill.extract;
 
+import org.pgbackfill.testing.PythonOracle;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +17,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,7 +48,7 @@ class SkippedStringsPythonOracleTest {
 
     @Test
     void extractionOfTrickyStringsAndKeysMatchesPython() throws Exception {
-        Assumptions.assumeTrue(python3Available(), "python3 is not on the PATH: the Python oracle test is skipped");
+        Assumptions.assumeTrue(PythonOracle.available(), "python3 is not on the PATH: the Python oracle test is skipped");
         Random r = new Random(20261203L);
         List<byte[]> docs = new ArrayList<>();
         for (int i = 0; i < CHATS; i++) docs.add(chat(r));
@@ -89,19 +86,7 @@ class SkippedStringsPythonOracleTest {
             }
             long t1 = System.nanoTime();
             Path script = Path.of("src/test/resources/extract/oracle.py").toAbsolutePath();
-            ProcessBuilder pb = new ProcessBuilder("python3", script.toString()).redirectInput(input.toFile())
-                .redirectError(ProcessBuilder.Redirect.INHERIT);
-            pb.environment().put("PYTHONIOENCODING", "utf-8");
-            Process p = pb.start();
-            List<String> answers = new ArrayList<>();
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) answers.add(line);
-            }
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                fail("oracle.py did not finish");
-            }
-            assertEquals(0, p.exitValue(), "oracle.py failed");
+            List<String> answers = PythonOracle.answers(script, input, 120);
             System.out.printf("skipped strings python oracle: %d documents, extracted in %d ms, python3 in %d ms, %d bytes to it%n", docs.size(),
                 (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000, Files.size(input));
             assertEquals(docs.size(), answers.size(), "oracle.py answered a different number of documents");
@@ -289,12 +274,5 @@ class SkippedStringsPythonOracleTest {
 
     private static byte[] b(String s) {
         return s.getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static boolean python3Available() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, "python3"))) return true;
-        }
-        return false;
     }
 }

@@ -1,5 +1,6 @@
 package org.pgbackfill.job.currentmessage;
 
+import org.pgbackfill.testing.PythonOracle;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -7,11 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
-import java.io.File;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -34,7 +30,7 @@ class CurrentMessagePythonOracleTest {
     @Test
     void matchesPythonOnTheRandomCorpus() throws Exception {
         Path script = Path.of("src/test/resources/currentmessage/oracle.py").toAbsolutePath();
-        Assumptions.assumeTrue(python3Available(), "python3 is not on the PATH: the Python oracle test is skipped");
+        Assumptions.assumeTrue(PythonOracle.available(), "python3 is not on the PATH: the Python oracle test is skipped");
         long t0 = System.nanoTime();
         List<Corpus.Case> cases = new Corpus(0x9a1b2c3dL).cases(CORPUS);
         ObjectMapper json = new ObjectMapper();
@@ -57,19 +53,7 @@ class CurrentMessagePythonOracleTest {
                     w.write('\n');
                 }
             }
-            ProcessBuilder pb = new ProcessBuilder("python3", script.toString()).redirectInput(input.toFile())
-                .redirectError(ProcessBuilder.Redirect.INHERIT);
-            pb.environment().put("PYTHONIOENCODING", "utf-8");
-            Process p = pb.start();
-            List<String> answers = new ArrayList<>();
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) answers.add(line);
-            }
-            if (!p.waitFor(300, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                fail("oracle.py did not finish");
-            }
-            assertEquals(0, p.exitValue(), "oracle.py failed");
+            List<String> answers = PythonOracle.answers(script, input, 300);
             assertEquals(cases.size(), answers.size(), "oracle.py answered a different number of cases");
             Map<String, Integer> tally = new TreeMap<>();
             List<String> mismatches = new ArrayList<>();
@@ -95,12 +79,5 @@ class CurrentMessagePythonOracleTest {
         } finally {
             Files.deleteIfExists(input);
         }
-    }
-
-    private static boolean python3Available() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, "python3"))) return true;
-        }
-        return false;
     }
 }
