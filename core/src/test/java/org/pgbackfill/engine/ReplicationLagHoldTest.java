@@ -21,12 +21,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.pgbackfill.testing.StreamingStandby.status;
 
 /**
  * --max-replication-lag against a real streaming standby ({@link StreamingStandby}), for the
@@ -41,8 +40,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReplicationLagHoldTest {
     static final long NOW = 1_750_000_000L;
     static final double LIMIT = 2;
-    /** The lag in the hold's reason, as HoldMonitor words it. */
-    static final Pattern HELD = Pattern.compile("held: replication lag (\\d+\\.\\d) s is above the limit of 2\\.0 s");
 
     private static StreamingStandby servers;
 
@@ -59,10 +56,6 @@ class ReplicationLagHoldTest {
     private static long rows(Connection c) throws Exception {
         if (PipelineAssertions.single(c, "SELECT to_regclass('chat_message') IS NULL").equals("t")) return 0;
         return Long.parseLong(PipelineAssertions.single(c, "SELECT count(*) FROM chat_message"));
-    }
-
-    private static String status(Connection c) throws Exception {
-        return RunStatus.read(c, "pgbackfill").describe();
     }
 
     @Test
@@ -98,27 +91,13 @@ class ReplicationLagHoldTest {
             }
             assertFalse(status(c).contains("held:"), "a standby that keeps up does not hold the run: " + status(c));
 
-            servers.pauseReplay();
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            Matcher held;
-            while (!(held = HELD.matcher(status(c))).find()) {
-                assertTrue(System.nanoTime() < deadline, "not held 30 s after the standby's replay paused: " + status(c));
-                assertFalse(run.isDone(), "the run finished before the hold came");
-                Thread.sleep(100);
-            }
-            double lag = Double.parseDouble(held.group(1));
-            assertTrue(lag >= LIMIT, "the lag read from pg_stat_replication (above the limit, to a tenth): " + lag);
-            Thread.sleep(2_000);   // the writers commit what was read before the hold (an idle writer within a second)
-            long heldRows = rows(c);
-            Thread.sleep(2_500);
-            assertEquals(heldRows, rows(c), "no rows move while the standby lags");
-            assertTrue(status(c).contains("held: replication lag"), status(c));
-            assertFalse(run.isDone(), "the run waits");
+            StreamingStandby.Held held = servers.pauseAndAwaitHold(c, run, LIMIT, () -> rows(c), "rows");
+            long heldRows = held.done();
 
             servers.resumeReplay();
             RunReport report = run.get(120, TimeUnit.SECONDS);
             System.out.printf("[%s] chat_message run with a lagging standby: held at %d rows (lag %.1f s), finished with %d in %.1f s%n",
-                servers.version(), heldRows, lag, report.rowsWritten(), (System.nanoTime() - t0) / 1e9);
+                servers.version(), heldRows, held.lag(), report.rowsWritten(), (System.nanoTime() - t0) / 1e9);
             assertTrue(rows(c) > heldRows, "the run went on after the standby caught up");
             PipelineAssertions.assertFinishedRun(c, ReferenceBackfill.run(c, NOW), "pgbackfill");
             assertFalse(status(c).contains("held:"), status(c));

@@ -2,15 +2,24 @@ package org.pgbackfill.testing;
 
 import org.pgbackfill.db.DatabaseUrl;
 import org.pgbackfill.embedded.EmbeddedServer;
+import org.pgbackfill.engine.RunStatus;
 
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Future;
 import java.util.function.DoublePredicate;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A primary and a real streaming standby of it, both embedded servers of their own (not the suite's
@@ -132,6 +141,45 @@ public final class StreamingStandby implements AutoCloseable {
 
     /** A reading that may fail with the database. */
     public interface SqlDouble { double read() throws SQLException; }
+
+    /** The work a run has done so far (rows loaded, values staged), read from the database. */
+    public interface SqlCount { long read() throws Exception; }
+
+    /** What a run showed while the standby lagged: the lag its status gave, and its work done, which stayed put. */
+    public record Held(double lag, long done) { }
+
+    /**
+     * The hold of a run on the primary, seen through its status: pauses the standby's replay, waits
+     * (30 s at most) until the status says the run holds for a replication lag above {@code limit}
+     * (the lag the primary reports, to a tenth), then checks that {@code done} stays put for 2.5 s,
+     * after 2 s in which the writers commit what was read before the hold, and that the run waits.
+     */
+    public Held pauseAndAwaitHold(Connection c, Future<?> run, double limit, SqlCount done, String what) throws Exception {
+        Pattern held = Pattern.compile("held: replication lag (\\d+\\.\\d) s is above the limit of "
+            + Pattern.quote(String.format(Locale.ROOT, "%.1f", limit)) + " s");
+        pauseReplay();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        Matcher m;
+        while (!(m = held.matcher(status(c))).find()) {
+            assertTrue(System.nanoTime() < deadline, "not held 30 s after the standby's replay paused: " + status(c));
+            assertFalse(run.isDone(), "the run finished before the hold came");
+            Thread.sleep(100);
+        }
+        double lag = Double.parseDouble(m.group(1));
+        assertTrue(lag >= limit, "the lag read from pg_stat_replication (above the limit, to a tenth): " + lag);
+        Thread.sleep(2_000);   // the writers commit what was read before the hold (an idle writer within a second)
+        long before = done.read();
+        Thread.sleep(2_500);
+        assertEquals(before, done.read(), "no " + what + " move while the standby lags");
+        assertTrue(status(c).contains("held: replication lag"), status(c));
+        assertFalse(run.isDone(), "the run waits");
+        return new Held(lag, before);
+    }
+
+    /** The run's status on the primary, as {@code pgbackfill status} words it. */
+    public static String status(Connection c) throws SQLException {
+        return RunStatus.read(c, "pgbackfill").describe();
+    }
 
     private interface SqlCondition { boolean holds() throws SQLException; }
 

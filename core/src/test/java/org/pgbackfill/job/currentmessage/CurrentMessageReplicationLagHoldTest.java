@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.pgbackfill.db.DatabaseUrl;
 import org.pgbackfill.engine.Backfill;
 import org.pgbackfill.engine.RunReport;
-import org.pgbackfill.engine.RunStatus;
 import org.pgbackfill.testing.PostgresFixture;
 import org.pgbackfill.testing.StreamingStandby;
 import org.pgbackfill.testing.VersionMatrix;
@@ -16,12 +15,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.pgbackfill.testing.StreamingStandby.status;
 
 /**
  * --max-replication-lag against a real streaming standby ({@link StreamingStandby}), for the
@@ -34,7 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @VersionMatrix
 class CurrentMessageReplicationLagHoldTest {
     static final double LIMIT = 2;
-    static final Pattern HELD = Pattern.compile("held: replication lag (\\d+\\.\\d) s is above the limit of 2\\.0 s");
 
     private static StreamingStandby servers;
 
@@ -46,10 +43,6 @@ class CurrentMessageReplicationLagHoldTest {
     @AfterAll
     static void stop() {
         if (servers != null) servers.close();
-    }
-
-    private static String status(Connection c) throws Exception {
-        return RunStatus.read(c, "pgbackfill").describe();
     }
 
     @Test
@@ -69,27 +62,13 @@ class CurrentMessageReplicationLagHoldTest {
             }
             assertFalse(status(c).contains("held:"), "a standby that keeps up does not hold the run: " + status(c));
 
-            servers.pauseReplay();
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            Matcher held;
-            while (!(held = HELD.matcher(status(c))).find()) {
-                assertTrue(System.nanoTime() < deadline, "not held 30 s after the standby's replay paused: " + status(c));
-                assertFalse(run.isDone(), "the run finished before the hold came");
-                Thread.sleep(100);
-            }
-            double lag = Double.parseDouble(held.group(1));
-            assertTrue(lag >= LIMIT, "the lag read from pg_stat_replication (above the limit, to a tenth): " + lag);
-            Thread.sleep(2_000);   // the writers commit what was read before the hold (an idle writer within a second)
-            long heldValues = CurrentMessageHoldTest.staged(c);
-            Thread.sleep(2_500);
-            assertEquals(heldValues, CurrentMessageHoldTest.staged(c), "no value moves while the standby lags");
-            assertTrue(status(c).contains("held: replication lag"), status(c));
-            assertFalse(run.isDone(), "the run waits");
+            StreamingStandby.Held held = servers.pauseAndAwaitHold(c, run, LIMIT, () -> CurrentMessageHoldTest.staged(c), "values");
+            long heldValues = held.done();
 
             servers.resumeReplay();
             RunReport report = run.get(120, TimeUnit.SECONDS);
             System.out.printf("[%s] current_message_id run with a lagging standby: held at %d staged (lag %.1f s), "
-                + "finished with %d values in %.1f s%n", servers.version(), heldValues, lag, report.rowsWritten(), (System.nanoTime() - t0) / 1e9);
+                + "finished with %d values in %.1f s%n", servers.version(), heldValues, held.lag(), report.rowsWritten(), (System.nanoTime() - t0) / 1e9);
             CurrentMessageJobTest.assertExact(url, expected);
             assertEquals(expected.values().size(), report.rowsWritten());
             assertFalse(status(c).contains("held:"), status(c));
